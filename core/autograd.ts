@@ -1,0 +1,62 @@
+// Reverse-mode autodiff: order the graph topologically from the root, then hand each node's
+// gradient to its grad_fn and add the results into its inputs' gradients.
+import { backendFor } from '../kernels/index.js';
+import { no_grad } from './grad_mode.js';
+import { shapesEqual } from './shape.js';
+import { Tensor } from './tensor.js';
+
+function accumulate(prev: Tensor | undefined | null, g: Tensor): Tensor {
+  if (!prev) return g;
+  const b = backendFor(g.dtype);
+  return new Tensor(b.binary('add', prev.storage, prev.shape, g.storage, g.shape, g.shape), g.shape);
+}
+
+/** Nodes reachable from `root` that need a gradient, children before parents reversed (root first). */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<number>();
+  const stack: [Tensor, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [t, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(t);
+      continue;
+    }
+    if (seen.has(t.id)) continue;
+    seen.add(t.id);
+    stack.push([t, true]);
+    for (const p of t.grad_fn?.inputs ?? []) if (p.requires_grad && !seen.has(p.id)) stack.push([p, false]);
+  }
+  return order.reverse();
+}
+
+export function backward(root: Tensor, gradient?: Tensor): void {
+  if (!root.requires_grad) throw new Error('backward() on a tensor that does not require grad (was it made under no_grad, or from leaves without requires_grad?)');
+  let seed = gradient;
+  if (!seed) {
+    if (root.size !== 1) throw new Error(`backward() without a gradient needs a scalar output, got shape [${root.shape.join(', ')}]`);
+    seed = new Tensor(backendFor(root.dtype).fill(root.dtype, 1, 1), root.shape);
+  }
+  if (!shapesEqual(seed.shape, root.shape)) throw new Error(`gradient shape [${seed.shape.join(', ')}] differs from output shape [${root.shape.join(', ')}]`);
+  const grads = new Map<number, Tensor>([[root.id, seed.detach()]]);
+  no_grad(() => {
+    for (const t of topoOrder(root)) {
+      const g = grads.get(t.id);
+      if (!g) continue;
+      if (t.grad_fn === null || t.retains_grad) {
+        t.grad = accumulate(t.grad, g);
+        if (t.grad_fn === null) continue;
+      }
+      grads.delete(t.id);
+      const inGrads = t.grad_fn.backward(g);
+      t.grad_fn.inputs.forEach((inp, i) => {
+        const gi = inGrads[i];
+        if (!gi || !inp.requires_grad) return;
+        if (!shapesEqual(gi.shape, inp.shape)) {
+          throw new Error(`${t.grad_fn!.name} backward gave a gradient of shape [${gi.shape.join(', ')}] for an input of shape [${inp.shape.join(', ')}]`);
+        }
+        grads.set(inp.id, accumulate(grads.get(inp.id), gi));
+      });
+    }
+  });
+}

@@ -1,0 +1,157 @@
+// The neural-network functionals (torch.nn.functional): softmax, conv2d, norms, embedding,
+// nearest interpolation, losses, dropout.
+import { onBackend, type Conv2dArgs } from '../../kernels/index.js';
+import { Generator, default_generator } from '../random.js';
+import { normDim, normDims } from '../shape.js';
+import { fromOp, Tensor } from '../tensor.js';
+import { abs, add, div, exp, log, lt, mul, sqrt, sub, where } from './elementwise.js';
+import { index_select, reshape, transpose } from './movement.js';
+import { amax, mean, sum } from './reduce.js';
+import { backendOf, on } from './util.js';
+
+/** Softmax over `dim`, max-subtracted; the kernel works on the last axis, others are transposed there. */
+export function softmax(x: Tensor, dim = -1): Tensor {
+  const d = normDim(dim, x.ndim);
+  if (d !== x.ndim - 1) return transpose(softmax(transpose(x, d, -1), -1), d, -1);
+  const cols = x.ndim === 0 ? 1 : x.dim(-1);
+  const rows = cols === 0 ? 0 : x.size / cols;
+  const b = backendOf(x);
+  const y = b.softmax(on(x, b), rows, cols);
+  return fromOp(y, x.shape, 'SoftmaxBackward', [x], (g) => {
+    const gb = backendOf(g);
+    return [new Tensor(gb.softmaxBackward(onBackend(y, gb), on(g, gb), rows, cols), x.shape)];
+  });
+}
+
+/** log(sum(exp(x))) over dims, shifted by the detached max (0 where that max is not finite). */
+export function logsumexp(x: Tensor, dims: number | readonly number[], keepdim = false): Tensor {
+  const axes = normDims(dims, x.ndim);
+  const m = amax(x.detach(), axes, true);
+  const shift = where(lt(abs(m), Infinity), m, 0);
+  const r = add(log(sum(exp(sub(x, shift)), axes, true)), shift);
+  return keepdim ? r : reshape(r, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+export function log_softmax(x: Tensor, dim = -1): Tensor {
+  return sub(x, logsumexp(x, dim, true));
+}
+
+/** Rows of `weight` (num, dim) at integer `ids` of any shape -> ids.shape + [dim]. */
+export function embedding(ids: Tensor | readonly number[], weight: Tensor): Tensor {
+  const shape = ids instanceof Tensor ? ids.shape : [ids.length];
+  const flat = ids instanceof Tensor ? ids.data : ids;
+  return reshape(index_select(weight, 0, flat), [...shape, weight.dim(1)]);
+}
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+}
+
+/** 2-D convolution (cross-correlation), NCHW input, OIHW weight, optional bias (O). */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  if (x.ndim !== 4 || weight.ndim !== 4) throw new Error(`conv2d: expects 4-D input and weight, got [${x.shape.join(', ')}] and [${weight.shape.join(', ')}]`);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [o, ci, kh, kw] = weight.shape as [number, number, number, number];
+  if (ci !== c) throw new Error(`conv2d: input has ${c} channels, weight expects ${ci} (weight [${weight.shape.join(', ')}])`);
+  const [strideH, strideW] = typeof opts.stride === 'object' ? opts.stride : [opts.stride ?? 1, opts.stride ?? 1];
+  const [padH, padW] = typeof opts.padding === 'object' ? opts.padding : [opts.padding ?? 0, opts.padding ?? 0];
+  const outH = Math.floor((h + 2 * padH - kh) / strideH) + 1;
+  const outW = Math.floor((w + 2 * padW - kw) / strideW) + 1;
+  if (outH <= 0 || outW <= 0) throw new Error(`conv2d: kernel ${kh}x${kw} larger than padded input ${h + 2 * padH}x${w + 2 * padW}`);
+  const args: Conv2dArgs = { n, c, h, w, o, kh, kw, strideH, strideW, padH, padW, outH, outW };
+  const b = backendOf(x);
+  const y = fromOp(b.conv2d(on(x, b), on(weight, b), args), [n, o, outH, outW], 'ConvolutionBackward', [x, weight], (g) => {
+    const gb = backendOf(g);
+    return [
+      x.requires_grad ? new Tensor(gb.conv2dBackwardInput(on(g, gb), on(weight, gb), args), x.shape) : null,
+      weight.requires_grad ? new Tensor(gb.conv2dBackwardFilter(on(x, gb), on(g, gb), args), weight.shape) : null,
+    ];
+  });
+  return bias ? add(y, reshape(bias, [1, o, 1, 1])) : y;
+}
+
+/** Biased variance over dims (what the norms use). */
+function varMean(x: Tensor, dims: readonly number[]): [Tensor, Tensor] {
+  const mu = mean(x, dims, true);
+  const centered = sub(x, mu);
+  return [mean(mul(centered, centered), dims, true), mu];
+}
+
+/** GroupNorm over (N, C, *): statistics per (sample, group), then a per-channel affine. */
+export function group_norm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const [n, c] = [x.dim(0), x.dim(1)];
+  if (c % numGroups !== 0) throw new Error(`group_norm: ${c} channels are not divisible into ${numGroups} groups`);
+  const g = reshape(x, [n, numGroups, -1]);
+  const [v, mu] = varMean(g, [2]);
+  const normed = reshape(div(sub(g, mu), sqrt(add(v, eps))), x.shape);
+  const affineShape = [1, c, ...new Array<number>(x.ndim - 2).fill(1)];
+  let out = normed;
+  if (weight) out = mul(out, reshape(weight, affineShape));
+  if (bias) out = add(out, reshape(bias, affineShape));
+  return out;
+}
+
+/** LayerNorm over the trailing `normalizedShape` dims. */
+export function layer_norm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.ndim - k);
+  if (tail.some((v, i) => v !== normalizedShape[i])) {
+    throw new Error(`layer_norm: normalized shape [${normalizedShape.join(', ')}] does not match input [${x.shape.join(', ')}]`);
+  }
+  const dims = [...Array(k).keys()].map((i) => x.ndim - k + i);
+  const [v, mu] = varMean(x, dims);
+  let out = div(sub(x, mu), sqrt(add(v, eps)));
+  if (weight) out = mul(out, weight);
+  if (bias) out = add(out, bias);
+  return out;
+}
+
+/** Source rows of nearest resizing: src = floor(dst * scale), PyTorch's 'nearest' rule. */
+export function nearestIndices(inSize: number, outSize: number, scale = inSize / outSize): Int32Array {
+  const idx = new Int32Array(outSize);
+  for (let i = 0; i < outSize; i++) idx[i] = Math.min(Math.floor(i * scale), inSize - 1);
+  return idx;
+}
+
+export interface InterpolateOptions {
+  size?: [number, number];
+  scale_factor?: number;
+}
+
+/** F.interpolate(mode='nearest') on (N, C, H, W); backward adds each output back to its source. */
+export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
+  if (x.ndim !== 4) throw new Error(`interpolate: expects (N, C, H, W), got [${x.shape.join(', ')}]`);
+  const [h, w] = [x.dim(2), x.dim(3)];
+  let rows: Int32Array;
+  let cols: Int32Array;
+  if (opts.size) {
+    rows = nearestIndices(h, opts.size[0]);
+    cols = nearestIndices(w, opts.size[1]);
+  } else if (opts.scale_factor !== undefined) {
+    const sf = opts.scale_factor;
+    rows = nearestIndices(h, Math.floor(h * sf), 1 / sf);
+    cols = nearestIndices(w, Math.floor(w * sf), 1 / sf);
+  } else {
+    throw new Error('interpolate: give size or scale_factor');
+  }
+  return index_select(index_select(x, 2, rows), 3, cols);
+}
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export function mse_loss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  const d = sub(input, target);
+  const sq = mul(d, d);
+  return reduction === 'none' ? sq : reduction === 'sum' ? sum(sq) : mean(sq);
+}
+
+/** Inverted dropout: zero with probability p, scale survivors by 1 / (1 - p). Identity in eval. */
+export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = default_generator): Tensor {
+  if (p < 0 || p > 1) throw new RangeError(`dropout probability ${p} is outside [0, 1]`);
+  if (!training || p === 0) return x;
+  if (p === 1) return mul(x, 0);
+  const keep = generator.rand([x.size], { dtype: x.dtype });
+  const mask = reshape(div(lt(keep, 1 - p), 1 - p), x.shape);
+  return mul(x, mask);
+}

@@ -1,0 +1,94 @@
+// The one interface between the op layer (core/) and the numeric work. A backend implements the
+// kernels it can do well; the registry falls back to the cpu backend for the rest, as TF.js does.
+import type { DType, Storage } from './types.js';
+
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sigmoid' | 'tanh' | 'silu' | 'gelu' | 'gelu_tanh'
+  | 'quick_gelu' | 'relu' | 'sign' | 'square' | 'reciprocal' | 'sin' | 'cos';
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'gt' | 'lt';
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/** Shape arguments of a (batched) matrix product C[b] = op(A[b]) @ op(B[b]). */
+export interface MatmulArgs {
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  /** A is stored (m, k) when false, (k, m) when true; likewise B (k, n) or (n, k). */
+  transA: boolean;
+  transB: boolean;
+  /** Elements between consecutive batch matrices; 0 broadcasts one matrix over the batch. */
+  strideA: number;
+  strideB: number;
+}
+
+/** NCHW input, OIHW weight, square-free stride and zero padding, no dilation or groups. */
+export interface Conv2dArgs {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  o: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  outH: number;
+  outW: number;
+}
+
+/** A strided view: out[i0..] = x[offset + sum(i_d * strides[d])]. Strides may be 0 or negative. */
+export interface StridedArgs {
+  outShape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+export interface KernelBackend {
+  readonly name: string;
+  /** Moves host values into this backend's memory (identity for cpu). */
+  upload(values: Storage): Storage;
+
+  unary(op: UnaryOp, x: Storage): Storage;
+  /** dx = dy * f'(x), the backward of `unary` beside it. */
+  unaryGrad(op: UnaryOp, x: Storage, dy: Storage): Storage;
+  /** x ** p, clamp(x, lo, hi), x * s + t: scalar-parameter maps. */
+  powScalar(x: Storage, p: number): Storage;
+  clamp(x: Storage, lo: number, hi: number): Storage;
+  affine(x: Storage, scale: number, shift: number): Storage;
+  /** Elementwise op on broadcast operands; shapes have equal rank (the op layer pads them). */
+  binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): Storage;
+  /** cond ? a : b with broadcasting, all three of rank outShape.length. */
+  where(cond: Storage, cShape: readonly number[], a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): Storage;
+  /** Reduce over `axes` of `shape`; the result has those axes removed (the op layer re-adds keepdims). */
+  reduce(op: ReduceOp, x: Storage, shape: readonly number[], axes: readonly number[]): Storage;
+
+  matmul(a: Storage, b: Storage, args: MatmulArgs): Storage;
+  conv2d(x: Storage, w: Storage, args: Conv2dArgs): Storage;
+  conv2dBackwardInput(dy: Storage, w: Storage, args: Conv2dArgs): Storage;
+  conv2dBackwardFilter(x: Storage, dy: Storage, args: Conv2dArgs): Storage;
+  /** Softmax over the last axis of a (rows, cols) matrix, and its backward from y and dy. */
+  softmax(x: Storage, rows: number, cols: number): Storage;
+  softmaxBackward(y: Storage, dy: Storage, rows: number, cols: number): Storage;
+
+  /** Copy of a strided view (permute, slice, expand and flip are all this). */
+  strided(x: Storage, args: StridedArgs): Storage;
+  /** The adjoint of `strided`: a zero buffer of `size` with src added at the view's positions. */
+  stridedScatterAdd(src: Storage, size: number, args: StridedArgs): Storage;
+  /** out[..., j, ...] = x[..., idx[j], ...] along axis `dim` of `shape` (outer, dim, inner layout). */
+  indexSelect(x: Storage, outer: number, dimSize: number, inner: number, idx: Int32Array): Storage;
+  /** The adjoint of `indexSelect`: zeros(outer, dimSize, inner) with rows of src added at idx. */
+  indexAdd(src: Storage, outer: number, dimSize: number, inner: number, idx: Int32Array): Storage;
+  /** out[i] = x[flat[i]]: the general gather. */
+  take(x: Storage, flat: Int32Array): Storage;
+  /** The adjoint of `take`: zeros(size) with src[i] added at flat[i]. */
+  takeAdd(src: Storage, size: number, flat: Int32Array): Storage;
+  fill(dtype: DType, size: number, value: number): Storage;
+  cast(x: Storage, dtype: DType): Storage;
+}
+
+export type KernelName = Exclude<keyof KernelBackend, 'name'>;

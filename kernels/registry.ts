@@ -1,0 +1,63 @@
+// Which backend runs the kernels. One call (`setBackend`) or the BAS_BACKEND environment variable
+// picks it; float64 work always runs on cpu, where gradient checks need exact arithmetic.
+import type { KernelBackend, KernelName } from './backend.js';
+import type { DType, Storage } from './types.js';
+
+type Factory = () => KernelBackend;
+
+const factories = new Map<string, Factory>();
+const instances = new Map<string, KernelBackend>();
+let activeName: string | undefined;
+
+export function registerBackend(name: string, factory: Factory): void {
+  factories.set(name, factory);
+}
+
+export function registeredBackends(): string[] {
+  return [...factories.keys()];
+}
+
+function instance(name: string): KernelBackend {
+  let b = instances.get(name);
+  if (!b) {
+    const f = factories.get(name);
+    if (!f) throw new Error(`unknown backend "${name}"; registered: ${registeredBackends().join(', ')}`);
+    b = f();
+    instances.set(name, b);
+  }
+  return b;
+}
+
+/** Selects the backend for all later float32 kernels. Names: cpu, gpujs, gpujs-webasm, ... */
+export function setBackend(name: string): KernelBackend {
+  const b = instance(name);
+  activeName = name;
+  return b;
+}
+
+export function getBackend(): KernelBackend {
+  if (activeName === undefined) activeName = envBackend() ?? 'cpu';
+  return instance(activeName);
+}
+
+function envBackend(): string | undefined {
+  const v = typeof process !== 'undefined' ? process.env['BAS_BACKEND'] : undefined;
+  return v && v.length > 0 ? v : undefined;
+}
+
+export function cpuBackend(): KernelBackend {
+  return instance('cpu');
+}
+
+/** The backend that runs `kernel` for `dtype`: the active one if it has it, else cpu. */
+export function backendFor(dtype: DType): KernelBackend {
+  return dtype === 'float64' ? cpuBackend() : getBackend();
+}
+
+/** Bring a storage to the backend about to consume it (a download or an upload when they differ). */
+export function onBackend(s: Storage, b: KernelBackend): Storage {
+  if (s.backend === b.name) return s;
+  return b.upload(s);
+}
+
+export type { KernelName };
