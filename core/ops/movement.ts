@@ -258,3 +258,12 @@ export function repeat(x: Tensor, reps: readonly number[]): Tensor {
 
 /** Ensures a shape-compatible copy exists; storage is always contiguous here, so this is identity. */
 export const contiguous = (x: Tensor): Tensor => x;
+
+/** torch.select: x[..., index, ...] at `dim`, that dim removed. */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  const d = normDim(dim, x.ndim);
+  const n = x.shape[d]!;
+  const i = index < 0 ? index + n : index;
+  if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`select: index ${index} is out of range for dim ${dim} of size ${n}`);
+  return squeeze(narrow(x, d, i, 1), d);
+}

@@ -1,0 +1,91 @@
+// AttentionStore: keeps the attention maps of the instance samples, summed over steps, with their
+// autograd graph intact so the attention loss can flow back into the UNet and the text encoder.
+import { add, div, index_select, reshape, type Tensor } from '../../core/index.js';
+import { AttentionControl, type PlaceInUnet, type StoreKey } from './attention_control.js';
+
+export type AttentionMaps = Record<StoreKey, Tensor[]>;
+
+/** Maps with more pixels than this (64x64 and up in SD) are not kept, as in prompt-to-prompt. */
+export const MAX_STORED_PIXELS = 32 ** 2;
+
+export function emptyStore(): AttentionMaps {
+  return { down_cross: [], mid_cross: [], up_cross: [], down_self: [], mid_self: [], up_self: [] };
+}
+
+export class AttentionStore extends AttentionControl {
+  step_store: AttentionMaps = emptyStore();
+  attention_store: AttentionMaps | null = null;
+  private batchSize = 1;
+  private instanceSamples: number[] = [0];
+
+  /**
+   * Which samples of the batch are instance samples, and the batch size. The original keeps the
+   * second half of the (batch * heads) rows, which is the instance half only with prior
+   * preservation; naming the samples makes every layout right (see README, "Known quirks").
+   */
+  set_instance_samples(indices: readonly number[], batchSize: number): void {
+    if (indices.some((i) => !Number.isInteger(i) || i < 0 || i >= batchSize)) {
+      throw new RangeError(`instance sample indices ${JSON.stringify(indices)} do not fit a batch of ${batchSize}`);
+    }
+    this.instanceSamples = [...indices];
+    this.batchSize = batchSize;
+  }
+
+  get instance_samples(): readonly number[] {
+    return this.instanceSamples;
+  }
+
+  forward(attn: Tensor, is_cross: boolean, place_in_unet: PlaceInUnet): Tensor {
+    const key: StoreKey = `${place_in_unet}_${is_cross ? 'cross' : 'self'}`;
+    if (attn.dim(1) <= MAX_STORED_PIXELS) this.step_store[key].push(this.selectInstances(attn));
+    return attn;
+  }
+
+  /** Rows b * heads + h of the instance samples b, in the order they were named. */
+  private selectInstances(attn: Tensor): Tensor {
+    const rows = attn.dim(0);
+    if (rows % this.batchSize !== 0) throw new Error(`attention has ${rows} rows, not a multiple of the batch size ${this.batchSize}`);
+    const heads = rows / this.batchSize;
+    if (this.instanceSamples.length === this.batchSize) return attn;
+    const idx = this.instanceSamples.flatMap((b) => Array.from({ length: heads }, (_, h) => b * heads + h));
+    return index_select(attn, 0, idx);
+  }
+
+  override between_steps(): void {
+    if (this.attention_store === null) {
+      this.attention_store = this.step_store;
+    } else {
+      for (const key of Object.keys(this.attention_store) as StoreKey[]) {
+        const acc = this.attention_store[key];
+        const cur = this.step_store[key];
+        if (acc.length !== cur.length) throw new Error(`step stored ${cur.length} ${key} maps, earlier steps ${acc.length}`);
+        this.attention_store[key] = acc.map((t, i) => add(t, cur[i]!));
+      }
+    }
+    this.step_store = emptyStore();
+  }
+
+  /** Sum over steps / number of steps, per stored layer. */
+  get_average_attention(): AttentionMaps {
+    const out = emptyStore();
+    if (this.attention_store === null || this.cur_step === 0) return out;
+    for (const key of Object.keys(out) as StoreKey[]) out[key] = this.attention_store[key].map((t) => div(t, this.cur_step));
+    return out;
+  }
+
+  override reset(): void {
+    super.reset();
+    this.step_store = emptyStore();
+    this.attention_store = null;
+  }
+
+  /** Number of instance samples each stored map holds (the `batch` of aggregate_attention). */
+  get num_instance_samples(): number {
+    return this.instanceSamples.length;
+  }
+}
+
+/** (rows = samples * heads, pixels, tokens) -> (samples, heads, res, res, tokens). */
+export function splitHeads(map: Tensor, samples: number, res: number): Tensor {
+  return reshape(map, [samples, -1, res, res, map.dim(-1)]);
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command: the whole vitest suite, under a virtual X server when one is available so the
+# gpu.js headless-gl parity tests run for real (they skip with a printed reason otherwise).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+report=$(mktemp -t bas-vitest-XXXX.json)
+# strict types are part of the suite
+npx tsc -p tsconfig.json --noEmit || exit 1
+# in CI the GL and ../shared tests must run: their skip turns into a failure there
+if [ "${CI:-}" = "true" ]; then export BAS_REQUIRE_GL=1 BAS_REQUIRE_SHARED=1; fi
+if command -v xvfb-run >/dev/null 2>&1; then
+  xvfb-run -a -s "-screen 0 1280x1024x24" npx vitest run --reporter=default --reporter=json --outputFile="$report" "$@"
+else
+  echo "test: xvfb-run not found; GL tests will skip"
+  npx vitest run --reporter=default --reporter=json --outputFile="$report" "$@"
+fi
+rc=$?
+# one plain closing line, whatever the runner printed above
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests ?? 0)} skipped`);
+' "$report" 2>/dev/null || true
+rm -f "$report"
+exit $rc
