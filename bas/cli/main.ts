@@ -1,0 +1,48 @@
+// The `bas` command: one subcommand per job, each in its own file, loaded only when used.
+import { UsageError } from './args.js';
+
+interface Command {
+  summary: string;
+  load: () => Promise<{ run(argv: string[]): Promise<number> }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  train: { summary: 'extract concepts from one image and its masks (Break-A-Scene training)', load: () => import('./train.js') },
+  generate: { summary: 'render a prompt with learned tokens from a trained model folder', load: () => import('./generate.js') },
+  gradcheck: { summary: 'check the full Break-A-Scene loss gradient in float64 on a tiny model', load: () => import('./gradcheck.js') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  return [
+    'usage: bas <command> [flags]   (bas <command> --help for its flags)',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 1 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`bas: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await cmd.load()).run(rest);
+  } catch (e) {
+    // one clear line for bad input; a stack only for the unexpected
+    if (e instanceof UsageError || (e instanceof Error && e.name === 'InputError')) {
+      console.error(`bas ${name}: error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /[\\/]bas[\\/]cli[\\/]main\.[tj]s$/.test(process.argv[1]);
+if (isEntry) process.exitCode = await main(process.argv.slice(2));

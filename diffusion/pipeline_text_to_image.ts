@@ -1,0 +1,175 @@
+// Text-to-image sampling with classifier-free guidance, written against small interfaces (any
+// UNet-like model, any prompt encoder, any scheduler with diffusers' step API) so it does not
+// depend on nn's concrete classes. The project samples in pixel space: the denoised `latents`
+// are the image and `decode_latents` is the identity; a latent model plugs in a VAE decoder there
+// and passes latent sizes as height/width/channels.
+import { add, cat, chunk, default_generator, index_select, mul, no_grad, sub, type DType, type Generator, type Tensor } from '../core/index.js';
+
+/** The UNet call the loop makes: noise prediction for a batch at one timestep. */
+export interface UNetLike {
+  forward(sample: Tensor, timestep: number, encoder_hidden_states: Tensor): { sample: Tensor };
+}
+
+/** prompts -> encoder hidden states (N, L, D), one row per prompt. */
+export type PromptEncoder = (prompts: string[]) => Tensor;
+
+/** The scheduler surface the loop uses (DDIMScheduler and DDPMScheduler have it). */
+export interface SchedulerLike {
+  readonly timesteps: readonly number[];
+  readonly init_noise_sigma: number;
+  set_timesteps(num_inference_steps: number): void;
+  scale_model_input(sample: Tensor, timestep: number): Tensor;
+  step(model_output: Tensor, timestep: number, sample: Tensor, opts?: { generator?: Generator; eta?: number }): { prev_sample: Tensor; pred_original_sample?: Tensor };
+}
+
+export interface TextToImageComponents {
+  unet: UNetLike;
+  encodePrompt: PromptEncoder;
+  scheduler: SchedulerLike;
+  /** Channels of the UNet's working space (its in_channels: 3 for this project's pixel-space model). */
+  channels: number;
+  /** Default height/width of the working grid (the UNet config's sample_size). */
+  sample_size: number;
+  /** Working space -> image in [-1, 1]; identity in pixel space. */
+  decode_latents?: (latents: Tensor) => Tensor;
+}
+
+/** What the callback sees after each step (in the loop's no-grad mode). */
+export interface StepInfo {
+  /** 0-based index of the step. */
+  step: number;
+  timestep: number;
+  /** x_{t-1}, after this step. */
+  latents: Tensor;
+  /** The guided noise prediction the scheduler received. */
+  noise_pred: Tensor;
+  pred_original_sample?: Tensor;
+}
+
+export interface TextToImageOptions {
+  prompt: string | string[];
+  /** For the unconditional branch of guidance; "" by default, as in the original. */
+  negative_prompt?: string | string[];
+  height?: number;
+  width?: number;
+  num_inference_steps?: number;
+  /** 7.5 by default; <= 1 turns guidance off (no unconditional branch). */
+  guidance_scale?: number;
+  num_images_per_prompt?: number;
+  /** DDIM's eta (ignored by schedulers without one). */
+  eta?: number;
+  /** Draws the initial noise and any noise the scheduler adds. */
+  generator?: Generator;
+  /** Initial noise to use instead of drawing it, (N, C, H, W). */
+  latents?: Tensor;
+  /** dtype of the initial noise; the prompt embeddings' dtype by default. */
+  dtype?: DType;
+  /** Called every `callback_steps` steps (attention visualisation, previews). */
+  callback?: (info: StepInfo) => void;
+  callback_steps?: number;
+}
+
+export interface TextToImageOutput {
+  /** Decoded images clamped to [-1, 1], (N, C, H, W). */
+  images: Tensor;
+  /** The final working-space tensor, before decoding and clamping. */
+  latents: Tensor;
+}
+
+/** Classifier-free guidance: uncond + g (cond - uncond). */
+export function guide(noise_pred_uncond: Tensor, noise_pred_text: Tensor, guidance_scale: number): Tensor {
+  return add(noise_pred_uncond, mul(sub(noise_pred_text, noise_pred_uncond), guidance_scale));
+}
+
+function asList(p: string | string[]): string[] {
+  return typeof p === 'string' ? [p] : [...p];
+}
+
+/** Each row repeated k times in place (prompt-major order, as diffusers repeats embeddings). */
+function repeatRows(x: Tensor, k: number): Tensor {
+  if (k === 1) return x;
+  const idx = Array.from({ length: x.shape[0]! * k }, (_, i) => Math.floor(i / k));
+  return index_select(x, 0, idx);
+}
+
+export class TextToImagePipeline {
+  readonly unet: UNetLike;
+  readonly encodePrompt: PromptEncoder;
+  readonly scheduler: SchedulerLike;
+  readonly channels: number;
+  readonly sample_size: number;
+  readonly decode_latents: (latents: Tensor) => Tensor;
+
+  constructor(components: TextToImageComponents) {
+    this.unet = components.unet;
+    this.encodePrompt = components.encodePrompt;
+    this.scheduler = components.scheduler;
+    this.channels = components.channels;
+    this.sample_size = components.sample_size;
+    this.decode_latents = components.decode_latents ?? ((x) => x);
+  }
+
+  /** Conditional and (with guidance) unconditional embeddings, each (N * images_per_prompt, L, D). */
+  encode(prompts: string[], negative: string[] | null, num_images_per_prompt: number): { cond: Tensor; uncond: Tensor | null } {
+    const cond = repeatRows(this.encodePrompt(prompts), num_images_per_prompt);
+    if (negative === null) return { cond, uncond: null };
+    if (negative.length !== prompts.length) throw new Error(`${negative.length} negative prompts for ${prompts.length} prompts`);
+    const uncond = repeatRows(this.encodePrompt(negative), num_images_per_prompt);
+    if (uncond.shape.join() !== cond.shape.join()) {
+      throw new Error(`unconditional embeddings [${uncond.shape.join(', ')}] differ from conditional [${cond.shape.join(', ')}]; pad both to the same length`);
+    }
+    return { cond, uncond };
+  }
+
+  /** Initial noise (N, C, H, W) scaled by the scheduler's init_noise_sigma. */
+  prepare_latents(batch: number, height: number, width: number, dtype: DType, generator: Generator, latents?: Tensor): Tensor {
+    const shape = [batch, this.channels, height, width];
+    if (latents) {
+      if (latents.shape.join() !== shape.join()) throw new Error(`latents of shape [${latents.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    } else {
+      latents = generator.randn(shape, { dtype });
+    }
+    return mul(latents, this.scheduler.init_noise_sigma);
+  }
+
+  generate(opts: TextToImageOptions): TextToImageOutput {
+    return no_grad(() => this.sample(opts));
+  }
+
+  private sample(opts: TextToImageOptions): TextToImageOutput {
+    const prompts = asList(opts.prompt);
+    const k = opts.num_images_per_prompt ?? 1;
+    const g = opts.guidance_scale ?? 7.5;
+    const cfg = g > 1;
+    const negative = cfg ? (opts.negative_prompt === undefined ? prompts.map(() => '') : asList(opts.negative_prompt)) : null;
+    const { cond, uncond } = this.encode(prompts, negative, k);
+    // the unet sees [uncond..., cond...], so one forward serves both branches
+    const embeds = uncond ? cat([uncond, cond], 0) : cond;
+
+    const generator = opts.generator ?? default_generator;
+    const height = opts.height ?? this.sample_size;
+    const width = opts.width ?? this.sample_size;
+    let latents = this.prepare_latents(prompts.length * k, height, width, opts.dtype ?? cond.dtype, generator, opts.latents);
+
+    const scheduler = this.scheduler;
+    scheduler.set_timesteps(opts.num_inference_steps ?? 50);
+    const every = opts.callback_steps ?? 1;
+    scheduler.timesteps.forEach((t, i) => {
+      const input = scheduler.scale_model_input(cfg ? cat([latents, latents], 0) : latents, t);
+      const out = this.unet.forward(input, t, embeds).sample;
+      let noise_pred = out;
+      if (cfg) {
+        const [u, c] = chunk(out, 2, 0) as [Tensor, Tensor];
+        noise_pred = guide(u, c, g);
+      }
+      const res = scheduler.step(noise_pred, t, latents, { generator, eta: opts.eta ?? 0 });
+      latents = res.prev_sample;
+      if (opts.callback && i % every === 0) {
+        const info: StepInfo = { step: i, timestep: t, latents, noise_pred };
+        if (res.pred_original_sample) info.pred_original_sample = res.pred_original_sample;
+        opts.callback(info);
+      }
+    });
+    return { images: this.decode_latents(latents).clamp(-1, 1), latents };
+  }
+}

@@ -1,0 +1,195 @@
+// save_pretrained / from_pretrained in diffusers' StableDiffusionPipeline folder layout:
+//   model_index.json
+//   unet/config.json + unet/diffusion_pytorch_model.safetensors
+//   text_encoder/config.json + text_encoder/model.safetensors
+//   tokenizer/ (vocab.json, added_tokens.json, tokenizer_config.json, special_tokens_map.json)
+//   scheduler/scheduler_config.json
+// There is no vae: the project's model works in pixel space (see DESIGN.md).
+//
+// Saving never leaves a half-written pipeline that looks whole: everything is written to a
+// sibling staging folder first. A new folder is then renamed into place in one step. An existing
+// folder may hold other things (checkpoints, logs), so only the pipeline's own entries are swapped:
+// model_index.json is removed first and put back last, so an interrupted save leaves a folder
+// that from_pretrained refuses, naming the missing model_index.json.
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DType, Tensor } from '../core/index.js';
+import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from './fs_atomic.js';
+import { load_file, save_file } from './safetensors.js';
+import { CLIPTextModel, type CLIPTextConfig } from './clip/text_model.js';
+import { CLIPTokenizer } from './tokenizer/clip_tokenizer.js';
+import { UNet2DConditionModel, type UNet2DConditionConfigInput } from './unet/unet_2d_condition.js';
+
+/** What the pipeline needs of a model: its config and its weights by name. */
+export interface PretrainedModule {
+  readonly config: object;
+  state_dict(): Record<string, Tensor>;
+  load_state_dict(sd: Record<string, Tensor>, strict?: boolean): unknown;
+}
+
+export interface PipelineComponents<U extends PretrainedModule = PretrainedModule, T extends PretrainedModule = PretrainedModule> {
+  unet: U;
+  text_encoder: T;
+  tokenizer: CLIPTokenizer;
+  /** The scheduler's config with diffusers' keys; `_class_name` defaults to DDIMScheduler. */
+  scheduler_config: Readonly<Record<string, unknown>>;
+}
+
+export interface LoadedPipeline<U extends PretrainedModule = PretrainedModule, T extends PretrainedModule = PretrainedModule> extends PipelineComponents<U, T> {
+  model_index: Record<string, unknown>;
+}
+
+/** Builds an (untrained) model from a config read from disk; weights are loaded afterwards. */
+export interface ModelFactories<U extends PretrainedModule, T extends PretrainedModule> {
+  unet(config: Record<string, unknown>, dtype: DType): U;
+  text_encoder(config: Record<string, unknown>, dtype: DType): T;
+}
+
+/** The library versions whose file layout this mirrors (written into the configs). */
+export const DIFFUSERS_VERSION = '0.25.0';
+export const TRANSFORMERS_VERSION = '4.36.0';
+
+export const PIPELINE_FILES = {
+  model_index: 'model_index.json',
+  unet_config: join('unet', 'config.json'),
+  unet_weights: join('unet', 'diffusion_pytorch_model.safetensors'),
+  text_encoder_config: join('text_encoder', 'config.json'),
+  text_encoder_weights: join('text_encoder', 'model.safetensors'),
+  tokenizer: 'tokenizer',
+  scheduler_config: join('scheduler', 'scheduler_config.json'),
+} as const;
+
+const COMPONENT_DIRS = ['unet', 'text_encoder', 'tokenizer', 'scheduler'] as const;
+const TOKEN_EMBEDDING = 'text_model.embeddings.token_embedding.weight';
+/** Keys the files carry for diffusers / transformers that are not model config. */
+const UNET_META_KEYS = ['_class_name', '_diffusers_version', '_name_or_path'];
+const TEXT_META_KEYS = ['architectures', 'model_type', 'torch_dtype', 'transformers_version', '_name_or_path'];
+
+function dtype_of(sd: Record<string, Tensor>): DType {
+  const first = Object.values(sd)[0];
+  return first ? first.dtype : 'float32';
+}
+
+function without(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([k]) => !keys.includes(k)));
+}
+
+/** Writes every file of the pipeline under `root` (a fresh folder). */
+function write_pipeline_files(root: string, parts: PipelineComponents): void {
+  const unet_sd = parts.unet.state_dict();
+  const text_sd = parts.text_encoder.state_dict();
+  const table = text_sd[TOKEN_EMBEDDING];
+  // the weights are the truth: a grown embedding table must show in the saved vocab_size
+  const text_config: Record<string, unknown> = { ...(parts.text_encoder.config as Record<string, unknown>) };
+  if (table) {
+    const rows = table.shape[0]!;
+    if (parts.tokenizer.length > rows) {
+      throw new Error(`save_pretrained: the tokenizer has ${parts.tokenizer.length} tokens but the text encoder's embedding table only ${rows} rows (resize it after add_tokens)`);
+    }
+    text_config.vocab_size = rows;
+  }
+  const positions = text_config.max_position_embeddings;
+  if (typeof positions === 'number' && parts.tokenizer.model_max_length > positions) {
+    throw new Error(`save_pretrained: the tokenizer pads to ${parts.tokenizer.model_max_length} tokens but the text encoder has ${positions} positions`);
+  }
+  for (const d of COMPONENT_DIRS) mkdirSync(join(root, d), { recursive: true });
+  const scheduler_class = typeof parts.scheduler_config._class_name === 'string' ? parts.scheduler_config._class_name : 'DDIMScheduler';
+
+  write_file_atomic(join(root, PIPELINE_FILES.unet_config), to_json_text({ _class_name: 'UNet2DConditionModel', _diffusers_version: DIFFUSERS_VERSION, ...without(parts.unet.config as Record<string, unknown>, UNET_META_KEYS) }));
+  save_file(unet_sd, join(root, PIPELINE_FILES.unet_weights), { format: 'pt' });
+  write_file_atomic(
+    join(root, PIPELINE_FILES.text_encoder_config),
+    to_json_text({ architectures: ['CLIPTextModel'], model_type: 'clip_text_model', ...without(text_config, TEXT_META_KEYS), torch_dtype: dtype_of(text_sd), transformers_version: TRANSFORMERS_VERSION }),
+  );
+  save_file(text_sd, join(root, PIPELINE_FILES.text_encoder_weights), { format: 'pt' });
+  parts.tokenizer.save_pretrained(join(root, PIPELINE_FILES.tokenizer));
+  write_file_atomic(join(root, PIPELINE_FILES.scheduler_config), to_json_text({ ...parts.scheduler_config, _class_name: scheduler_class, _diffusers_version: DIFFUSERS_VERSION }));
+  write_file_atomic(
+    join(root, PIPELINE_FILES.model_index),
+    to_json_text({
+      _class_name: 'StableDiffusionPipeline',
+      _diffusers_version: DIFFUSERS_VERSION,
+      scheduler: ['diffusers', scheduler_class],
+      text_encoder: ['transformers', 'CLIPTextModel'],
+      tokenizer: ['transformers', 'CLIPTokenizer'],
+      unet: ['diffusers', 'UNet2DConditionModel'],
+    }),
+  );
+}
+
+/** Saves the pipeline to `dir` in diffusers' layout (see the file comment for the atomicity). */
+export function save_pretrained(dir: string, parts: PipelineComponents): void {
+  const stage = temp_sibling(dir);
+  try {
+    mkdirSync(stage, { recursive: true });
+    write_pipeline_files(stage, parts);
+    if (!existsSync(dir)) {
+      renameSync(stage, dir);
+      return;
+    }
+    if (!statSync(dir).isDirectory()) throw new Error(`save_pretrained: ${dir} exists and is not a folder`);
+    rmSync(join(dir, PIPELINE_FILES.model_index), { force: true });
+    for (const d of COMPONENT_DIRS) {
+      const target = join(dir, d);
+      if (existsSync(target)) renameSync(target, join(stage, `${d}.old`));
+      renameSync(join(stage, d), target);
+    }
+    renameSync(join(stage, PIPELINE_FILES.model_index), join(dir, PIPELINE_FILES.model_index));
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+function need_file(dir: string, rel: string, what: string): string {
+  const path = join(dir, rel);
+  if (!existsSync(path)) throw new Error(`${what} not found: ${path}`);
+  return path;
+}
+
+/** Reads a pipeline folder, building the models with `factories`, weights loaded strictly. */
+export function load_pipeline<U extends PretrainedModule, T extends PretrainedModule>(dir: string, factories: ModelFactories<U, T>, opts: { dtype?: DType } = {}): LoadedPipeline<U, T> {
+  if (!existsSync(dir)) throw new Error(`pipeline folder not found: ${dir}`);
+  const index_path = join(dir, PIPELINE_FILES.model_index);
+  if (!existsSync(index_path)) throw new Error(`not a complete pipeline folder (model_index.json not found; an interrupted save?): ${index_path}`);
+  const model_index = read_json_object(index_path, 'pipeline index');
+  for (const c of COMPONENT_DIRS) {
+    if (!Array.isArray(model_index[c])) throw new Error(`pipeline index ${index_path} lists no ${c}`);
+  }
+  const load_model = <M extends PretrainedModule>(what: string, config_rel: string, weights_rel: string, meta: readonly string[], make: (c: Record<string, unknown>, d: DType) => M): M => {
+    const config = read_json_object(need_file(dir, config_rel, `${what} config`), `${what} config`);
+    const weights_path = need_file(dir, weights_rel, `${what} weights`);
+    const sd = load_file(weights_path);
+    const dtype = opts.dtype ?? dtype_of(sd);
+    let model: M;
+    try {
+      model = make(without(config, meta), dtype);
+    } catch (e) {
+      throw new Error(`cannot build the ${what} from ${join(dir, config_rel)}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    try {
+      model.load_state_dict(sd, true);
+    } catch (e) {
+      throw new Error(`${weights_path} does not fit the ${what} of ${join(dir, config_rel)}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return model;
+  };
+  const unet = load_model('unet', PIPELINE_FILES.unet_config, PIPELINE_FILES.unet_weights, UNET_META_KEYS, factories.unet);
+  const text_encoder = load_model('text encoder', PIPELINE_FILES.text_encoder_config, PIPELINE_FILES.text_encoder_weights, TEXT_META_KEYS, factories.text_encoder);
+  const tok_dir = join(dir, PIPELINE_FILES.tokenizer);
+  if (!existsSync(tok_dir)) throw new Error(`tokenizer folder not found: ${tok_dir}`);
+  const tokenizer = CLIPTokenizer.from_pretrained(tok_dir);
+  const scheduler_config = read_json_object(need_file(dir, PIPELINE_FILES.scheduler_config, 'scheduler config'), 'scheduler config');
+  return { unet, text_encoder, tokenizer, scheduler_config, model_index };
+}
+
+/** The project's models: diffusers' UNet2DConditionModel and transformers' CLIPTextModel. */
+export const DEFAULT_FACTORIES: ModelFactories<UNet2DConditionModel, CLIPTextModel> = {
+  // the constructors check the keys and values; the meta keys were stripped before
+  unet: (config, dtype) => new UNet2DConditionModel(config as UNet2DConditionConfigInput, { dtype }),
+  text_encoder: (config, dtype) => new CLIPTextModel(config as Partial<CLIPTextConfig>, { dtype }),
+};
+
+/** Loads a pipeline saved by `save_pretrained` (or laid out the same way). */
+export function from_pretrained(dir: string, opts: { dtype?: DType } = {}): LoadedPipeline<UNet2DConditionModel, CLIPTextModel> {
+  return load_pipeline(dir, DEFAULT_FACTORIES, opts);
+}

@@ -1,0 +1,2 @@
+export * from './clip_tokenizer.js';
+export * from './vocab.js';
