@@ -1,6 +1,6 @@
 // Reverse-mode autodiff: order the graph topologically from the root, then hand each node's
 // gradient to its grad_fn and add the results into its inputs' gradients.
-import { backendFor } from '../kernels/index.js';
+import { backendFor, onBackend } from '../kernels/index.js';
 import { no_grad } from './grad_mode.js';
 import { shapesEqual } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -8,7 +8,15 @@ import { Tensor } from './tensor.js';
 function accumulate(prev: Tensor | undefined | null, g: Tensor): Tensor {
   if (!prev) return g;
   const b = backendFor(g.dtype);
-  return new Tensor(b.binary('add', prev.storage, prev.shape, g.storage, g.shape, g.shape), g.shape);
+  return new Tensor(b.binary('add', onBackend(prev.storage, b), prev.shape, onBackend(g.storage, b), g.shape, g.shape), g.shape);
+}
+
+/** A copy with storage of its own, for a tensor's first `.grad`: backward hands one gradient to
+ * several inputs (x + y gives both the same g, the seed is the user's tensor), and an in-place
+ * update of one `.grad` must not show up in another. */
+function own(g: Tensor): Tensor {
+  const b = backendFor(g.dtype);
+  return new Tensor(b.cast(onBackend(g.storage, b), g.dtype), g.shape);
 }
 
 /** Nodes reachable from `root` that need a gradient, children before parents reversed (root first). */
@@ -38,13 +46,14 @@ export function backward(root: Tensor, gradient?: Tensor): void {
     seed = new Tensor(backendFor(root.dtype).fill(root.dtype, 1, 1), root.shape);
   }
   if (!shapesEqual(seed.shape, root.shape)) throw new Error(`gradient shape [${seed.shape.join(', ')}] differs from output shape [${root.shape.join(', ')}]`);
+  if (seed.dtype !== root.dtype) throw new Error(`gradient dtype ${seed.dtype} differs from output dtype ${root.dtype}`);
   const grads = new Map<number, Tensor>([[root.id, seed.detach()]]);
   no_grad(() => {
     for (const t of topoOrder(root)) {
       const g = grads.get(t.id);
       if (!g) continue;
       if (t.grad_fn === null || t.retains_grad) {
-        t.grad = accumulate(t.grad, g);
+        t.grad = t.grad ? accumulate(t.grad, g) : own(g);
         if (t.grad_fn === null) continue;
       }
       grads.delete(t.id);

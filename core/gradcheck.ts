@@ -104,10 +104,11 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], opts: GradcheckOpti
       const data = t.data;
       for (let i = 0; i < t.size; i++) {
         const orig = data[i]!;
+        // copies: the output may share storage with the input (reshape, pow(x, 1), identity)
         data[i] = orig + eps;
-        const plus = fn(...inputs).data;
+        const plus = Float64Array.from(fn(...inputs).data);
         data[i] = orig - eps;
-        const minus = fn(...inputs).data;
+        const minus = Float64Array.from(fn(...inputs).data);
         data[i] = orig;
         for (let j = 0; j < outRows; j++) {
           let numeric: number;

@@ -95,7 +95,11 @@ export class Generator {
   }
 
   rand(shape: Shape, opts: { dtype?: DType } = {}): Tensor {
-    return this.fill(shape, opts.dtype, () => this.random());
+    const dtype = opts.dtype ?? get_default_dtype();
+    // float32 must stay in [0, 1): rounding a 53-bit draw to 24 bits gives 1 above 1 - 2^-25, so
+    // truncate to 24 bits instead (same draws, so the stream does not depend on the dtype)
+    if (dtype === 'float32') return this.fill(shape, dtype, () => Math.floor(this.random() * 16777216) / 16777216);
+    return this.fill(shape, dtype, () => this.random());
   }
 
   randn(shape: Shape, opts: { dtype?: DType } = {}): Tensor {

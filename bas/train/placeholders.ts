@@ -21,7 +21,9 @@ export function addPlaceholderTokens(
   n: number,
   initializer_tokens: readonly string[],
   generator?: Generator,
+  template = '<asset>',
 ): Placeholders {
+  if (!/^<[^<>\s]+>$/.test(template)) throw new InputError(`--placeholder_token must look like <name>, got "${template}"`);
   if (initializer_tokens.length > 0 && initializer_tokens.length !== n) {
     throw new InputError(`--initializer_tokens gives ${initializer_tokens.length} words for --num_of_assets ${n}`);
   }
@@ -32,7 +34,7 @@ export function addPlaceholderTokens(
     }
     return ids[0]!;
   });
-  const tokens = placeholderTokens(n);
+  const tokens = placeholderTokens(n, template);
   const added = tokenizer.add_tokens(tokens);
   if (added !== n) throw new InputError(`the tokenizer already has placeholder tokens (${tokens.join(', ')}); use a base model without them`);
   const ids = tokenizer.convert_tokens_to_ids(tokens);

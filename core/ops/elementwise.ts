@@ -95,11 +95,11 @@ export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor =
 /** CLIP's x * sigmoid(1.702 x). */
 export const quick_gelu = (x: Tensor): Tensor => unaryOp('quick_gelu', 'QuickGeluBackward', x);
 
-/** x ** p for a scalar exponent; backward p * x ** (p - 1). */
+/** x ** p for a scalar exponent; backward p * x ** (p - 1) (0 for p = 0, not 0 * x ** -1 = NaN at 0). */
 export function pow(x: Tensor, p: number): Tensor {
   if (p === 1) return x;
   const b = backendOf(x);
-  return fromOp(b.powScalar(on(x, b), p), x.shape, 'PowBackward', [x], (g) => [mul(g, mul(pow(x, p - 1), p))]);
+  return fromOp(b.powScalar(on(x, b), p), x.shape, 'PowBackward', [x], (g) => [p === 0 ? mul(g, 0) : mul(g, mul(pow(x, p - 1), p))]);
 }
 
 export const rsqrt = (x: Tensor): Tensor => pow(x, -0.5);

@@ -62,6 +62,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const inF = weight.dim(1);
   const outF = weight.dim(0);
+  if (x.dtype !== weight.dtype) throw new Error(`linear: dtypes differ (input ${x.dtype}, weight ${weight.dtype})`);
   if (x.dim(-1) !== inF) throw new Error(`linear: input features ${x.dim(-1)} differ from weight's ${inF} (weight [${weight.shape.join(', ')}])`);
   const lead = x.shape.slice(0, -1);
   const x2 = reshape(x, [numel(lead), inF]);

@@ -27,6 +27,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normDim(startDim, x.ndim);
   const e = normDim(endDim, x.ndim);
+  if (s > e) throw new Error(`flatten: start dim ${startDim} comes after end dim ${endDim} (rank ${x.ndim})`);
   return reshape(x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
@@ -77,6 +78,7 @@ export const mT = (x: Tensor): Tensor => transpose(x, -2, -1);
 /** Broadcast to `shape` (torch.expand; -1 keeps a dim). Backward sums over the broadcast dims. */
 export function expand(x: Tensor, shape: Shape): Tensor {
   const target = shape.map((d, i) => (d === -1 ? x.shape[i - (shape.length - x.ndim)]! : d));
+  checkShape(target, 'expand: target shape');
   const full = broadcastShapes(x.shape, target);
   if (!shapesEqual(full, target)) throw new Error(`expand: cannot expand [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
   if (shapesEqual(target, x.shape)) return x;
@@ -221,11 +223,12 @@ export function stack(xs: readonly Tensor[], dim = 0): Tensor {
   return cat(xs.map((t) => unsqueeze(t, d)), d);
 }
 
-/** torch.split with a chunk size or a list of sizes. */
+/** torch.split with a chunk size or a list of sizes (a size always gives at least one piece). */
 export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Tensor[] {
   const d = normDim(dim, x.ndim);
   const n = x.shape[d]!;
-  const list = typeof sizes === 'number' ? Array.from({ length: Math.ceil(n / sizes) }, (_, i) => Math.min(sizes, n - i * sizes)) : [...sizes];
+  if (typeof sizes === 'number' && !(Number.isInteger(sizes) && sizes > 0)) throw new RangeError(`split: size must be a positive integer, got ${sizes}`);
+  const list = typeof sizes === 'number' ? Array.from({ length: Math.max(1, Math.ceil(n / sizes)) }, (_, i) => Math.min(sizes, n - i * sizes)) : [...sizes];
   if (list.reduce((a, v) => a + v, 0) !== n) throw new Error(`split: sizes ${JSON.stringify(list)} do not add up to ${n}`);
   let at = 0;
   return list.map((len) => {
@@ -237,8 +240,11 @@ export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Te
 
 /** torch.chunk: `chunks` pieces of ceil(n / chunks) (the last may be smaller; fewer when n is small). */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!(Number.isInteger(chunks) && chunks > 0)) throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const d = normDim(dim, x.ndim);
-  return split(x, Math.max(1, Math.ceil(x.shape[d]! / chunks)), d);
+  // torch gives `chunks` empty pieces of an empty dim
+  if (x.shape[d] === 0) return split(x, new Array<number>(chunks).fill(0), d);
+  return split(x, Math.ceil(x.shape[d]! / chunks), d);
 }
 
 /** torch.repeat_interleave-free tile: torch.Tensor.repeat(reps...). */

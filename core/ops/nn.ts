@@ -12,6 +12,7 @@ import { backendOf, on } from './util.js';
 /** Softmax over `dim`, max-subtracted; the kernel works on the last axis, others are transposed there. */
 export function softmax(x: Tensor, dim = -1): Tensor {
   const d = normDim(dim, x.ndim);
+  if (x.ndim === 0) return reshape(softmax(reshape(x, [1]), 0), []);
   if (d !== x.ndim - 1) return transpose(softmax(transpose(x, d, -1), -1), d, -1);
   const cols = x.ndim === 0 ? 1 : x.dim(-1);
   const rows = cols === 0 ? 0 : x.size / cols;
@@ -53,6 +54,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   if (x.ndim !== 4 || weight.ndim !== 4) throw new Error(`conv2d: expects 4-D input and weight, got [${x.shape.join(', ')}] and [${weight.shape.join(', ')}]`);
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const [o, ci, kh, kw] = weight.shape as [number, number, number, number];
+  if (x.dtype !== weight.dtype) throw new Error(`conv2d: dtypes differ (input ${x.dtype}, weight ${weight.dtype})`);
   if (ci !== c) throw new Error(`conv2d: input has ${c} channels, weight expects ${ci} (weight [${weight.shape.join(', ')}])`);
   const [strideH, strideW] = typeof opts.stride === 'object' ? opts.stride : [opts.stride ?? 1, opts.stride ?? 1];
   const [padH, padW] = typeof opts.padding === 'object' ? opts.padding : [opts.padding ?? 0, opts.padding ?? 0];
@@ -107,10 +109,18 @@ export function layer_norm(x: Tensor, normalizedShape: readonly number[], weight
   return out;
 }
 
-/** Source rows of nearest resizing: src = floor(dst * scale), PyTorch's 'nearest' rule. */
-export function nearestIndices(inSize: number, outSize: number, scale = inSize / outSize): Int32Array {
+/**
+ * Source rows of nearest resizing, as PyTorch's 'nearest' computes them (UpSample.h nearest_idx):
+ * the same size copies, twice the size takes i >> 1, otherwise src = floor(dst * scale) capped at
+ * in - 1, with scale = in / out (or 1 / scale_factor) and the product both in float32 (floorf), so
+ * the rare sizes where float32 rounding moves an index (14 -> 46: dst 23 gives 6, not 7) match too.
+ */
+export function nearestIndices(inSize: number, outSize: number, scale?: number): Int32Array {
+  const s = Math.fround(scale ?? inSize / outSize);
   const idx = new Int32Array(outSize);
-  for (let i = 0; i < outSize; i++) idx[i] = Math.min(Math.floor(i * scale), inSize - 1);
+  for (let i = 0; i < outSize; i++) {
+    idx[i] = outSize === inSize ? i : outSize === 2 * inSize ? i >> 1 : Math.min(Math.floor(Math.fround(i * s)), inSize - 1);
+  }
   return idx;
 }
 

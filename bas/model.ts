@@ -1,0 +1,137 @@
+// The text-to-image model Break-A-Scene starts from and produces: UNet + text encoder + tokenizer
+// (+ the scheduler config), in diffusers' pipeline layout on disk. Prompt encoding and sampling
+// with classifier-free guidance live here so training, class images and `bas generate` agree.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Generator, type DType, type Tensor } from '../core/index.js';
+import { DDIMScheduler, DDPMScheduler, SD_SCHEDULER_CONFIG, TextToImagePipeline, type StepInfo } from '../diffusion/index.js';
+import { CLIPTextModel } from '../nn/clip/text_model.js';
+import { textEncoderConfig, unetConfig } from '../nn/configs.js';
+import { from_pretrained, save_pretrained } from '../nn/pipeline.js';
+import { CLIPTokenizer } from '../nn/tokenizer/clip_tokenizer.js';
+import { UNet2DConditionModel } from '../nn/unet/unet_2d_condition.js';
+import { AttentionStore } from './attention/attention_store.js';
+import { register_attention_control } from './attention/register_attention_control.js';
+import { aggregate_attention } from './attention/aggregate_attention.js';
+
+export interface BasModel {
+  unet: UNet2DConditionModel;
+  text_encoder: CLIPTextModel;
+  tokenizer: CLIPTokenizer;
+  scheduler_config: Record<string, unknown>;
+}
+
+/** The base model shipped in the repository (issue 6), when present. */
+export const SHIPPED_BASE_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '../models/base');
+
+/** A seeded, randomly initialised model of the `default` config: the stand-in until a pretrained one ships. */
+export function randomBaseModel(seed: number, dtype: DType = 'float32'): BasModel {
+  const gen = new Generator(seed);
+  const t = textEncoderConfig('default');
+  const tokenizer = new CLIPTokenizer({ model_max_length: t.max_position_embeddings ?? 24 });
+  const unet = new UNet2DConditionModel(unetConfig('default'), { dtype, generator: gen });
+  const text_encoder = new CLIPTextModel({ ...t, vocab_size: tokenizer.length }, { dtype, generator: gen });
+  return { unet, text_encoder, tokenizer, scheduler_config: { _class_name: 'DDIMScheduler', ...SD_SCHEDULER_CONFIG } };
+}
+
+/**
+ * `path` when given; else the shipped base model when the repository has one; else a seeded random
+ * `default` model, with a one-line warning (nothing is pretrained yet).
+ */
+export function loadBaseModel(path: string | undefined, seed: number, warn: (msg: string) => void = console.warn): BasModel {
+  if (path !== undefined) return loadModel(path);
+  if (existsSync(resolve(SHIPPED_BASE_MODEL, 'model_index.json'))) return loadModel(SHIPPED_BASE_MODEL);
+  warn(`warning: no pretrained base model; using a randomly initialised 'default' model (seed ${seed})`);
+  return randomBaseModel(seed);
+}
+
+export function loadModel(dir: string): BasModel {
+  const p = from_pretrained(dir);
+  return { unet: p.unet, text_encoder: p.text_encoder, tokenizer: p.tokenizer, scheduler_config: p.scheduler_config as Record<string, unknown> };
+}
+
+export function saveModel(dir: string, m: BasModel): void {
+  save_pretrained(dir, { unet: m.unet, text_encoder: m.text_encoder, tokenizer: m.tokenizer, scheduler_config: m.scheduler_config });
+}
+
+export function tokenizePrompts(m: BasModel, prompts: readonly string[]): number[][] {
+  return prompts.map((p) => m.tokenizer.encode(p, { padding: 'max_length', truncation: true }));
+}
+
+/** last_hidden_state of the text encoder on the padded prompts: (N, max_length, hidden). */
+export function encodePrompts(m: BasModel, prompts: readonly string[]): Tensor {
+  return m.text_encoder.forward(tokenizePrompts(m, prompts)).last_hidden_state;
+}
+
+/** The training noise scheduler: SD's scaled_linear betas over 1000 steps. */
+export function trainingScheduler(m: BasModel): DDPMScheduler {
+  return DDPMScheduler.from_config({ ...SD_SCHEDULER_CONFIG, ...m.scheduler_config });
+}
+
+export interface SampleOptions {
+  prompt: string;
+  num_images?: number;
+  seed: number;
+  num_inference_steps?: number;
+  guidance_scale?: number;
+  /** Record cross-attention of the conditional sample over all steps (for visualisation). */
+  record_attention?: boolean;
+  attn_res?: number;
+  callback?: (info: StepInfo) => void;
+}
+
+export interface SampleResult {
+  /** (N, 3, H, W) in [-1, 1]. */
+  images: Tensor;
+  /** Averaged cross-attention (res, res, tokens) of the first conditional image, when recorded. */
+  attention: Tensor | null;
+  input_ids: number[];
+}
+
+/** DDIM sampling with classifier-free guidance (uncond "" and cond), as the original's inference. */
+export function sample(m: BasModel, o: SampleOptions): SampleResult {
+  // the model folder's scheduler config, on top of SD's (unknown keys are ignored)
+  const scheduler = DDIMScheduler.from_config({ ...SD_SCHEDULER_CONFIG, ...m.scheduler_config });
+  const pipe = new TextToImagePipeline({
+    unet: m.unet,
+    encodePrompt: (prompts) => encodePrompts(m, prompts),
+    scheduler,
+    channels: m.unet.config.in_channels,
+    sample_size: m.unet.config.sample_size ?? 32,
+  });
+  const n = o.num_images ?? 1;
+  const guidance = o.guidance_scale ?? 7.5;
+  let store: AttentionStore | null = null;
+  let previous = null;
+  if (o.record_attention) {
+    store = new AttentionStore();
+    previous = register_attention_control(m.unet, store);
+    // the batch is [uncond x n, cond x n] with guidance, [cond x n] without; keep the first cond
+    const batch = guidance > 1 ? 2 * n : n;
+    store.set_instance_samples([guidance > 1 ? n : 0], batch);
+  }
+  try {
+    const out = pipe.generate({
+      prompt: o.prompt,
+      num_images_per_prompt: n,
+      num_inference_steps: o.num_inference_steps ?? 50,
+      guidance_scale: guidance,
+      generator: new Generator(o.seed),
+      ...(o.callback ? { callback: o.callback } : {}),
+    });
+    const attention = store ? aggregate_attention(store, o.attn_res ?? defaultAttnRes(m), ['up', 'down'], true, 0) : null;
+    return { images: out.images, attention, input_ids: tokenizePrompts(m, [o.prompt])[0]! };
+  } finally {
+    if (previous) m.unet.set_attn_processor(previous);
+  }
+}
+
+/** The resolution the attention loss supervises: the largest grid that has attention (16 for `default`). */
+export function defaultAttnRes(m: BasModel): number {
+  const c = m.unet.config;
+  const size = c.sample_size ?? 32;
+  const i = c.down_block_types.findIndex((t) => t === 'CrossAttnDownBlock2D');
+  return size / 2 ** Math.max(i, 0);
+}
+

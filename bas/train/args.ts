@@ -1,0 +1,48 @@
+// `bas train` flags, named and defaulted as in Break-A-Scene's train.py (scaled to this project's
+// model where the original's values assume Stable Diffusion at 512 px: resolution, batch size).
+import type { FlagSpecs, ParsedFlags } from '../cli/args.js';
+
+export const TRAIN_FLAGS = {
+  instance_data_dir: { type: 'string', help: 'folder with img.jpg|img.png and mask0.png ...', required: true },
+  num_of_assets: { type: 'int', help: 'number of concepts (masks) to extract', default: 1 },
+  initializer_tokens: { type: 'strings', help: 'one vocabulary word per concept to initialise its token from', default: [] },
+  placeholder_token: { type: 'string', help: 'template of the concept tokens (<asset> -> <asset0> ...)', default: '<asset>' },
+  phase1_train_steps: { type: 'int', help: 'textual-inversion steps (token embeddings only)', default: 400 },
+  phase2_train_steps: { type: 'int', help: 'steps training the UNet (and text encoder) too', default: 400 },
+  output_dir: { type: 'string', help: 'where the model, metrics.jsonl, checkpoints and images go', default: 'outputs/break-a-scene' },
+  lambda_attention: { type: 'number', help: 'weight of the cross-attention loss', default: 1e-2 },
+  attn_res: { type: 'int', help: 'resolution of the supervised attention maps (default: the largest grid with attention, 16 for default)' },
+  no_prior_preservation: { type: 'boolean', help: 'train without class images' },
+  class_data_dir: { type: 'string', help: 'class images folder (default: OUTPUT_DIR/class_images)' },
+  class_prompt: { type: 'string', help: 'prompt of the class images', default: 'a photo at the beach' },
+  num_class_images: { type: 'int', help: 'class images to generate once and reuse', default: 100 },
+  sample_batch_size: { type: 'int', help: 'batch size when generating class images', default: 4 },
+  prior_loss_weight: { type: 'number', help: 'weight of the prior-preservation loss', default: 1.0 },
+  do_not_apply_masked_loss: { type: 'boolean', help: 'plain diffusion loss instead of the masked one' },
+  no_union_sampling: { type: 'boolean', help: 'ablation: every prompt lists every concept, in order' },
+  no_train_text_encoder: { type: 'boolean', help: 'phase 2 trains UNet + token embeddings, not the whole text encoder' },
+  learning_rate: { type: 'number', help: 'phase-2 learning rate', default: 2e-6 },
+  initial_learning_rate: { type: 'number', help: 'phase-1 learning rate', default: 5e-4 },
+  lr_scheduler: { type: 'string', help: 'learning-rate schedule', default: 'constant', choices: ['constant', 'constant_with_warmup', 'linear', 'cosine'] },
+  lr_warmup_steps: { type: 'int', help: 'warmup steps of the schedule', default: 0 },
+  adam_beta1: { type: 'number', help: 'AdamW beta1', default: 0.9 },
+  adam_beta2: { type: 'number', help: 'AdamW beta2', default: 0.999 },
+  adam_weight_decay: { type: 'number', help: 'AdamW decoupled weight decay', default: 1e-2 },
+  adam_epsilon: { type: 'number', help: 'AdamW epsilon', default: 1e-8 },
+  max_grad_norm: { type: 'number', help: 'gradient-norm clip', default: 1.0 },
+  seed: { type: 'int', help: 'fixes data sampling, noise, timesteps and init', default: 0 },
+  resolution: { type: 'int', help: 'working resolution (default: the model sample_size)' },
+  train_batch_size: { type: 'int', help: 'instance samples per step', default: 1 },
+  checkpointing_steps: { type: 'int', help: 'save a resumable checkpoint every N steps', default: 500 },
+  checkpoints_total_limit: { type: 'int', help: 'keep at most this many checkpoints (default: all)' },
+  resume_from_checkpoint: { type: 'string', help: 'PATH of a checkpoint, or "latest" in output_dir' },
+  img_log_steps: { type: 'int', help: 'with --log_checkpoints: every N phase-2 steps save the model, attention maps and a sample', default: 200 },
+  log_checkpoints: { type: 'boolean', help: 'enable the --img_log_steps logs' },
+  num_inference_steps: { type: 'int', help: 'DDIM steps of logged samples and class images', default: 50 },
+  guidance_scale: { type: 'number', help: 'guidance of logged samples and class images', default: 7.5 },
+  pretrained_model_name_or_path: { type: 'string', help: 'base model folder (default: the shipped base model)' },
+  backend: { type: 'string', help: 'kernel backend (cpu, gpujs, gpujs-webasm, ...)' },
+  help: { type: 'boolean', help: 'show this help' },
+} satisfies FlagSpecs;
+
+export type TrainArgs = ParsedFlags<typeof TRAIN_FLAGS>;

@@ -1,0 +1,100 @@
+// Training checkpoints that resume exactly: the model (pipeline layout, tokens included), the
+// optimizer's moments and steps, the LR schedule, the random generator's state, the phase-1 copy
+// of the embedding table, and the step. A checkpoint is built in a temporary folder and renamed
+// into place, so an interrupted save never leaves a checkpoint that looks complete.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GeneratorState, Tensor } from '../../core/index.js';
+import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
+import type { AdamW } from '../../nn/optim/adamw.js';
+import type { LRScheduler, LRSchedulerState } from '../../nn/optim/lr_schedule.js';
+import { adamw_state_from_safetensors, adamw_state_to_safetensors } from '../../nn/optim/state_io.js';
+import { load_file, load_file_with_metadata, save_file } from '../../nn/safetensors.js';
+import { InputError } from '../cli/errors.js';
+import { loadModel, saveModel, type BasModel } from '../model.js';
+
+export interface TrainingState {
+  format: 'bas-ts-checkpoint-1';
+  /** Optimizer steps completed. */
+  global_step: number;
+  generator: GeneratorState;
+  lr_scheduler: LRSchedulerState;
+  placeholder_tokens: string[];
+  placeholder_ids: number[];
+}
+
+const FILES = { model: 'model', optimizer: 'optimizer.safetensors', embeds: 'orig_embeds.safetensors', state: 'training_state.json' } as const;
+
+export function checkpointDir(outputDir: string, step: number): string {
+  return join(outputDir, `checkpoint-${step}`);
+}
+
+export function saveCheckpoint(dir: string, model: BasModel, optimizer: AdamW, scheduler: LRScheduler, origEmbeds: Tensor, state: Omit<TrainingState, 'format' | 'lr_scheduler'>): void {
+  const tmp = temp_sibling(dir);
+  mkdirSync(tmp, { recursive: true });
+  try {
+    saveModel(join(tmp, FILES.model), model);
+    const opt = adamw_state_to_safetensors(optimizer.state_dict());
+    save_file(opt.tensors, join(tmp, FILES.optimizer), opt.metadata);
+    save_file({ weight: origEmbeds }, join(tmp, FILES.embeds));
+    const full: TrainingState = { format: 'bas-ts-checkpoint-1', ...state, lr_scheduler: scheduler.state_dict() };
+    write_file_atomic(join(tmp, FILES.state), to_json_text(full));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+export interface LoadedCheckpoint {
+  model: BasModel;
+  state: TrainingState;
+  origEmbeds: Tensor;
+  restoreOptimizer(optimizer: AdamW, scheduler: LRScheduler): void;
+}
+
+/** `latest` -> the highest checkpoint-N under outputDir; a path -> that folder. */
+export function resolveCheckpoint(spec: string, outputDir: string): string {
+  if (spec !== 'latest') {
+    if (!existsSync(join(spec, FILES.state))) throw new InputError(`--resume_from_checkpoint: ${spec} is not a checkpoint (no ${FILES.state})`);
+    return spec;
+  }
+  const steps = listCheckpoints(outputDir);
+  if (steps.length === 0) throw new InputError(`--resume_from_checkpoint latest: no checkpoint-N folder in ${outputDir}`);
+  return checkpointDir(outputDir, steps[steps.length - 1]!);
+}
+
+export function listCheckpoints(outputDir: string): number[] {
+  if (!existsSync(outputDir)) return [];
+  return readdirSync(outputDir)
+    .map((n) => /^checkpoint-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(outputDir, m[0], FILES.state)))
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** Deletes the oldest checkpoints beyond `limit`. */
+export function pruneCheckpoints(outputDir: string, limit: number | undefined): void {
+  if (limit === undefined) return;
+  const steps = listCheckpoints(outputDir);
+  for (const s of steps.slice(0, Math.max(0, steps.length - limit))) rmSync(checkpointDir(outputDir, s), { recursive: true, force: true });
+}
+
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const state = read_json_object(join(dir, FILES.state), 'training state') as unknown as TrainingState;
+  if (state.format !== 'bas-ts-checkpoint-1') throw new InputError(`${join(dir, FILES.state)}: not a bas-ts checkpoint`);
+  const model = loadModel(join(dir, FILES.model));
+  const embeds = load_file(join(dir, FILES.embeds))['weight'];
+  if (!embeds) throw new InputError(`${join(dir, FILES.embeds)}: no "weight" tensor`);
+  const optPath = join(dir, FILES.optimizer);
+  return {
+    model,
+    state,
+    origEmbeds: embeds,
+    restoreOptimizer(optimizer, scheduler) {
+      optimizer.load_state_dict(adamw_state_from_safetensors(load_file_with_metadata(optPath), optPath));
+      scheduler.load_state_dict(state.lr_scheduler);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// Prior preservation's class images: generated once by the base model from the class prompt and
+// reused. A folder holding fewer than requested gets the missing ones; more are left alone.
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { cat, type Tensor } from '../../core/index.js';
+import { to_uint8_images } from '../../diffusion/index.js';
+import { readImage } from '../io/image.js';
+import { writePng } from '../io/png.js';
+import { imageToTensor } from '../io/tensor.js';
+import { sample, type BasModel } from '../model.js';
+
+const CLASS_IMAGE = /^class-(\d+)\.png$/;
+
+export function classImagePaths(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => CLASS_IMAGE.test(n) || /\.(png|jpe?g)$/i.test(n))
+    .sort()
+    .map((n) => join(dir, n));
+}
+
+export interface ClassImageOptions {
+  dir: string;
+  prompt: string;
+  count: number;
+  batch: number;
+  seed: number;
+  num_inference_steps: number;
+  guidance_scale: number;
+  log?: (msg: string) => void;
+}
+
+/** Makes sure `dir` holds at least `count` images, generating the missing ones with `model`. */
+export function ensureClassImages(model: BasModel, o: ClassImageOptions): string[] {
+  mkdirSync(o.dir, { recursive: true });
+  let have = classImagePaths(o.dir).length;
+  if (have < o.count) o.log?.(`generating ${o.count - have} class images of "${o.prompt}" into ${o.dir}`);
+  while (have < o.count) {
+    const n = Math.min(o.batch, o.count - have);
+    // seeded by position, so an interrupted generation resumes with the same images
+    const out = sample(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale });
+    to_uint8_images(out.images, 'rgb').forEach((img, i) => {
+      writePng(join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), { width: img.width, height: img.height, rgb: img.data });
+    });
+    have += n;
+  }
+  return classImagePaths(o.dir).slice(0, o.count);
+}
+
+/** The class images as one (N, 3, R, R) tensor in [-1, 1]. */
+export function loadClassImages(paths: readonly string[], resolution: number): Tensor {
+  return cat(paths.map((p) => imageToTensor(readImage(p), resolution)), 0);
+}

@@ -1,0 +1,52 @@
+// The progress bar: one line rewritten in place on a terminal, a line every few percent otherwise
+// (logs and CI), with step, phase, loss, attn_loss, lr and the time per step.
+
+export interface ProgressFields {
+  loss: number;
+  attn_loss: number | null;
+  lr: number;
+}
+
+export class Progress {
+  private readonly started = Date.now();
+  private lastPrinted = -1;
+  private readonly tty = process.stdout.isTTY === true;
+
+  constructor(
+    private readonly total: number,
+    private readonly from: number,
+  ) {}
+
+  update(step: number, phase: 1 | 2, f: ProgressFields): void {
+    const done = step - this.from;
+    const secs = (Date.now() - this.started) / 1000;
+    const perStep = done > 0 ? secs / done : 0;
+    const eta = perStep * (this.total - step);
+    const width = 24;
+    const filled = Math.round((width * step) / Math.max(this.total, 1));
+    const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
+    const text =
+      `[${bar}] step ${step}/${this.total} phase ${phase} loss ${f.loss.toFixed(4)}` +
+      ` attn_loss ${f.attn_loss === null ? '-' : f.attn_loss.toExponential(3)} lr ${f.lr.toExponential(2)}` +
+      ` ${perStep.toFixed(2)} s/step eta ${formatTime(eta)}`;
+    if (this.tty) {
+      process.stdout.write(`\r${text}\u001b[K`);
+      return;
+    }
+    const every = Math.max(1, Math.floor(this.total / 20));
+    if (step === this.total || step - this.lastPrinted >= every) {
+      console.log(text);
+      this.lastPrinted = step;
+    }
+  }
+
+  done(): void {
+    if (this.tty) process.stdout.write('\n');
+  }
+}
+
+function formatTime(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
+}

@@ -1,0 +1,369 @@
+// The Break-A-Scene training loop: two phases (textual inversion, then UNet + text encoder), the
+// union-sampled instance batch beside the class batch, the full loss (loss.ts), clipping, AdamW,
+// the LR schedule, phase-1 row restore, metrics.jsonl, checkpoints with exact resume, Ctrl-C,
+// and a stop with the culprit named on a non-finite loss.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cat, Generator, index_select, setBackend, type Tensor } from '../../core/index.js';
+import { AdamW } from '../../nn/optim/adamw.js';
+import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
+import { get_scheduler, type LRScheduler, type ScheduleName } from '../../nn/optim/lr_schedule.js';
+import { AttentionStore } from '../attention/attention_store.js';
+import { register_attention_control } from '../attention/register_attention_control.js';
+import { InputError } from '../cli/errors.js';
+import { sampleUnion } from '../data/union_sampling.js';
+import { loadInstanceFolder } from '../io/instance.js';
+import { loadBaseModel, defaultAttnRes, sample, saveModel, tokenizePrompts, trainingScheduler, type BasModel } from '../model.js';
+import { save_cross_attention_vis, labelsFromTokens } from '../vis/index.js';
+import { to_uint8_images } from '../../diffusion/index.js';
+import { writePng } from '../io/png.js';
+import type { TrainArgs } from './args.js';
+import { checkpointDir, listCheckpoints, loadCheckpoint, pruneCheckpoints, resolveCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { ensureClassImages, loadClassImages } from './class_images.js';
+import { breakASceneLoss, type LossResult } from './loss.js';
+import { addPlaceholderTokens } from './placeholders.js';
+import { Progress } from './progress.js';
+
+export interface MetricsLine {
+  step: number;
+  phase: 1 | 2;
+  loss: number;
+  diffusion_loss: number;
+  prior_loss: number | null;
+  attn_loss: number | null;
+  lr: number;
+  grad_norm: number;
+  /** Per instance sample: the concepts in the prompt and their attention IoU. */
+  concepts: { ids: number[]; iou: number[] }[];
+}
+
+export class NonFiniteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteError';
+  }
+}
+
+export interface TrainResult {
+  steps: number;
+  interrupted: boolean;
+  output_dir: string;
+  last: MetricsLine | null;
+}
+
+interface Data {
+  image: Tensor;
+  masks: Tensor[];
+  classImages: Tensor | null;
+  classIds: number[] | null;
+}
+
+/** The state of a run that resume restores: everything else is rebuilt from the arguments. */
+interface RunState {
+  model: BasModel;
+  /** The checkpoint a resumed run started from. */
+  resumed: LoadedCheckpoint | null;
+  placeholders: { tokens: string[]; ids: number[] };
+  origEmbeds: Tensor;
+  gen: Generator;
+  step: number;
+}
+
+export class BreakASceneTrainer {
+  private stopRequested = false;
+  private readonly log: (msg: string) => void;
+
+  constructor(
+    readonly args: TrainArgs,
+    opts: { log?: (msg: string) => void } = {},
+  ) {
+    this.log = opts.log ?? ((m) => console.log(m));
+  }
+
+  /** Asks the loop to checkpoint and stop after the current step (Ctrl-C). */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  get totalSteps(): number {
+    return this.args.phase1_train_steps + this.args.phase2_train_steps;
+  }
+
+  private phaseAt(step: number): 1 | 2 {
+    return step < this.args.phase1_train_steps ? 1 : 2;
+  }
+
+  async train(): Promise<TrainResult> {
+    const a = this.args;
+    if (a.backend) setBackend(a.backend);
+    validateArgs(a);
+    mkdirSync(a.output_dir, { recursive: true });
+
+    const run = this.setupRun();
+    const { model } = run;
+    const resolution = a.resolution ?? model.unet.config.sample_size ?? 32;
+    const data = this.loadData(model, resolution);
+    const attn_res = a.attn_res ?? defaultAttnRes(model);
+    const store = new AttentionStore();
+    register_attention_control(model.unet, store);
+    const noiseScheduler = trainingScheduler(model);
+    const metricsPath = join(a.output_dir, 'metrics.jsonl');
+    truncateMetrics(metricsPath, run.step);
+
+    const startStep = run.step;
+    let { optimizer, lr } = this.makeOptimizer(model, this.phaseAt(startStep));
+    // a checkpoint taken on the last phase-1 step holds the phase-1 optimizer: phase 2 starts fresh
+    if (run.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) run.resumed.restoreOptimizer(optimizer, lr);
+    const progress = new Progress(this.totalSteps, run.step);
+    let last: MetricsLine | null = null;
+    let lastLoss: LossResult | null = null;
+    let lastPrompt: number[] = [];
+
+    for (let step = run.step; step < this.totalSteps; step++) {
+      if (step === a.phase1_train_steps && step !== startStep) {
+        ({ optimizer, lr } = this.makeOptimizer(model, 2));
+      }
+      const phase = this.phaseAt(step);
+      const { result, line, prompt } = this.step(step, phase, run, data, store, noiseScheduler, optimizer, lr, attn_res, resolution);
+      appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
+      progress.update(step + 1, phase, line);
+      last = line;
+      lastLoss = result;
+      lastPrompt = prompt;
+      run.step = step + 1;
+
+      if (a.checkpointing_steps > 0 && run.step % a.checkpointing_steps === 0 && run.step < this.totalSteps) this.checkpoint(run, optimizer, lr);
+      if (a.log_checkpoints && phase === 2 && run.step % a.img_log_steps === 0) this.imageLogs(run, lastLoss, lastPrompt, attn_res);
+      // let a pending Ctrl-C reach its handler between steps
+      await new Promise((r) => setImmediate(r));
+      if (this.stopRequested) {
+        progress.done();
+        this.checkpoint(run, optimizer, lr);
+        this.log(`interrupted: checkpoint saved at step ${run.step} in ${checkpointDir(a.output_dir, run.step)}`);
+        return { steps: run.step, interrupted: true, output_dir: a.output_dir, last };
+      }
+    }
+    progress.done();
+    saveModel(a.output_dir, model);
+    if (lastLoss && lastLoss.attention.length > 0) {
+      this.saveAttention(join(a.output_dir, 'img_logs', 'final_step_attn.png'), model, lastLoss.attention[0]!, lastPrompt);
+    }
+    this.log(`saved the fine-tuned model (tokens ${run.placeholders.tokens.join(' ')}) to ${a.output_dir}`);
+    return { steps: run.step, interrupted: false, output_dir: a.output_dir, last };
+  }
+
+  /** Base model + placeholder tokens, or everything from a checkpoint. */
+  private setupRun(): RunState {
+    const a = this.args;
+    if (a.resume_from_checkpoint) {
+      const dir = resolveCheckpoint(a.resume_from_checkpoint, a.output_dir);
+      const ck = loadCheckpoint(dir);
+      if (ck.state.placeholder_tokens.length !== a.num_of_assets) {
+        throw new InputError(`checkpoint ${dir} has ${ck.state.placeholder_tokens.length} concepts, --num_of_assets is ${a.num_of_assets}`);
+      }
+      const gen = new Generator(a.seed).set_state(ck.state.generator);
+      this.log(`resuming from ${dir} at step ${ck.state.global_step}`);
+      return { model: ck.model, resumed: ck, placeholders: { tokens: ck.state.placeholder_tokens, ids: ck.state.placeholder_ids }, origEmbeds: ck.origEmbeds, gen, step: ck.state.global_step };
+    }
+    const gen = new Generator(a.seed);
+    const model = loadBaseModel(a.pretrained_model_name_or_path, a.seed, (m) => this.log(m));
+    const placeholders = addPlaceholderTokens(model.tokenizer, model.text_encoder, a.num_of_assets, a.initializer_tokens, gen, a.placeholder_token);
+    // the phase-1 restore source: the table right after the new rows were initialised
+    const origEmbeds = model.text_encoder.get_input_embeddings().weight.detach().mul(1);
+    return { model, resumed: null, placeholders, origEmbeds, gen, step: 0 };
+  }
+
+  private loadData(model: BasModel, resolution: number): Data {
+    const a = this.args;
+    let inst;
+    try {
+      inst = loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets });
+    } catch (e) {
+      throw new InputError(e instanceof Error ? e.message.replace('numOfAssets', '--num_of_assets') : String(e));
+    }
+    if (a.no_prior_preservation) return { image: inst.image, masks: inst.masks, classImages: null, classIds: null };
+    const dir = a.class_data_dir ?? join(a.output_dir, 'class_images');
+    // class images come from the base model without the new tokens, so the class prompt cannot use them
+    const paths = ensureClassImages(model, {
+      dir,
+      prompt: a.class_prompt,
+      count: a.num_class_images,
+      batch: a.sample_batch_size,
+      seed: a.seed,
+      num_inference_steps: a.num_inference_steps,
+      guidance_scale: a.guidance_scale,
+      log: this.log,
+    });
+    return { image: inst.image, masks: inst.masks, classImages: loadClassImages(paths, resolution), classIds: tokenizePrompts(model, [a.class_prompt])[0]! };
+  }
+
+  /** Phase 1: token embeddings only, at initial_learning_rate. Phase 2: UNet + text encoder (or embeddings). */
+  private makeOptimizer(model: BasModel, phase: 1 | 2): { optimizer: AdamW; lr: LRScheduler } {
+    const a = this.args;
+    const emb = model.text_encoder.get_input_embeddings().weight;
+    model.unet.requires_grad_(phase === 2);
+    model.text_encoder.requires_grad_(phase === 2 && !a.no_train_text_encoder);
+    emb.requires_grad = true;
+    const params = phase === 1 ? [emb] : [...model.unet.parameters(), ...(a.no_train_text_encoder ? [emb] : model.text_encoder.parameters())];
+    const optimizer = new AdamW(params, {
+      lr: phase === 1 ? a.initial_learning_rate : a.learning_rate,
+      betas: [a.adam_beta1, a.adam_beta2],
+      eps: a.adam_epsilon,
+      weight_decay: a.adam_weight_decay,
+    });
+    const lr = get_scheduler(a.lr_scheduler as ScheduleName, optimizer, { num_warmup_steps: a.lr_warmup_steps, num_training_steps: this.totalSteps });
+    return { optimizer, lr };
+  }
+
+  private step(
+    step: number,
+    phase: 1 | 2,
+    run: RunState,
+    data: Data,
+    store: AttentionStore,
+    noiseScheduler: ReturnType<typeof trainingScheduler>,
+    optimizer: AdamW,
+    lr: LRScheduler,
+    attn_res: number,
+    resolution: number,
+  ): { result: LossResult; line: MetricsLine; prompt: number[] } {
+    const a = this.args;
+    const { model, gen } = run;
+    const bsz = a.train_batch_size;
+    // draw order per step: union samples, class indices, noise, timesteps
+    const samples = Array.from({ length: bsz }, () =>
+      sampleUnion(gen, data.image, data.masks, { placeholder_tokens: run.placeholders.tokens, union_sampling: !a.no_union_sampling }),
+    );
+    const input_ids = tokenizePrompts(model, samples.map((s) => s.prompt));
+    let prior = null;
+    if (data.classImages && data.classIds) {
+      const n = data.classImages.dim(0);
+      const idx = Array.from({ length: bsz }, (_, i) => (step * bsz + i) % n);
+      prior = { images: index_select(data.classImages, 0, idx), input_ids: idx.map(() => data.classIds!) };
+    }
+    const rows = (prior ? 2 : 1) * bsz;
+    const noise = gen.randn([rows, 3, resolution, resolution], { dtype: model.unet.dtype });
+    const timesteps = Array.from({ length: rows }, () => gen.integer(0, noiseScheduler.config.num_train_timesteps));
+
+    const result = breakASceneLoss(
+      {
+        unet: model.unet,
+        text_encoder: model.text_encoder,
+        store,
+        scheduler: noiseScheduler,
+        instance: { images: cat(samples.map((s) => s.image), 0), masks: samples.map((s) => s.masks), concept_ids: samples.map((s) => s.token_ids), input_ids },
+        prior,
+        noise,
+        timesteps,
+      },
+      {
+        lambda_attention: a.lambda_attention,
+        prior_loss_weight: a.prior_loss_weight,
+        apply_masked_loss: !a.do_not_apply_masked_loss,
+        placeholder_token_ids: run.placeholders.ids,
+        attn_res,
+      },
+    );
+    for (const [name, t] of [['diffusion loss', result.diffusion_loss], ['prior loss', result.prior_loss], ['attention loss', result.attn_loss]] as const) {
+      const v = t?.item();
+      if (v !== undefined && !Number.isFinite(v)) {
+        const kept = listCheckpoints(a.output_dir);
+        throw new NonFiniteError(`non-finite ${name} (${v}) at step ${step + 1}; stopping. ${kept.length ? `Last good checkpoint: ${checkpointDir(a.output_dir, kept[kept.length - 1]!)}` : 'No checkpoint was written yet.'}`);
+      }
+    }
+    result.loss.backward();
+    store.reset();
+    const params = optimizer.param_groups.flatMap((g) => g.params);
+    const grad_norm = clip_grad_norm_(params, a.max_grad_norm);
+    if (!Number.isFinite(grad_norm)) throw new NonFiniteError(`non-finite gradient norm (${grad_norm}) at step ${step + 1}; stopping before the update`);
+    optimizer.step();
+    lr.step();
+    optimizer.zero_grad();
+    if (phase === 1) restoreRows(model, run.origEmbeds, run.placeholders.ids);
+
+    const line: MetricsLine = {
+      step: step + 1,
+      phase,
+      loss: result.loss.item(),
+      diffusion_loss: result.diffusion_loss.item(),
+      prior_loss: result.prior_loss?.item() ?? null,
+      attn_loss: result.attn_loss?.item() ?? null,
+      lr: optimizer.param_groups[0]!.lr,
+      grad_norm,
+      concepts: samples.map((s, i) => ({ ids: s.token_ids, iou: result.iou[i]!.map((v) => Math.round(v * 1e4) / 1e4) })),
+    };
+    return { result, line, prompt: input_ids[0]! };
+  }
+
+  private checkpoint(run: RunState, optimizer: AdamW, lr: LRScheduler): void {
+    const a = this.args;
+    saveCheckpoint(checkpointDir(a.output_dir, run.step), run.model, optimizer, lr, run.origEmbeds, {
+      global_step: run.step,
+      generator: run.gen.get_state(),
+      placeholder_tokens: run.placeholders.tokens,
+      placeholder_ids: run.placeholders.ids,
+    });
+    pruneCheckpoints(a.output_dir, a.checkpoints_total_limit);
+  }
+
+  /** --log_checkpoints: the model, the last step's attention, and a full sample with its attention. */
+  private imageLogs(run: RunState, last: LossResult | null, prompt: number[], attn_res: number): void {
+    const a = this.args;
+    const tag = String(run.step).padStart(5, '0');
+    saveModel(join(a.output_dir, 'checkpoints', tag), run.model);
+    const logs = join(a.output_dir, 'img_logs');
+    if (a.lambda_attention !== 0 && last && last.attention[0]) this.saveAttention(join(logs, `${tag}_step_attn.png`), run.model, last.attention[0], prompt);
+    const text = run.model.tokenizer.decode(prompt, { skip_special_tokens: true });
+    const out = sample(run.model, { prompt: text, seed: a.seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, record_attention: true, attn_res });
+    const img = to_uint8_images(out.images, 'rgb')[0]!;
+    mkdirSync(logs, { recursive: true });
+    writePng(join(logs, `${tag}_full_pred.png`), { width: img.width, height: img.height, rgb: img.data });
+    if (out.attention) this.saveAttention(join(logs, `${tag}_full_attn.png`), run.model, out.attention, out.input_ids);
+  }
+
+  private saveAttention(path: string, model: BasModel, attention: Tensor, ids: number[]): void {
+    mkdirSync(join(path, '..'), { recursive: true });
+    const tokens = model.tokenizer.convert_ids_to_tokens(ids);
+    save_cross_attention_vis(path, attention, labelsFromTokens(tokens));
+  }
+}
+
+/** Phase 1 trains only the new rows: every other row goes back to its saved value. */
+export function restoreRows(model: BasModel, orig: Tensor, keep: readonly number[]): void {
+  const w = model.text_encoder.get_input_embeddings().weight;
+  const cur = w.data;
+  const src = orig.data;
+  const dim = w.dim(1);
+  const keepSet = new Set(keep);
+  const next = cur.slice();
+  for (let r = 0; r < w.dim(0); r++) if (!keepSet.has(r)) next.set(src.subarray(r * dim, (r + 1) * dim), r * dim);
+  w.assign_(next);
+}
+
+/** Drops metrics lines past `step` (written after the checkpoint a resume starts from). */
+function truncateMetrics(path: string, step: number): void {
+  if (!existsSync(path)) return;
+  if (step === 0) {
+    writeFileSync(path, '');
+    return;
+  }
+  const kept = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && (JSON.parse(l) as { step: number }).step <= step);
+  writeFileSync(path, kept.map((l) => `${l}\n`).join(''));
+}
+
+function validateArgs(a: TrainArgs): void {
+  const positive: [string, number][] = [
+    ['--num_of_assets', a.num_of_assets],
+    ['--train_batch_size', a.train_batch_size],
+    ['--num_class_images', a.num_class_images],
+    ['--sample_batch_size', a.sample_batch_size],
+    ['--img_log_steps', a.img_log_steps],
+  ];
+  for (const [flag, v] of positive) if (!(v >= 1)) throw new InputError(`${flag} must be at least 1, got ${v}`);
+  for (const [flag, v] of [['--phase1_train_steps', a.phase1_train_steps], ['--phase2_train_steps', a.phase2_train_steps], ['--checkpointing_steps', a.checkpointing_steps]] as const) {
+    if (!(v >= 0)) throw new InputError(`${flag} must be >= 0, got ${v}`);
+  }
+  if (a.resolution !== undefined && a.resolution < 8) throw new InputError(`--resolution ${a.resolution} is too small`);
+}
