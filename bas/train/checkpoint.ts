@@ -65,11 +65,12 @@ export function resolveCheckpoint(spec: string, outputDir: string): string {
   return checkpointDir(outputDir, steps[steps.length - 1]!);
 }
 
-export function listCheckpoints(outputDir: string): number[] {
+/** Steps of the complete checkpoint-N folders (those holding `stateFile`), ascending. */
+export function listCheckpoints(outputDir: string, stateFile: string = FILES.state): number[] {
   if (!existsSync(outputDir)) return [];
   return readdirSync(outputDir)
     .map((n) => /^checkpoint-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(outputDir, m[0], FILES.state)))
+    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(outputDir, m[0], stateFile)))
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
 }

@@ -17,7 +17,8 @@ export class Progress {
     private readonly from: number,
   ) {}
 
-  update(step: number, phase: 1 | 2, f: ProgressFields): void {
+  /** `tag` names the stage ("phase 1"), or is empty. */
+  update(step: number, tag: string, f: ProgressFields): void {
     const done = step - this.from;
     const secs = (Date.now() - this.started) / 1000;
     const perStep = done > 0 ? secs / done : 0;
@@ -26,8 +27,8 @@ export class Progress {
     const filled = Math.round((width * step) / Math.max(this.total, 1));
     const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
     const text =
-      `[${bar}] step ${step}/${this.total} phase ${phase} loss ${f.loss.toFixed(4)}` +
-      ` attn_loss ${f.attn_loss === null ? '-' : f.attn_loss.toExponential(3)} lr ${f.lr.toExponential(2)}` +
+      `[${bar}] step ${step}/${this.total}${tag ? ` ${tag}` : ''} loss ${f.loss.toFixed(4)}` +
+      `${f.attn_loss === null ? '' : ` attn_loss ${f.attn_loss.toExponential(3)}`} lr ${f.lr.toExponential(2)}` +
       ` ${perStep.toFixed(2)} s/step eta ${formatTime(eta)}`;
     if (this.tty) {
       process.stdout.write(`\r${text}\u001b[K`);

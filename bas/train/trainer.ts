@@ -2,7 +2,8 @@
 // union-sampled instance batch beside the class batch, the full loss (loss.ts), clipping, AdamW,
 // the LR schedule, phase-1 row restore, metrics.jsonl, checkpoints with exact resume, Ctrl-C,
 // and a stop with the culprit named on a non-finite loss.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { truncateJsonl } from '../io/jsonl.js';
 import { join } from 'node:path';
 import { cat, Generator, index_select, setBackend, type Tensor } from '../../core/index.js';
 import { AdamW } from '../../nn/optim/adamw.js';
@@ -108,7 +109,7 @@ export class BreakASceneTrainer {
     register_attention_control(model.unet, store);
     const noiseScheduler = trainingScheduler(model);
     const metricsPath = join(a.output_dir, 'metrics.jsonl');
-    truncateMetrics(metricsPath, run.step);
+    truncateJsonl(metricsPath, run.step);
 
     const startStep = run.step;
     let { optimizer, lr } = this.makeOptimizer(model, this.phaseAt(startStep));
@@ -126,7 +127,7 @@ export class BreakASceneTrainer {
       const phase = this.phaseAt(step);
       const { result, line, prompt } = this.step(step, phase, run, data, store, noiseScheduler, optimizer, lr, attn_res, resolution);
       appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
-      progress.update(step + 1, phase, line);
+      progress.update(step + 1, `phase ${phase}`, line);
       last = line;
       lastLoss = result;
       lastPrompt = prompt;
@@ -338,19 +339,6 @@ export function restoreRows(model: BasModel, orig: Tensor, keep: readonly number
   const next = cur.slice();
   for (let r = 0; r < w.dim(0); r++) if (!keepSet.has(r)) next.set(src.subarray(r * dim, (r + 1) * dim), r * dim);
   w.assign_(next);
-}
-
-/** Drops metrics lines past `step` (written after the checkpoint a resume starts from). */
-function truncateMetrics(path: string, step: number): void {
-  if (!existsSync(path)) return;
-  if (step === 0) {
-    writeFileSync(path, '');
-    return;
-  }
-  const kept = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '' && (JSON.parse(l) as { step: number }).step <= step);
-  writeFileSync(path, kept.map((l) => `${l}\n`).join(''));
 }
 
 function validateArgs(a: TrainArgs): void {

@@ -1,0 +1,218 @@
+// Pretraining the project's own text-to-image base model on the synthetic world: the text encoder
+// and the UNet from scratch, on captioned scenes streamed in-process, 10% of captions dropped
+// for classifier-free guidance, epsilon prediction with optional min-SNR weighting, AdamW with
+// warmup, EMA weights for sampling, sample grids, metrics.jsonl, checkpoints and exact resume.
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Generator, mse_loss, mul, setBackend, tensor, type GeneratorState, type Tensor } from '../../core/index.js';
+import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
+import { CLIPTextModel } from '../../nn/clip/text_model.js';
+import { textEncoderConfig, unetConfig, type UNetConfigName } from '../../nn/configs.js';
+import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
+import { AdamW } from '../../nn/optim/adamw.js';
+import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
+import { get_scheduler, type LRScheduler } from '../../nn/optim/lr_schedule.js';
+import { adamw_state_from_safetensors, adamw_state_to_safetensors } from '../../nn/optim/state_io.js';
+import { load_file, load_file_with_metadata, save_file } from '../../nn/safetensors.js';
+import { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
+import { UNet2DConditionModel } from '../../nn/unet/unet_2d_condition.js';
+import { InputError } from '../cli/errors.js';
+import { writePng } from '../io/png.js';
+import { loadModel, sample, saveModel, tokenizePrompts, type BasModel } from '../model.js';
+import { Progress } from '../train/progress.js';
+import { grid } from '../vis/index.js';
+import { sceneAt } from '../world/index.js';
+import { EMA } from './ema.js';
+import { listCheckpoints } from '../train/checkpoint.js';
+import { truncateJsonl } from '../io/jsonl.js';
+
+const STATE_FILE = 'state.json';
+
+export interface PretrainArgs {
+  output_dir: string;
+  config: UNetConfigName;
+  max_train_steps: number;
+  train_batch_size: number;
+  learning_rate: number;
+  lr_warmup_steps: number;
+  adam_weight_decay: number;
+  max_grad_norm: number;
+  ema_decay: number;
+  snr_gamma: number;
+  uncond_prob: number;
+  beta_schedule: 'linear' | 'scaled_linear' | 'squaredcos_cap_v2';
+  min_objects: number;
+  max_objects: number;
+  seed: number;
+  checkpointing_steps: number;
+  sample_steps: number;
+  resume_from_checkpoint?: string | undefined;
+  backend?: string | undefined;
+}
+
+/** The noise schedule of a pixel-space model: DDPM's linear betas (SD's scaled_linear is for latents). */
+export function pretrainSchedulerConfig(beta_schedule: PretrainArgs['beta_schedule']): SchedulerConfig {
+  const base = { ...SD_SCHEDULER_CONFIG, beta_schedule } as SchedulerConfig;
+  return beta_schedule === 'linear' ? { ...base, beta_start: 1e-4, beta_end: 0.02 } : base;
+}
+
+interface PretrainState {
+  format: 'bas-ts-pretrain-1';
+  global_step: number;
+  generator: GeneratorState;
+  ema_step: number;
+  lr_scheduler: ReturnType<LRScheduler['state_dict']>;
+}
+
+/** A fixed list of single-object prompts the sample grids show (a few colours x shapes). */
+export const GRID_PROMPTS = ['red circle', 'blue square', 'green triangle', 'yellow star', 'purple heart', 'orange diamond'].map((p) => `a photo of a ${p}`);
+
+export class Pretrainer {
+  private stopRequested = false;
+
+  constructor(
+    readonly args: PretrainArgs,
+    private readonly log: (m: string) => void = (m) => console.log(m),
+  ) {}
+
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  async train(): Promise<{ steps: number; interrupted: boolean }> {
+    const a = this.args;
+    if (a.backend) setBackend(a.backend);
+    mkdirSync(a.output_dir, { recursive: true });
+    const resumeDir = a.resume_from_checkpoint ? resolvePretrainCheckpoint(a.resume_from_checkpoint, a.output_dir) : null;
+    const model = resumeDir ? loadModel(join(resumeDir, 'model')) : freshModel(a);
+    const params = [...model.unet.parameters(), ...model.text_encoder.parameters()];
+    const optimizer = new AdamW(params, { lr: a.learning_rate, weight_decay: a.adam_weight_decay });
+    const lr = get_scheduler('constant_with_warmup', optimizer, { num_warmup_steps: a.lr_warmup_steps });
+    const ema = new EMA(params, a.ema_decay);
+    const gen = new Generator(a.seed);
+    let step = 0;
+    if (resumeDir) {
+      const st = read_json_object(join(resumeDir, STATE_FILE), 'pretraining state') as unknown as PretrainState;
+      step = st.global_step;
+      gen.set_state(st.generator);
+      const optPath = join(resumeDir, 'optimizer.safetensors');
+      optimizer.load_state_dict(adamw_state_from_safetensors(load_file_with_metadata(optPath), optPath));
+      lr.load_state_dict(st.lr_scheduler);
+      const shadow = load_file(join(resumeDir, 'ema.safetensors'));
+      ema.load(params.map((_, i) => Float32Array.from(shadow[String(i)]!.data)), st.ema_step);
+      this.log(`resuming from ${resumeDir} at step ${step}`);
+    }
+    const scheduler = new DDPMScheduler(model.scheduler_config as Partial<SchedulerConfig>);
+    const snr = Array.from(scheduler.alphas_cumprod, (ac) => ac / (1 - ac));
+    const metricsPath = join(a.output_dir, 'metrics.jsonl');
+    truncateJsonl(metricsPath, step);
+    const progress = new Progress(a.max_train_steps, step);
+    const res = model.unet.config.sample_size ?? 32;
+
+    for (; step < a.max_train_steps; ) {
+      const t0 = Date.now();
+      const bsz = a.train_batch_size;
+      // the scene stream is indexed by (step, row): resuming needs only the step
+      const scenes = Array.from({ length: bsz }, (_, i) => sceneAt(a.seed, step * bsz + i, { resolution: res, minObjects: a.min_objects, maxObjects: a.max_objects }));
+      const pixels = new Float32Array(bsz * 3 * res * res);
+      scenes.forEach((s, b) => {
+        for (let p = 0; p < res * res; p++) for (let c = 0; c < 3; c++) pixels[(b * 3 + c) * res * res + p] = s.rgb[p * 3 + c]! / 127.5 - 1;
+      });
+      const x0 = tensor(pixels, { shape: [bsz, 3, res, res], dtype: model.unet.dtype });
+      const captions = scenes.map((s) => (gen.random() < a.uncond_prob ? '' : s.caption));
+      const noise = gen.randn([bsz, 3, res, res], { dtype: model.unet.dtype });
+      const timesteps = Array.from({ length: bsz }, () => gen.integer(0, scheduler.config.num_train_timesteps));
+
+      const noisy = scheduler.add_noise(x0, noise, timesteps);
+      const context = model.text_encoder.forward(tokenizePrompts(model, captions)).last_hidden_state;
+      const pred = model.unet.forward(noisy, timesteps, context).sample;
+      let loss: Tensor;
+      if (a.snr_gamma > 0) {
+        // min-SNR-gamma weighting for epsilon prediction: min(SNR, gamma) / SNR per sample
+        const w = timesteps.map((t) => Math.min(snr[t]!, a.snr_gamma) / snr[t]!);
+        const perSample = mse_loss(pred, noise, 'none').mean([1, 2, 3]);
+        loss = mul(perSample, tensor(w, { dtype: perSample.dtype })).mean();
+      } else {
+        loss = mse_loss(pred, noise);
+      }
+      const lossValue = loss.item();
+      if (!Number.isFinite(lossValue)) throw new InputError(`non-finite pretraining loss (${lossValue}) at step ${step + 1}`);
+      loss.backward();
+      const grad_norm = clip_grad_norm_(params, a.max_grad_norm);
+      optimizer.step();
+      lr.step();
+      optimizer.zero_grad();
+      ema.update();
+      step++;
+
+      const line = { step, loss: lossValue, lr: optimizer.param_groups[0]!.lr, grad_norm, sec: (Date.now() - t0) / 1000 };
+      appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
+      progress.update(step, '', { loss: lossValue, attn_loss: null, lr: line.lr });
+      if (a.sample_steps > 0 && step % a.sample_steps === 0) this.sampleGrid(model, ema, step);
+      if (a.checkpointing_steps > 0 && step % a.checkpointing_steps === 0) this.checkpoint(model, optimizer, lr, ema, gen, step);
+      await new Promise((r) => setImmediate(r));
+      if (this.stopRequested) {
+        progress.done();
+        this.checkpoint(model, optimizer, lr, ema, gen, step);
+        this.log(`interrupted: checkpoint saved at step ${step}`);
+        return { steps: step, interrupted: true };
+      }
+    }
+    progress.done();
+    ema.withWeights(() => saveModel(join(a.output_dir, 'model'), model));
+    this.log(`saved the EMA weights as a pipeline folder in ${join(a.output_dir, 'model')}`);
+    return { steps: step, interrupted: false };
+  }
+
+  private sampleGrid(model: BasModel, ema: EMA, step: number): void {
+    const tiles = ema.withWeights(() =>
+      GRID_PROMPTS.map((prompt, i) => {
+        const out = sample(model, { prompt, seed: i, num_inference_steps: 25, guidance_scale: 4 });
+        const img = to_uint8_images(out.images, 'rgb')[0]!;
+        return { width: img.width, height: img.height, rgb: img.data };
+      }),
+    );
+    const g = grid(tiles, GRID_PROMPTS.length, { gap: 2 });
+    const dir = join(this.args.output_dir, 'samples');
+    mkdirSync(dir, { recursive: true });
+    writePng(join(dir, `step-${String(step).padStart(6, '0')}.png`), { width: g.width, height: g.height, rgb: g.rgb });
+  }
+
+  private checkpoint(model: BasModel, optimizer: AdamW, lr: LRScheduler, ema: EMA, gen: Generator, step: number): void {
+    const dir = join(this.args.output_dir, `checkpoint-${step}`);
+    const tmp = temp_sibling(dir);
+    mkdirSync(tmp, { recursive: true });
+    try {
+      saveModel(join(tmp, 'model'), model);
+      const opt = adamw_state_to_safetensors(optimizer.state_dict());
+      save_file(opt.tensors, join(tmp, 'optimizer.safetensors'), opt.metadata);
+      save_file(Object.fromEntries(ema.shadow.map((s, i) => [String(i), tensor(s, { dtype: 'float32' })])), join(tmp, 'ema.safetensors'));
+      const st: PretrainState = { format: 'bas-ts-pretrain-1', global_step: step, generator: gen.get_state(), ema_step: ema.step, lr_scheduler: lr.state_dict() };
+      write_file_atomic(join(tmp, STATE_FILE), to_json_text(st));
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+}
+
+function freshModel(a: PretrainArgs): BasModel {
+  const gen = new Generator(a.seed);
+  const t = textEncoderConfig('default');
+  const tokenizer = new CLIPTokenizer({ model_max_length: t.max_position_embeddings ?? 24 });
+  const unet = new UNet2DConditionModel(unetConfig(a.config), { generator: gen });
+  const text_encoder = new CLIPTextModel({ ...t, vocab_size: tokenizer.length }, { generator: gen });
+  return { unet, text_encoder, tokenizer, scheduler_config: { _class_name: 'DDIMScheduler', ...pretrainSchedulerConfig(a.beta_schedule) } };
+}
+
+export function resolvePretrainCheckpoint(spec: string, outputDir: string): string {
+  if (spec !== 'latest') {
+    if (!existsSync(join(spec, STATE_FILE))) throw new InputError(`--resume_from_checkpoint: ${spec} is not a pretraining checkpoint (no ${STATE_FILE})`);
+    return spec;
+  }
+  const steps = listCheckpoints(outputDir, STATE_FILE);
+  if (steps.length === 0) throw new InputError(`--resume_from_checkpoint latest: no checkpoint-N folder in ${outputDir}`);
+  return join(outputDir, `checkpoint-${steps[steps.length - 1]}`);
+}
