@@ -1,0 +1,75 @@
+// Reading images from disk: PNG through pngjs, JPEG through jpeg-js, always as 8-bit RGBA so the
+// callers see one layout. Every error names the file.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+
+/** An 8-bit image, row-major, 4 bytes a pixel (R, G, B, A). */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
+
+export type ImageKind = 'png' | 'jpeg';
+
+/** The decoder a path's extension selects; throws for anything else. */
+export function imageKind(path: string): ImageKind {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.png') return 'png';
+  if (ext === '.jpg' || ext === '.jpeg') return 'jpeg';
+  throw new Error(`unsupported image type "${ext || '(none)'}" (want .png, .jpg or .jpeg): ${path}`);
+}
+
+function reason(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function errnoCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+function readBytes(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') throw new Error(`image not found: ${path}`);
+    if (errnoCode(e) === 'EISDIR') throw new Error(`image path is a folder: ${path}`);
+    throw new Error(`cannot read image ${path}: ${reason(e)}`);
+  }
+}
+
+/** Decodes PNG bytes; `path` is only used in the error message. */
+export function decodePng(bytes: Uint8Array, path = '<buffer>'): RgbaImage {
+  let png: PNG;
+  try {
+    // pngjs expands grey, palette and 16-bit input to 8-bit RGBA
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    throw new Error(`corrupt PNG: ${path}: ${reason(e)}`);
+  }
+  if (png.width <= 0 || png.height <= 0) throw new Error(`corrupt PNG: ${path}: empty image ${png.width}x${png.height}`);
+  return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+}
+
+/** Decodes JPEG bytes; `path` is only used in the error message. EXIF orientation is ignored, as PIL's Image.open does. */
+export function decodeJpeg(bytes: Uint8Array, path = '<buffer>'): RgbaImage {
+  let out: { width: number; height: number; data: Uint8Array };
+  try {
+    out = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+  } catch (e) {
+    throw new Error(`corrupt JPEG: ${path}: ${reason(e)}`);
+  }
+  if (!(out.width > 0 && out.height > 0) || out.data.length !== out.width * out.height * 4) {
+    throw new Error(`corrupt JPEG: ${path}: decoded to ${out.width}x${out.height} with ${out.data.length} bytes`);
+  }
+  return { width: out.width, height: out.height, rgba: out.data };
+}
+
+/** Reads a .png, .jpg or .jpeg file as 8-bit RGBA. */
+export function readImage(path: string): RgbaImage {
+  const kind = imageKind(path);
+  const bytes = readBytes(path);
+  return kind === 'png' ? decodePng(bytes, path) : decodeJpeg(bytes, path);
+}

@@ -1,0 +1,7 @@
+// Image and mask I/O: PNG/JPEG decoding, atomic PNG writing, resizing, tensor conversion and
+// Break-A-Scene instance folders.
+export { readImage, decodePng, decodeJpeg, imageKind, type RgbaImage, type ImageKind } from './image.js';
+export { writePng, encodePng, type PngPixels } from './png.js';
+export { nearestIndex, resizeImage, resizeNearest, resizePlanes, resizeNearestChannel, toPlanes, type FloatPlanes } from './resize.js';
+export { imageToTensor, maskToTensor, tensorToImage } from './tensor.js';
+export { loadInstanceFolder, type InstanceFolder, type LoadInstanceOptions } from './instance.js';

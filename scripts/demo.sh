@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: make a synthetic scene, extract its three concepts with
+# Break-A-Scene, and render new compositions with the learned tokens. Pictures land in OUT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-outputs/demo}
+STEPS=${STEPS:-50}
+rm -rf "$OUT"
+npx bas make-scene --output_dir "$OUT/scene" --seed 7 --num_objects 3
+npx bas train --instance_data_dir "$OUT/scene" --num_of_assets 3 \
+  --phase1_train_steps "$STEPS" --phase2_train_steps "$STEPS" --no_prior_preservation \
+  --output_dir "$OUT/model" --seed 0
+i=0
+for prompt in "a photo of <asset0>" "a photo of <asset1> and <asset2>" "a photo of <asset2> on a grey background"; do
+  npx bas generate --model_path "$OUT/model" --prompt "$prompt" --output_path "$OUT/sample-$i.png" \
+    --attention_map_path "$OUT/sample-$i-attn.png" --num_inference_steps 25 --seed "$i"
+  i=$((i + 1))
+done
+echo "demo: scene in $OUT/scene/img.png, training maps in $OUT/model/img_logs/, samples in $OUT/sample-*.png"
