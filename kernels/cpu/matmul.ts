@@ -1,42 +1,36 @@
-// Reference batched matmul. Operands are first brought to row-major (m,k) and (k,n) so that the
-// inner i-k-j loop streams both B's rows and C's rows.
+// Batched matmul. Float64 and small products use the plain i-k-j loop (packing would cost more than it
+// saves); larger ones the cache-blocked register-tiled GEMM, split over two threads when big.
 import type { MatmulArgs } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../types.js';
+import { gemmRows } from './gemm_blocked.js';
+import { parallelGemm } from './threads.js';
 
-function transposeInto(src: TypedArray, off: number, rows: number, cols: number, dst: TypedArray): void {
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[c * rows + r] = src[off + r * cols + c]!;
+/** Below this many multiply-adds the simple loop wins. */
+const BLOCKED_MACS = 4096;
+
+function naive(a: TypedArray, offA: number, transA: boolean, b: TypedArray, offB: number, transB: boolean, m: number, k: number, n: number, out: TypedArray, offC: number): void {
+  const aRow = transA ? 1 : k;
+  const aCol = transA ? m : 1;
+  const bRow = transB ? 1 : n;
+  const bCol = transB ? k : 1;
+  for (let i = 0; i < m; i++) {
+    const cRow = offC + i * n;
+    for (let kk = 0; kk < k; kk++) {
+      const av = a[offA + i * aRow + kk * aCol]!;
+      const bBase = offB + kk * bRow;
+      for (let j = 0; j < n; j++) out[cRow + j]! += av * b[bBase + j * bCol]!;
+    }
+  }
 }
 
 export function matmul(a: TypedArray, b: TypedArray, args: MatmulArgs, dtype: DType): TypedArray {
   const { batch, m, k, n, transA, transB, strideA, strideB } = args;
   const out = allocArray(dtype, batch * m * n);
-  const aBuf = transA ? allocArray(dtype, m * k) : undefined;
-  const bBuf = transB ? allocArray(dtype, k * n) : undefined;
-  for (let p = 0; p < batch; p++) {
-    let A = a;
-    let offA = p * strideA;
-    if (aBuf) {
-      transposeInto(a, offA, k, m, aBuf);
-      A = aBuf;
-      offA = 0;
-    }
-    let B = b;
-    let offB = p * strideB;
-    if (bBuf) {
-      transposeInto(b, offB, n, k, bBuf);
-      B = bBuf;
-      offB = 0;
-    }
-    const offC = p * m * n;
-    for (let i = 0; i < m; i++) {
-      const cRow = offC + i * n;
-      for (let kk = 0; kk < k; kk++) {
-        const av = A[offA + i * k + kk]!;
-        if (av === 0) continue;
-        const bRow = offB + kk * n;
-        for (let j = 0; j < n; j++) out[cRow + j]! += av * B[bRow + j]!;
-      }
-    }
+  if (m * n * k < BLOCKED_MACS || !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+    for (let p = 0; p < batch; p++) naive(a, p * strideA, transA, b, p * strideB, transB, m, k, n, out, p * m * n);
+    return out;
   }
+  if (parallelGemm(a, b, args, out)) return out;
+  for (let p = 0; p < batch; p++) gemmRows(a, p * strideA, transA, b, p * strideB, transB, m, k, n, out, p * m * n, 0, m);
   return out;
 }

@@ -1,0 +1,205 @@
+// The gpu.js backend: the hot kernels are gpu.js kernels generated per shape (codegen.ts) and run
+// in the configured mode. In GL modes results stay on the device as pipeline textures between
+// kernels. In webasm mode four kernel families run on hand-emitted SIMD WebAssembly (../simd)
+// instead, because gpu.js's webasm code computes one output per cell and calls Math.exp through a
+// JS import per lane (measured): matrix products (matmul, bmm, conv2d and both backward products;
+// ~2.7 vs ~30 GFLOP/s), softmax and its backward (31 ms vs ~1.5 ms at 2048 x 256), and the
+// exp-based activations with their gradients. Scatter-adds, fill and cast, and work past the float
+// index range (codegen.MAX_INDEX), run on the cpu backend over host values.
+import type { BinaryOp, Conv2dArgs, KernelBackend, MatmulArgs, ReduceOp, StridedArgs, UnaryOp } from '../backend.js';
+import { CpuBackend } from '../cpu/backend.js';
+import { HostStorage, type DType, type Storage } from '../types.js';
+import { sgemmConv2d, sgemmConv2dBackwardFilter, sgemmConv2dBackwardInput } from '../simd/conv.js';
+import { sgemm, simdSupported, warmSimd } from '../simd/gemm.js';
+import { simdSoftmax, simdSoftmaxBackward } from '../simd/softmax.js';
+import { simdMapSupported, simdUnary, simdUnaryGrad } from '../simd/map.js';
+import {
+  binaryBody, broadcastStrides, conv2dBackwardFilterSource, conv2dBackwardInputSource, conv2dSource, elementwise,
+  indexSelectSource, matmulSource, MAX_INDEX, powBody, reduceSource, rowSource, sizeOf, takeSource, unaryBody, unaryGradBody,
+} from './codegen.js';
+import { contiguousStrides } from '../cpu/broadcast.js';
+import type { GpuJsMode } from './load.js';
+import { GpuJsRuntime, type DeviceStats } from './runtime.js';
+import { GpuStorage } from './storage.js';
+
+interface ElementArgs {
+  strides: readonly number[];
+  offset: number;
+}
+/** A contiguous operand read in the output's own row-major order. */
+const flat = (outShape: readonly number[]): ElementArgs => ({ strides: contiguousStrides(outShape), offset: 0 });
+/** A contiguous operand of a 1-D (flat) output. */
+const LINEAR: ElementArgs = { strides: [1], offset: 0 };
+
+export class GpuJsBackend implements KernelBackend {
+  readonly rt: GpuJsRuntime;
+  private readonly cpu = new CpuBackend();
+  /** webasm: products, softmax and exp-based activations on the SIMD module */
+  private readonly simd: boolean;
+
+  /** `simd: false` keeps every kernel on gpu.js itself (to measure what gpu.js alone does). */
+  constructor(readonly name: string, mode: GpuJsMode, opts: { simd?: boolean } = {}) {
+    this.rt = new GpuJsRuntime(mode, name);
+    this.simd = (opts.simd ?? true) && this.rt.mode === 'webasm' && simdSupported();
+    if (this.simd) warmSimd();
+  }
+
+  /** The gpu.js mode this backend runs in (resolved from `auto`). */
+  get mode(): string {
+    return this.rt.mode;
+  }
+
+  stats(): DeviceStats {
+    return this.rt.stats();
+  }
+
+  /** Foreign storages (host tensors) wrapped once each, so a weight read by many kernels in a
+   * step is uploaded once, not per kernel; a disposed wrap is made again on next use. */
+  private readonly wraps = new WeakMap<Storage, GpuStorage>();
+
+  private own(s: Storage): GpuStorage {
+    if (s instanceof GpuStorage && s.backend === this.name) return s;
+    const w = this.wraps.get(s);
+    if (w && !w.isDisposed) return w;
+    const made = this.rt.wrap(s.read() as Float32Array);
+    this.wraps.set(s, made);
+    return made;
+  }
+
+  private wrapHost(s: Storage): GpuStorage {
+    return this.rt.wrap(s.read() as Float32Array);
+  }
+
+  /** Too big for float index math, or empty: the cpu backend does it. */
+  private tooBig(...sizes: number[]): boolean {
+    return sizes.some((n) => n === 0 || n >= MAX_INDEX);
+  }
+
+  upload(values: Storage): Storage {
+    if (values.dtype === 'float64') return values;
+    return this.own(values);
+  }
+
+  private ew(outShape: readonly number[], inputs: readonly [Storage, ElementArgs][], body: string, scalars: readonly number[] = []): Storage {
+    const names = scalars.map((_, i) => `s${i}`);
+    const src = elementwise(outShape, inputs.map(([, a]) => a), body, names);
+    return this.rt.run(src, [...inputs.map(([s]) => this.own(s)), ...scalars]);
+  }
+
+  unary(op: UnaryOp, x: Storage): Storage {
+    if (this.simd && simdMapSupported(op)) return this.rt.wrap(simdUnary(op, x.read() as Float32Array));
+    if (this.tooBig(x.size)) return this.wrapHost(this.cpu.unary(op, x));
+    return this.ew([x.size], [[x, LINEAR]], unaryBody(op, 'v0'));
+  }
+  unaryGrad(op: UnaryOp, x: Storage, dy: Storage): Storage {
+    if (this.simd && simdMapSupported(op)) return this.rt.wrap(simdUnaryGrad(op, x.read() as Float32Array, dy.read() as Float32Array));
+    if (this.tooBig(x.size)) return this.wrapHost(this.cpu.unaryGrad(op, x, dy));
+    return this.ew([x.size], [[x, LINEAR], [dy, LINEAR]], unaryGradBody(op, 'v0', 'v1'));
+  }
+  powScalar(x: Storage, p: number): Storage {
+    if (this.tooBig(x.size)) return this.wrapHost(this.cpu.powScalar(x, p));
+    return this.ew([x.size], [[x, LINEAR]], powBody('v0', 's0'), [p]);
+  }
+  clamp(x: Storage, lo: number, hi: number): Storage {
+    if (this.tooBig(x.size) || !Number.isFinite(lo) || !Number.isFinite(hi)) return this.wrapHost(this.cpu.clamp(x, lo, hi));
+    return this.ew([x.size], [[x, LINEAR]], 'r = v0;\nif (v0 < s0) { r = s0; }\nif (v0 > s1) { r = s1; }', [lo, hi]);
+  }
+  affine(x: Storage, scale: number, shift: number): Storage {
+    if (this.tooBig(x.size)) return this.wrapHost(this.cpu.affine(x, scale, shift));
+    return this.ew([x.size], [[x, LINEAR]], 'r = v0 * s0 + s1;', [scale, shift]);
+  }
+  binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): Storage {
+    if (this.tooBig(sizeOf(outShape), a.size, b.size)) return this.wrapHost(this.cpu.binary(op, a, aShape, b, bShape, outShape));
+    return this.ew(outShape, [[a, { strides: broadcastStrides(aShape, outShape), offset: 0 }], [b, { strides: broadcastStrides(bShape, outShape), offset: 0 }]], binaryBody(op, 'v0', 'v1'));
+  }
+  where(c: Storage, cShape: readonly number[], a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): Storage {
+    if (this.tooBig(sizeOf(outShape), a.size, b.size, c.size)) return this.wrapHost(this.cpu.where(c, cShape, a, aShape, b, bShape, outShape));
+    const st = (s: readonly number[]): ElementArgs => ({ strides: broadcastStrides(s, outShape), offset: 0 });
+    return this.ew(outShape, [[c, st(cShape)], [a, st(aShape)], [b, st(bShape)]], 'r = v2;\nif (v0 != 0.0) { r = v1; }');
+  }
+  reduce(op: ReduceOp, x: Storage, shape: readonly number[], axes: readonly number[]): Storage {
+    const red = sizeOf(axes.map((d) => shape[d]!));
+    if (this.tooBig(x.size, red) || axes.length === 0) return this.wrapHost(this.cpu.reduce(op, x, shape, axes));
+    return this.rt.run(reduceSource(shape, axes, op), [this.own(x)]);
+  }
+
+  matmul(a: Storage, b: Storage, args: MatmulArgs): Storage {
+    const size = args.batch * args.m * args.n;
+    if (this.simd) return this.rt.wrap(sgemm(a.read() as Float32Array, b.read() as Float32Array, args));
+    if (this.tooBig(size, a.size, b.size) || args.k === 0) return this.wrapHost(this.cpu.matmul(a, b, args));
+    return this.rt.run(matmulSource(args), [this.own(a), this.own(b)]);
+  }
+  conv2d(x: Storage, w: Storage, args: Conv2dArgs): Storage {
+    if (this.simd) return this.rt.wrap(sgemmConv2d(x.read() as Float32Array, w.read() as Float32Array, args));
+    const src = conv2dSource(args);
+    if (this.tooBig(src.size, x.size, w.size)) return this.wrapHost(this.cpu.conv2d(x, w, args));
+    return this.rt.run(src, [this.own(x), this.own(w)]);
+  }
+  conv2dBackwardInput(dy: Storage, w: Storage, args: Conv2dArgs): Storage {
+    if (this.simd) return this.rt.wrap(sgemmConv2dBackwardInput(dy.read() as Float32Array, w.read() as Float32Array, args));
+    const src = conv2dBackwardInputSource(args);
+    if (this.tooBig(src.size, dy.size, w.size)) return this.wrapHost(this.cpu.conv2dBackwardInput(dy, w, args));
+    return this.rt.run(src, [this.own(dy), this.own(w)]);
+  }
+  conv2dBackwardFilter(x: Storage, dy: Storage, args: Conv2dArgs): Storage {
+    if (this.simd) return this.rt.wrap(sgemmConv2dBackwardFilter(x.read() as Float32Array, dy.read() as Float32Array, args));
+    const src = conv2dBackwardFilterSource(args);
+    if (this.tooBig(src.size, x.size, dy.size)) return this.wrapHost(this.cpu.conv2dBackwardFilter(x, dy, args));
+    return this.rt.run(src, [this.own(x), this.own(dy)]);
+  }
+  softmax(x: Storage, rows: number, cols: number): Storage {
+    if (this.simd) return this.rt.wrap(simdSoftmax(x.read() as Float32Array, rows, cols));
+    if (this.tooBig(x.size, rows, cols)) return this.wrapHost(this.cpu.softmax(x, rows, cols));
+    const xs = this.own(x);
+    const mx = this.rt.run(rowSource('max', rows, cols), [xs]);
+    const sum = this.rt.run(rowSource('sumexp', rows, cols), [xs, mx]);
+    const row = { strides: [1, 0], offset: 0 };
+    const out = this.ew([rows, cols], [[xs, flat([rows, cols])], [mx, row], [sum, row]], 'r = Math.exp(v0 - v1) / v2;');
+    mx.dispose();
+    sum.dispose();
+    return out;
+  }
+  softmaxBackward(y: Storage, dy: Storage, rows: number, cols: number): Storage {
+    if (this.simd) return this.rt.wrap(simdSoftmaxBackward(y.read() as Float32Array, dy.read() as Float32Array, rows, cols));
+    if (this.tooBig(y.size, rows, cols)) return this.wrapHost(this.cpu.softmaxBackward(y, dy, rows, cols));
+    const ys = this.own(y);
+    const gs = this.own(dy);
+    const dot = this.rt.run(rowSource('dot', rows, cols), [gs, ys]);
+    const out = this.ew([rows, cols], [[ys, flat([rows, cols])], [gs, flat([rows, cols])], [dot, { strides: [1, 0], offset: 0 }]], 'r = v0 * (v1 - v2);');
+    dot.dispose();
+    return out;
+  }
+
+  strided(x: Storage, args: StridedArgs): Storage {
+    const size = sizeOf(args.outShape);
+    if (this.tooBig(size, x.size)) return this.wrapHost(this.cpu.strided(x, args));
+    return this.ew(args.outShape, [[x, { strides: args.strides, offset: args.offset }]], 'r = v0;');
+  }
+  stridedScatterAdd(src: Storage, size: number, args: StridedArgs): Storage {
+    return this.wrapHost(this.cpu.stridedScatterAdd(src, size, args));
+  }
+  indexSelect(x: Storage, outer: number, dimSize: number, inner: number, idx: Int32Array): Storage {
+    const size = outer * idx.length * inner;
+    if (this.tooBig(size, x.size)) return this.wrapHost(this.cpu.indexSelect(x, outer, dimSize, inner, idx));
+    return this.rt.run(indexSelectSource(outer, dimSize, inner, idx.length), [this.own(x), Float32Array.from(idx)]);
+  }
+  indexAdd(src: Storage, outer: number, dimSize: number, inner: number, idx: Int32Array): Storage {
+    return this.wrapHost(this.cpu.indexAdd(src, outer, dimSize, inner, idx));
+  }
+  take(x: Storage, flat: Int32Array): Storage {
+    if (this.tooBig(flat.length, x.size)) return this.wrapHost(this.cpu.take(x, flat));
+    return this.rt.run(takeSource(flat.length), [this.own(x), Float32Array.from(flat)]);
+  }
+  takeAdd(src: Storage, size: number, flat: Int32Array): Storage {
+    return this.wrapHost(this.cpu.takeAdd(src, size, flat));
+  }
+  fill(dtype: DType, size: number, value: number): Storage {
+    const s = this.cpu.fill(dtype, size, value);
+    return dtype === 'float64' ? s : this.wrapHost(s);
+  }
+  cast(x: Storage, dtype: DType): Storage {
+    if (dtype === 'float64') return new HostStorage(Float64Array.from(x.read()));
+    return x.dtype === 'float32' ? this.own(x) : this.rt.wrap(Float32Array.from(x.read()));
+  }
+}
+

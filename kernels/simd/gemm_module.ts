@@ -1,0 +1,78 @@
+// The SIMD GEMM micro-kernel as a WebAssembly module: C tile (4 x 8) = A panel (4 x k) @ B panel
+// (k x 8) with eight f32x4 accumulators held in registers for the whole k loop. That register
+// tiling is what per-cell kernel languages (gpu.js included) cannot express, and it is where the
+// speed comes from: per k step, 2 vector loads and 4 splat loads feed 8 multiply-adds.
+import { Body, I32, moduleBytes, V128 } from './emit.js';
+import { softmaxBackwardBody, softmaxBody } from './softmax_module.js';
+
+/** Panel geometry shared with the packing code in gemm.ts. */
+export const MR = 4;
+export const NR = 8;
+
+/**
+ * gemm(ap, bp, cp, i0, i1, np, k, ldc): for row panels i0..i1 and all np column panels,
+ * C[4i.., 8j..] = Ap[i] @ Bp[j]. Ap[i] is k x 4 (a 4-row panel, one 16-byte group per k),
+ * Bp[j] is k x 8 (32 bytes per k); C rows are `ldc` bytes apart. Byte addresses; k >= 1.
+ */
+function gemmBody(): Body {
+  const f = new Body(8);
+  const [ap, bp, cp, i0, i1, np, k, ldc] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const i = f.local(I32);
+  const j = f.local(I32);
+  const p = f.local(I32);
+  const a = f.local(I32);
+  const b = f.local(I32);
+  const c = f.local(I32);
+  const acc = Array.from({ length: 8 }, () => f.local(V128));
+  const b0 = f.local(V128);
+  const b1 = f.local(V128);
+  const av = f.local(V128);
+
+  f.get(i0).set(i);
+  f.block().get(i).get(i1).op(0x4e /* i32.ge_s */).brIf(0);
+  f.loop(); // row panels
+  f.i32(0).set(j);
+  f.block().get(j).get(np).op(0x4e).brIf(0);
+  f.loop(); // column panels
+  // a = ap + i*k*16, b = bp + j*k*32
+  f.get(ap).get(i).get(k).mul().i32(16).mul().add().set(a);
+  f.get(bp).get(j).get(k).mul().i32(32).mul().add().set(b);
+  for (const r of acc) f.v128Zero().set(r);
+  f.get(k).set(p);
+  f.loop(); // k
+  f.get(b).v128Load(0).set(b0);
+  f.get(b).v128Load(16).set(b1);
+  for (let r = 0; r < 4; r++) {
+    f.get(a).load32Splat(r * 4).set(av);
+    f.get(acc[2 * r]!).get(av).get(b0).f32x4Mul().f32x4Add().set(acc[2 * r]!);
+    f.get(acc[2 * r + 1]!).get(av).get(b1).f32x4Mul().f32x4Add().set(acc[2 * r + 1]!);
+  }
+  f.get(a).i32(16).add().set(a);
+  f.get(b).i32(32).add().set(b);
+  f.get(p).i32(1).sub().tee(p).brIf(0);
+  f.end();
+  // c = cp + 4i*ldc + 32j; four rows of two vectors
+  f.get(cp).get(i).i32(4).mul().get(ldc).mul().add().get(j).i32(32).mul().add().set(c);
+  for (let r = 0; r < 4; r++) {
+    f.get(c).get(acc[2 * r]!).v128Store(0);
+    f.get(c).get(acc[2 * r + 1]!).v128Store(16);
+    f.get(c).get(ldc).add().set(c);
+  }
+  f.get(j).i32(1).add().tee(j).get(np).ltS().brIf(0);
+  f.end().end();
+  f.get(i).i32(1).add().tee(i).get(i1).ltS().brIf(0);
+  f.end().end();
+  return f;
+}
+
+export const PAGE = 65536;
+/** Shared memories reserve their maximum up front (virtual only); 1 GiB covers every product here. */
+export const MAX_PAGES = 16384;
+
+export function gemmModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  return moduleBytes({ initial: 1, maximum: MAX_PAGES, shared }, [
+    { name: 'gemm', params: [I32, I32, I32, I32, I32, I32, I32, I32], body: gemmBody() },
+    { name: 'softmax', params: [I32, I32, I32, I32], body: softmaxBody() },
+    { name: 'softmax_bwd', params: [I32, I32, I32, I32, I32], body: softmaxBackwardBody() },
+  ]);
+}

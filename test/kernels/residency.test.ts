@@ -1,0 +1,112 @@
+// Device residency and deterministic release. A simulated training step (forward through matmul,
+// softmax and a broadcast add, backward through their gradient kernels, an SGD update) runs inside
+// tidy() and returns the new parameters; after a warm-up step the backend's live storages, its
+// pipeline textures and, on GL, the context's own texture count must not grow over 20 steps.
+import { describe, expect, it } from 'vitest';
+import { GpuJsBackend, keep, tidy, type MatmulArgs, type Storage } from '../../kernels/index.js';
+import { backendCases } from './backends.js';
+import { host } from './gen.js';
+import { getBackendInstance } from './instance.js';
+
+const B = 2, T = 12, D = 8;
+
+function step(be: GpuJsBackend, w: Storage, bias: Storage, x: Storage, lr: number): { w: Storage; bias: Storage; loss: number } {
+  const mm = (a: Storage, b: Storage, m: number, k: number, n: number, tA: boolean, tB: boolean, sA: number, sB: number): Storage =>
+    be.matmul(a, b, { batch: B, m, k, n, transA: tA, transB: tB, strideA: sA, strideB: sB } satisfies MatmulArgs);
+  // h = x @ w + bias; p = softmax(h); loss = sum(p * p)
+  const h0 = mm(x, w, T, D, D, false, false, T * D, 0);
+  const h = be.binary('add', h0, [B, T, D], bias, [1, 1, D], [B, T, D]);
+  const p = be.softmax(h, B * T, D);
+  const loss = be.reduce('sum', be.binary('mul', p, [B * T * D], p, [B * T * D], [B * T * D]), [B * T * D], [0]);
+  const dp = be.affine(p, 2, 0);
+  const dh = be.softmaxBackward(p, dp, B * T, D);
+  const dw = be.reduce('sum', mm(x, dh, D, T, D, true, false, T * D, T * D), [B, D, D], [0]);
+  const db = be.reduce('sum', dh, [B * T, D], [0]);
+  const w2 = be.binary('sub', w, [D * D], be.affine(dw, lr, 0), [D * D], [D * D]);
+  const b2 = be.binary('sub', bias, [D], be.affine(db, lr, 0), [D], [D]);
+  return { w: w2, bias: b2, loss: loss.read()[0]! };
+}
+
+for (const bc of backendCases()) {
+  describe.skipIf(bc.skip !== null)(`residency on ${bc.name}`, () => {
+    const be = (): GpuJsBackend => getBackendInstance(bc.name) as GpuJsBackend;
+
+    it('keeps intermediates on the device between kernels in GL modes', () => {
+      const b = be();
+      const x = b.upload(host(1, 64));
+      const y = tidy(() => b.unary('exp', b.affine(b.unary('tanh', x), 2, 1)));
+      const s = y as unknown as { onDevice: boolean };
+      expect(s.onDevice).toBe(b.rt.gl);
+      expect(y.read().length).toBe(64);
+      y.dispose();
+      x.dispose();
+    });
+
+    it('a training step in tidy() leaves no growth in storages or textures', () => {
+      const b = be();
+      let w = keep(b.upload(host(2, D * D, -0.5, 0.5)));
+      let bias = keep(b.upload(host(3, D, -0.5, 0.5)));
+      const x = keep(b.upload(host(4, B * T * D)));
+      const base = b.stats();
+      const losses: number[] = [];
+      const after: ReturnType<GpuJsBackend['stats']>[] = [];
+      for (let i = 0; i < 21; i++) {
+        const r = tidy(() => step(b, w, bias, x, 0.1));
+        // the step's outputs survived tidy; swap them in as the kept parameters
+        keep(r);
+        w.dispose();
+        bias.dispose();
+        w = r.w;
+        bias = r.bias;
+        losses.push(r.loss);
+        after.push(b.stats());
+      }
+      // the parameters were replaced, nothing else stays: as many live storages as before the
+      // loop, and on GL only the three parameters' textures (uploaded lazily on first use)
+      expect(after[20]!.storages).toBe(base.storages);
+      expect(after[20]!.textures).toBe(b.rt.gl ? 3 : 0);
+      expect(after[20]!.bytes).toBe(b.rt.gl ? (D * D + D + B * T * D) * 4 : 0);
+      // and no growth from step 1 to step 20 (GL: the context's own textures too)
+      expect(after[20]).toEqual(after[1]);
+      if (b.rt.gl) expect(after[20]!.glTextures).toBeGreaterThan(0);
+      expect(losses[20]!).toBeLessThan(losses[0]!);
+      for (const s of [w, bias, x]) s.dispose();
+    });
+
+    it('a host tensor read by several kernels is wrapped (and on GL uploaded) once', () => {
+      const b = be();
+      const x = host(9, 32);
+      tidy(() => {
+        const before = b.stats();
+        const outs = [b.unary('neg', x), b.affine(x, 2, 0), b.binary('mul', x, [32], x, [32], [32])];
+        const after = b.stats();
+        // one wrap of x plus the three outputs; on GL, one upload plus three output textures
+        expect(after.storages - before.storages).toBe(4);
+        expect(after.textures - before.textures).toBe(b.rt.gl ? 4 : 0);
+        expect(outs.every((o) => o.read().length === 32)).toBe(true);
+      });
+    });
+
+    it('a storage released by tidy throws on use; returned and kept ones survive', () => {
+      const b = be();
+      let inner: Storage | null = null;
+      const kept = tidy(() => {
+        inner = b.unary('exp', host(5, 8));
+        const k = keep(b.unary('neg', host(6, 8)));
+        return { out: b.unary('abs', host(7, 8)), k };
+      });
+      expect(() => inner!.read()).toThrow(/disposed/);
+      expect(kept.out.read().length).toBe(8);
+      expect(kept.k.read().length).toBe(8);
+      // nested scopes: the inner result moves to the outer scope and is released there
+      let moved: Storage | null = null;
+      tidy(() => {
+        moved = tidy(() => b.unary('exp', host(8, 4)));
+        expect(moved.read().length).toBe(4);
+      });
+      expect(() => moved!.read()).toThrow(/disposed/);
+      kept.out.dispose();
+      kept.k.dispose();
+    });
+  });
+}
