@@ -27,7 +27,14 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const f = parseFlags(argv, FLAGS, 'generate');
-  if (f.backend) (await import('../../core/index.js')).setBackend(f.backend);
+  if (f.backend) {
+    const { setBackend } = await import('../../core/index.js');
+    try {
+      setBackend(f.backend);
+    } catch (e) {
+      throw new InputError(`--backend: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   if (!existsSync(join(f.model_path, 'model_index.json'))) throw new InputError(`--model_path ${f.model_path} is not a model folder (no model_index.json)`);
   const model = loadModel(f.model_path);
   // a <token> the tokenizer lacks would be split into "<", "asset", "0", ">": name it instead

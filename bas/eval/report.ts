@@ -1,0 +1,46 @@
+// The `bas eval` report: a Markdown table beside the JSON it was made from, written atomically.
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
+import type { BaseEvalResult } from './base_model.js';
+import type { VariantResult } from './break_a_scene.js';
+
+export interface EvalReport {
+  command: string;
+  base: BaseEvalResult | null;
+  break_a_scene: VariantResult[];
+  seconds: number;
+}
+
+const pct = (v: number): string => (Number.isNaN(v) ? '-' : `${(100 * v).toFixed(1)}%`);
+
+export function reportMarkdown(r: EvalReport): string {
+  const lines = [`# bas eval`, '', `Reproduce: \`${r.command}\` (${(r.seconds / 60).toFixed(1)} min)`, ''];
+  if (r.base) {
+    lines.push(
+      '## Base model',
+      '',
+      '| colour fidelity | shape fidelity | two-object prompts, both present | images |',
+      '|---|---|---|---|',
+      `| ${pct(r.base.colour_fidelity)} | ${pct(r.base.shape_fidelity)} | ${pct(r.base.both_present)} | ${r.base.single_images} single + ${r.base.pair_images} pair |`,
+      '',
+    );
+  }
+  if (r.break_a_scene.length > 0) {
+    lines.push(
+      '## Break-A-Scene and ablations',
+      '',
+      '| variant | attention IoU | identity | disentanglement | pairs: both found |',
+      '|---|---|---|---|---|',
+      ...r.break_a_scene.map((v) => `| ${v.variant} | ${v.attention_iou.toFixed(3)} | ${pct(v.identity)} | ${pct(v.disentanglement)} | ${pct(v.pairs_both)} |`),
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+export function writeReport(dir: string, r: EvalReport): void {
+  mkdirSync(dir, { recursive: true });
+  write_file_atomic(join(dir, 'eval.json'), to_json_text(r));
+  write_file_atomic(join(dir, 'eval.md'), reportMarkdown(r));
+}
