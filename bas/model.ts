@@ -14,6 +14,7 @@ import { UNet2DConditionModel } from '../nn/unet/unet_2d_condition.js';
 import { AttentionStore } from './attention/attention_store.js';
 import { register_attention_control } from './attention/register_attention_control.js';
 import { aggregate_attention } from './attention/aggregate_attention.js';
+import { InputError } from './cli/errors.js';
 
 export interface BasModel {
   unet: UNet2DConditionModel;
@@ -46,8 +47,16 @@ export function loadBaseModel(path: string | undefined, seed: number, warn: (msg
   return randomBaseModel(seed);
 }
 
+/** A model folder that is missing, incomplete or whose weights do not fit its configs is bad input. */
 export function loadModel(dir: string): BasModel {
-  const p = from_pretrained(dir);
+  let p;
+  try {
+    p = from_pretrained(dir);
+  } catch (e) {
+    // one line: load_state_dict lists missing and unexpected keys on lines of their own
+    const why = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter((l) => l !== '').join('; ');
+    throw new InputError(`cannot load the model at ${dir}: ${why}`);
+  }
   return { unet: p.unet, text_encoder: p.text_encoder, tokenizer: p.tokenizer, scheduler_config: p.scheduler_config as Record<string, unknown> };
 }
 

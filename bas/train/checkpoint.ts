@@ -82,20 +82,42 @@ export function pruneCheckpoints(outputDir: string, limit: number | undefined): 
   for (const s of steps.slice(0, Math.max(0, steps.length - limit))) rmSync(checkpointDir(outputDir, s), { recursive: true, force: true });
 }
 
+/** A damaged or mismatched checkpoint is bad input: one line naming the checkpoint and the cause. */
+function asInputError(dir: string, e: unknown): InputError {
+  if (e instanceof InputError) return e;
+  return new InputError(`checkpoint ${dir} cannot be resumed: ${e instanceof Error ? e.message : String(e)}`);
+}
+
 export function loadCheckpoint(dir: string): LoadedCheckpoint {
-  const state = read_json_object(join(dir, FILES.state), 'training state') as unknown as TrainingState;
-  if (state.format !== 'bas-ts-checkpoint-1') throw new InputError(`${join(dir, FILES.state)}: not a bas-ts checkpoint`);
-  const model = loadModel(join(dir, FILES.model));
-  const embeds = load_file(join(dir, FILES.embeds))['weight'];
+  let model: BasModel;
+  let state: TrainingState;
+  let embeds: Tensor | undefined;
+  try {
+    state = read_json_object(join(dir, FILES.state), 'training state') as unknown as TrainingState;
+    if (state.format !== 'bas-ts-checkpoint-1') throw new InputError(`${join(dir, FILES.state)}: not a bas-ts checkpoint`);
+    model = loadModel(join(dir, FILES.model));
+    embeds = load_file(join(dir, FILES.embeds))['weight'];
+  } catch (e) {
+    throw asInputError(dir, e);
+  }
   if (!embeds) throw new InputError(`${join(dir, FILES.embeds)}: no "weight" tensor`);
+  const table = model.text_encoder.get_input_embeddings().weight;
+  if (embeds.shape.join() !== table.shape.join()) {
+    throw new InputError(`${join(dir, FILES.embeds)}: shape [${embeds.shape.join(', ')}] does not match the model's token table [${table.shape.join(', ')}]`);
+  }
   const optPath = join(dir, FILES.optimizer);
+  const saved = state;
   return {
     model,
     state,
     origEmbeds: embeds,
     restoreOptimizer(optimizer, scheduler) {
-      optimizer.load_state_dict(adamw_state_from_safetensors(load_file_with_metadata(optPath), optPath));
-      scheduler.load_state_dict(state.lr_scheduler);
+      try {
+        optimizer.load_state_dict(adamw_state_from_safetensors(load_file_with_metadata(optPath), optPath));
+        scheduler.load_state_dict(saved.lr_scheduler);
+      } catch (e) {
+        throw asInputError(dir, e);
+      }
     },
   };
 }

@@ -9,11 +9,11 @@ import { cat, Generator, index_select, setBackend, type Tensor } from '../../cor
 import { AdamW } from '../../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
 import { get_scheduler, type LRScheduler, type ScheduleName } from '../../nn/optim/lr_schedule.js';
-import { AttentionStore } from '../attention/attention_store.js';
+import { AttentionStore, MAX_STORED_PIXELS } from '../attention/attention_store.js';
 import { register_attention_control } from '../attention/register_attention_control.js';
 import { InputError } from '../cli/errors.js';
-import { sampleUnion } from '../data/union_sampling.js';
-import { loadInstanceFolder } from '../io/instance.js';
+import { instancePrompt, sampleUnion } from '../data/union_sampling.js';
+import { loadInstanceFolder, type InstanceFolder } from '../io/instance.js';
 import { loadBaseModel, defaultAttnRes, sample, saveModel, tokenizePrompts, trainingScheduler, type BasModel } from '../model.js';
 import { save_cross_attention_vis, labelsFromTokens } from '../vis/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
@@ -96,25 +96,31 @@ export class BreakASceneTrainer {
 
   async train(): Promise<TrainResult> {
     const a = this.args;
-    if (a.backend) setBackend(a.backend);
+    if (a.backend) selectBackend(a.backend);
     validateArgs(a);
-    mkdirSync(a.output_dir, { recursive: true });
 
+    // everything that can reject the input (model, checkpoint, folder, tokens) runs before the
+    // first write, so bad input leaves no output folder behind (or an existing one untouched)
     const run = this.setupRun();
     const { model } = run;
     const resolution = a.resolution ?? model.unet.config.sample_size ?? 32;
-    const data = this.loadData(model, resolution);
-    const attn_res = a.attn_res ?? defaultAttnRes(model);
+    const instance = this.loadInstance(resolution);
+    const withMaps = mapResolutions(model, resolution);
+    // default: the largest grid with cross-attention at the working resolution (16 for `default`)
+    const attn_res = a.attn_res ?? (withMaps.length > 0 ? Math.max(...withMaps) : defaultAttnRes(model));
+    validateAgainstModel(model, run.placeholders.tokens, attn_res, withMaps);
+    const startStep = run.step;
+    let { optimizer, lr } = this.makeOptimizer(model, this.phaseAt(startStep));
+    // a checkpoint taken on the last phase-1 step holds the phase-1 optimizer: phase 2 starts fresh
+    if (run.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) run.resumed.restoreOptimizer(optimizer, lr);
+
+    mkdirSync(a.output_dir, { recursive: true });
+    const data = this.loadData(model, instance, resolution);
     const store = new AttentionStore();
     register_attention_control(model.unet, store);
     const noiseScheduler = trainingScheduler(model);
     const metricsPath = join(a.output_dir, 'metrics.jsonl');
     truncateJsonl(metricsPath, run.step);
-
-    const startStep = run.step;
-    let { optimizer, lr } = this.makeOptimizer(model, this.phaseAt(startStep));
-    // a checkpoint taken on the last phase-1 step holds the phase-1 optimizer: phase 2 starts fresh
-    if (run.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) run.resumed.restoreOptimizer(optimizer, lr);
     const progress = new Progress(this.totalSteps, run.step);
     let last: MetricsLine | null = null;
     let lastLoss: LossResult | null = null;
@@ -137,7 +143,8 @@ export class BreakASceneTrainer {
       if (a.log_checkpoints && phase === 2 && run.step % a.img_log_steps === 0) this.imageLogs(run, lastLoss, lastPrompt, attn_res);
       // let a pending Ctrl-C reach its handler between steps
       await new Promise((r) => setImmediate(r));
-      if (this.stopRequested) {
+      // a stop asked for during the last step just lets the run finish: the model is saved below
+      if (this.stopRequested && run.step < this.totalSteps) {
         progress.done();
         this.checkpoint(run, optimizer, lr);
         this.log(`interrupted: checkpoint saved at step ${run.step} in ${checkpointDir(a.output_dir, run.step)}`);
@@ -174,14 +181,18 @@ export class BreakASceneTrainer {
     return { model, resumed: null, placeholders, origEmbeds, gen, step: 0 };
   }
 
-  private loadData(model: BasModel, resolution: number): Data {
+  private loadInstance(resolution: number): InstanceFolder {
     const a = this.args;
-    let inst;
     try {
-      inst = loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets });
+      return loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets });
     } catch (e) {
       throw new InputError(e instanceof Error ? e.message.replace('numOfAssets', '--num_of_assets') : String(e));
     }
+  }
+
+  /** The instance image and masks, and with prior preservation the class images (generated once). */
+  private loadData(model: BasModel, inst: InstanceFolder, resolution: number): Data {
+    const a = this.args;
     if (a.no_prior_preservation) return { image: inst.image, masks: inst.masks, classImages: null, classIds: null };
     const dir = a.class_data_dir ?? join(a.output_dir, 'class_images');
     // class images come from the base model without the new tokens, so the class prompt cannot use them
@@ -339,6 +350,29 @@ export function restoreRows(model: BasModel, orig: Tensor, keep: readonly number
   const next = cur.slice();
   for (let r = 0; r < w.dim(0); r++) if (!keepSet.has(r)) next.set(src.subarray(r * dim, (r + 1) * dim), r * dim);
   w.assign_(next);
+}
+
+/** An unknown backend name is bad input, reported as one line. */
+function selectBackend(name: string): void {
+  try {
+    setBackend(name);
+  } catch (e) {
+    throw new InputError(`--backend: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The grids (side length) at which the store keeps down and up cross-attention, for images of `resolution`. */
+function mapResolutions(model: BasModel, resolution: number): number[] {
+  return model.unet.config.down_block_types.flatMap((t, i) => (t === 'CrossAttnDownBlock2D' ? [resolution / 2 ** i] : [])).filter((r) => r * r <= MAX_STORED_PIXELS);
+}
+
+/** The longest instance prompt must fit the tokenizer (else a token would be cut off), and attn_res must have maps. */
+function validateAgainstModel(model: BasModel, tokens: readonly string[], attn_res: number, withMaps: readonly number[]): void {
+  const prompt = instancePrompt(tokens);
+  const needed = model.tokenizer.encode(prompt).length;
+  const max = model.tokenizer.model_max_length;
+  if (needed > max) throw new InputError(`--num_of_assets ${tokens.length}: the prompt "${prompt}" needs ${needed} tokens, the model's tokenizer holds ${max}`);
+  if (!withMaps.includes(attn_res)) throw new InputError(`--attn_res ${attn_res}: the model has cross-attention maps at ${withMaps.map((r) => `${r}x${r}`).join(', ') || 'no resolution'} in its down and up blocks`);
 }
 
 function validateArgs(a: TrainArgs): void {
