@@ -156,7 +156,7 @@ export class BreakASceneTrainer {
     if (lastLoss && lastLoss.attention.length > 0) {
       this.saveAttention(join(a.output_dir, 'img_logs', 'final_step_attn.png'), model, lastLoss.attention[0]!, lastPrompt);
     }
-    this.log(`saved the fine-tuned model (tokens ${run.placeholders.tokens.join(' ')}) to ${a.output_dir}`);
+    this.log(`saved the fine-tuned model (tokens ${run.placeholders.tokens.join(' ')}) to ${a.output_dir}; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
     return { steps: run.step, interrupted: false, output_dir: a.output_dir, last };
   }
 
@@ -172,6 +172,11 @@ export class BreakASceneTrainer {
       const gen = new Generator(a.seed).set_state(ck.state.generator);
       this.log(`resuming from ${dir} at step ${ck.state.global_step}`);
       return { model: ck.model, resumed: ck, placeholders: { tokens: ck.state.placeholder_tokens, ids: ck.state.placeholder_ids }, origEmbeds: ck.origEmbeds, gen, step: ck.state.global_step };
+    }
+    const stale = listCheckpoints(a.output_dir);
+    if (stale.length > 0) {
+      // `latest` would later pick an old run's checkpoint: continue that run or use another folder
+      throw new InputError(`--output_dir ${a.output_dir} already holds checkpoints of an earlier run (checkpoint-${stale[stale.length - 1]}); pass --resume_from_checkpoint latest to continue it, or choose another --output_dir`);
     }
     const gen = new Generator(a.seed);
     const model = loadBaseModel(a.pretrained_model_name_or_path, a.seed, (m) => this.log(m));
@@ -195,7 +200,7 @@ export class BreakASceneTrainer {
     const a = this.args;
     if (a.no_prior_preservation) return { image: inst.image, masks: inst.masks, classImages: null, classIds: null };
     const dir = a.class_data_dir ?? join(a.output_dir, 'class_images');
-    // class images come from the base model without the new tokens, so the class prompt cannot use them
+    // the class prompt does not use the new tokens, so this is the base model's own picture of it
     const paths = ensureClassImages(model, {
       dir,
       prompt: a.class_prompt,

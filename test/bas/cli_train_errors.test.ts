@@ -187,4 +187,14 @@ describe('bas train --resume_from_checkpoint rejects a checkpoint that does not 
     expect(code2).toBe(2);
     expect(errors).toEqual([`bas train: error: --resume_from_checkpoint latest: no checkpoint-N folder in ${out}`]);
   });
+
+  it('a fresh run into a folder that holds an earlier run\'s checkpoints', async () => {
+    const { scene, out, snapshot } = await finishedRun();
+    const before = snapshot();
+    const code = await main(['train', ...trainArgv(model, scene, out)]);
+    expect(code).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`--output_dir ${out} already holds checkpoints of an earlier run (checkpoint-1)`);
+    expect(snapshot()).toEqual(before);
+  });
 });
