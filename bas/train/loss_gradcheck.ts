@@ -76,7 +76,7 @@ export function gradcheckEntries(
 }
 
 export function formatGradcheckTable(rows: readonly ParamCheckRow[]): string {
-  const head = ['parameter', 'shape', 'entries', 'max |analytic - numeric|', 'max rel', 'ok'];
+  const head = ['parameter', 'shape', 'entries', 'max abs error', 'max rel error', 'ok'];
   const body = rows.map((r) => [r.name, `[${r.shape.join(', ')}]`, String(r.entries.length), r.maxAbsError.toExponential(2), r.maxRelError.toExponential(2), r.ok ? 'yes' : 'NO']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
