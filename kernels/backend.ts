@@ -48,6 +48,38 @@ export interface StridedArgs {
   offset: number;
 }
 
+/** GroupNorm of NCHW-like x (n, c, spatial...): statistics per (sample, group), affine per channel. */
+export interface GroupNormArgs {
+  n: number;
+  c: number;
+  groups: number;
+  /** elements per channel per sample (H*W; 1 for a 2-D input) */
+  spatial: number;
+  eps: number;
+}
+
+/** LayerNorm of x viewed as (rows, cols): statistics per row, affine per column. */
+export interface LayerNormArgs {
+  rows: number;
+  cols: number;
+  eps: number;
+}
+
+/** A norm's output and the per-row statistics its backward reuses (biased variance). */
+export interface NormOutput {
+  y: Storage;
+  mean: Storage;
+  /** 1 / sqrt(var + eps) */
+  rstd: Storage;
+}
+
+export interface NormGrads {
+  dx: Storage;
+  /** null unless asked for */
+  dweight: Storage | null;
+  dbias: Storage | null;
+}
+
 export interface KernelBackend {
   readonly name: string;
   /** Moves host values into this backend's memory (identity for cpu). */
@@ -67,13 +99,22 @@ export interface KernelBackend {
   /** Reduce over `axes` of `shape`; the result has those axes removed (the op layer re-adds keepdims). */
   reduce(op: ReduceOp, x: Storage, shape: readonly number[], axes: readonly number[]): Storage;
 
-  matmul(a: Storage, b: Storage, args: MatmulArgs): Storage;
-  conv2d(x: Storage, w: Storage, args: Conv2dArgs): Storage;
+  /** C[b] = op(A[b]) @ op(B[b]), plus `bias` (n values) on every row when given (a linear layer). */
+  matmul(a: Storage, b: Storage, args: MatmulArgs, bias?: Storage | null): Storage;
+  /** Cross-correlation, plus `bias` (o values) on each output channel when given. */
+  conv2d(x: Storage, w: Storage, args: Conv2dArgs, bias?: Storage | null): Storage;
   conv2dBackwardInput(dy: Storage, w: Storage, args: Conv2dArgs): Storage;
   conv2dBackwardFilter(x: Storage, dy: Storage, args: Conv2dArgs): Storage;
   /** Softmax over the last axis of a (rows, cols) matrix, and its backward from y and dy. */
   softmax(x: Storage, rows: number, cols: number): Storage;
   softmaxBackward(y: Storage, dy: Storage, rows: number, cols: number): Storage;
+
+  /** Fused normalisations (weight and bias optional) and their backward beside them: dx always,
+   * dweight / dbias when `needWeight` / `needBias`. */
+  groupNorm(x: Storage, weight: Storage | null, bias: Storage | null, args: GroupNormArgs): NormOutput;
+  groupNormBackward(dy: Storage, x: Storage, mean: Storage, rstd: Storage, weight: Storage | null, args: GroupNormArgs, needWeight: boolean, needBias: boolean): NormGrads;
+  layerNorm(x: Storage, weight: Storage | null, bias: Storage | null, args: LayerNormArgs): NormOutput;
+  layerNormBackward(dy: Storage, x: Storage, mean: Storage, rstd: Storage, weight: Storage | null, args: LayerNormArgs, needWeight: boolean, needBias: boolean): NormGrads;
 
   /** Copy of a strided view (permute, slice, expand and flip are all this). */
   strided(x: Storage, args: StridedArgs): Storage;

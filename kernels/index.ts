@@ -4,10 +4,14 @@
 // Backend names: pick one with setBackend(name) or BAS_BACKEND=name (float64 always runs on cpu).
 //   cpu               plain TypeScript, the reference every other backend is tested against;
 //                     cache-blocked 4x4-register-tiled matmul, conv via im2col, a second-core
-//                     worker for products over 1M multiply-adds
-//   gpujs-webasm      gpu.js's generated WebAssembly, with matrix products, softmax and the
-//                     exp-based activations on hand-emitted SIMD wasm (kernels/simd) and a
-//                     second-core worker: the fastest backend on a CPU
+//                     worker for products over 1M multiply-adds; float32 fast paths for
+//                     broadcast binary ops, activations (gelu on a fast erf) and norms
+//   gpujs-webasm      hand-emitted SIMD wasm (kernels/simd) for matrix products (operands read in
+//                     place through strides), stride-1 convolutions as sums of shifted products
+//                     (no im2col), softmax and the exp-based activations, with a second-core
+//                     worker; the cpu backend's loops for elementwise ops, reductions, strided
+//                     copies and norms over the same host memory; gpu.js's generated WebAssembly
+//                     for the rest: the fastest backend on a CPU
 //   gpujs-webasm-nosimd  the same with every kernel left to gpu.js (what gpu.js alone reaches)
 //   gpujs-headlessgl  gpu.js over headless-gl (needs an X display: `xvfb-run -a`); results stay on
 //                     the device as pipeline textures (under Xvfb this is Mesa's software GL)

@@ -4,14 +4,14 @@ import { broadcastShapes, numel, shapesEqual } from '../shape.js';
 import { fromOp, Tensor } from '../tensor.js';
 import { add } from './elementwise.js';
 import { expand, reshape } from './movement.js';
-import { sum_to } from './reduce.js';
+import { sum, sum_to } from './reduce.js';
 import { backendOf, on } from './util.js';
 
 /**
  * op(A) @ op(B) over broadcast batch dims, recording nothing. A is (..., m, k) or, transposed,
  * (..., k, m); B is (..., k, n) or (..., n, k).
  */
-export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias: Tensor | null = null): Tensor {
   const [ar, ac] = [a.dim(-2), a.dim(-1)];
   const [br, bc] = [b.dim(-2), b.dim(-1)];
   const [m, k] = transA ? [ac, ar] : [ar, ac];
@@ -29,7 +29,7 @@ export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean
   const [A, strideA] = fit(a, batchA);
   const [B, strideB] = fit(b, batchB);
   const be = backendOf(a);
-  const s = be.matmul(on(A, be), on(B, be), { batch: nb, m, k, n, transA, transB, strideA, strideB });
+  const s = be.matmul(on(A, be), on(B, be), { batch: nb, m, k, n, transA, transB, strideA, strideB }, bias && on(bias, be));
   return new Tensor(s, [...batch, m, n]);
 }
 
@@ -66,11 +66,15 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (x.dim(-1) !== inF) throw new Error(`linear: input features ${x.dim(-1)} differ from weight's ${inF} (weight [${weight.shape.join(', ')}])`);
   const lead = x.shape.slice(0, -1);
   const x2 = reshape(x, [numel(lead), inF]);
-  const raw = matmulRaw(x2, weight, false, true);
-  const y = fromOp(raw.storage, raw.shape, 'LinearBackward', [x2, weight], (g) => [
+  // a bias of the usual shape rides in the product's kernel; its gradient is the column sum of g
+  const fused = bias && bias.ndim === 1 && bias.dim(0) === outF && bias.dtype === x.dtype ? bias : null;
+  const raw = matmulRaw(x2, weight, false, true, fused);
+  const inputs = fused ? [x2, weight, fused] : [x2, weight];
+  const y = fromOp(raw.storage, raw.shape, 'LinearBackward', inputs, (g) => [
     x2.requires_grad ? matmulRaw(g, weight, false, false) : null,
     weight.requires_grad ? matmulRaw(g, x2, true, false) : null,
+    ...(fused ? [fused.requires_grad ? sum(g, [0]) : null] : []),
   ]);
   const out = reshape(y, [...lead, outF]);
-  return bias ? add(out, bias) : out;
+  return bias && !fused ? add(out, bias) : out;
 }

@@ -1,10 +1,12 @@
 // The neural-network functionals (torch.nn.functional): softmax, conv2d, norms, embedding,
 // nearest interpolation, losses, dropout.
-import { onBackend, type Conv2dArgs } from '../../kernels/index.js';
+import {
+  onBackend, type Conv2dArgs, type GroupNormArgs, type KernelBackend, type LayerNormArgs, type NormGrads, type NormOutput, type Storage,
+} from '../../kernels/index.js';
 import { Generator, default_generator } from '../random.js';
-import { normDim, normDims } from '../shape.js';
+import { normDim, normDims, numel, shapesEqual } from '../shape.js';
 import { fromOp, Tensor } from '../tensor.js';
-import { abs, add, div, exp, log, lt, mul, sqrt, sub, where } from './elementwise.js';
+import { abs, add, div, exp, log, lt, mul, sub, where } from './elementwise.js';
 import { index_select, reshape, transpose } from './movement.js';
 import { amax, mean, sum } from './reduce.js';
 import { backendOf, on } from './util.js';
@@ -63,50 +65,70 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   if (outH <= 0 || outW <= 0) throw new Error(`conv2d: kernel ${kh}x${kw} larger than padded input ${h + 2 * padH}x${w + 2 * padW}`);
   const args: Conv2dArgs = { n, c, h, w, o, kh, kw, strideH, strideW, padH, padW, outH, outW };
   const b = backendOf(x);
-  const y = fromOp(b.conv2d(on(x, b), on(weight, b), args), [n, o, outH, outW], 'ConvolutionBackward', [x, weight], (g) => {
+  // a bias of shape (O) rides in the kernel; its gradient is the sum of g over batch and pixels
+  const fused = bias && bias.ndim === 1 && bias.dim(0) === o && bias.dtype === x.dtype ? bias : null;
+  const inputs = fused ? [x, weight, fused] : [x, weight];
+  const y = fromOp(b.conv2d(on(x, b), on(weight, b), args, fused && on(fused, b)), [n, o, outH, outW], 'ConvolutionBackward', inputs, (g) => {
     const gb = backendOf(g);
     return [
       x.requires_grad ? new Tensor(gb.conv2dBackwardInput(on(g, gb), on(weight, gb), args), x.shape) : null,
       weight.requires_grad ? new Tensor(gb.conv2dBackwardFilter(on(x, gb), on(g, gb), args), weight.shape) : null,
+      ...(fused ? [fused.requires_grad ? sum(g, [0, 2, 3]) : null] : []),
     ];
   });
-  return bias ? add(y, reshape(bias, [1, o, 1, 1])) : y;
+  return bias && !fused ? add(y, reshape(bias, [1, o, 1, 1])) : y;
 }
 
-/** Biased variance over dims (what the norms use). */
-function varMean(x: Tensor, dims: readonly number[]): [Tensor, Tensor] {
-  const mu = mean(x, dims, true);
-  const centered = sub(x, mu);
-  return [mean(mul(centered, centered), dims, true), mu];
+type NormKernels = {
+  forward(b: KernelBackend, x: Storage, w: Storage | null, bias: Storage | null): NormOutput;
+  backward(b: KernelBackend, dy: Storage, x: Storage, mean: Storage, rstd: Storage, w: Storage | null, needW: boolean, needB: boolean): NormGrads;
+};
+
+/** A fused norm as one op: the kernel saves mean and rstd, and the backward gives dx, dweight, dbias at once. */
+function normOp(name: string, what: string, x: Tensor, weight: Tensor | null | undefined, bias: Tensor | null | undefined, k: NormKernels): Tensor {
+  for (const p of [weight, bias]) if (p && p.dtype !== x.dtype) throw new Error(`${what}: dtypes differ (input ${x.dtype}, affine ${p.dtype})`);
+  const b = backendOf(x);
+  const { y, mean, rstd } = k.forward(b, on(x, b), weight ? on(weight, b) : null, bias ? on(bias, b) : null);
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return fromOp(y, x.shape, name, inputs, (g) => {
+    const gb = backendOf(g);
+    const needW = weight?.requires_grad ?? false;
+    const needB = bias?.requires_grad ?? false;
+    const r = k.backward(gb, on(g, gb), on(x, gb), onBackend(mean, gb), onBackend(rstd, gb), weight ? on(weight, gb) : null, needW, needB);
+    const grads: (Tensor | null)[] = [x.requires_grad ? new Tensor(r.dx, x.shape) : null];
+    if (weight) grads.push(r.dweight ? new Tensor(r.dweight, weight.shape) : null);
+    if (bias) grads.push(r.dbias ? new Tensor(r.dbias, bias.shape) : null);
+    return grads;
+  });
 }
 
 /** GroupNorm over (N, C, *): statistics per (sample, group), then a per-channel affine. */
 export function group_norm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  if (x.ndim < 2) throw new Error(`group_norm: expects (N, C, *), got [${x.shape.join(', ')}]`);
   const [n, c] = [x.dim(0), x.dim(1)];
   if (c % numGroups !== 0) throw new Error(`group_norm: ${c} channels are not divisible into ${numGroups} groups`);
-  const g = reshape(x, [n, numGroups, -1]);
-  const [v, mu] = varMean(g, [2]);
-  const normed = reshape(div(sub(g, mu), sqrt(add(v, eps))), x.shape);
-  const affineShape = [1, c, ...new Array<number>(x.ndim - 2).fill(1)];
-  let out = normed;
-  if (weight) out = mul(out, reshape(weight, affineShape));
-  if (bias) out = add(out, reshape(bias, affineShape));
-  return out;
+  for (const p of [weight, bias]) if (p && (p.ndim !== 1 || p.dim(0) !== c)) throw new Error(`group_norm: affine shape [${p.shape.join(', ')}] does not match ${c} channels`);
+  const args: GroupNormArgs = { n, c, groups: numGroups, spatial: numel(x.shape.slice(2)), eps };
+  return normOp('NativeGroupNormBackward', 'group_norm', x, weight, bias, {
+    forward: (b, xs, w, bs) => b.groupNorm(xs, w, bs, args),
+    backward: (b, dy, xs, m, r, w, nw, nb) => b.groupNormBackward(dy, xs, m, r, w, args, nw, nb),
+  });
 }
 
 /** LayerNorm over the trailing `normalizedShape` dims. */
 export function layer_norm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   const k = normalizedShape.length;
   const tail = x.shape.slice(x.ndim - k);
-  if (tail.some((v, i) => v !== normalizedShape[i])) {
+  if (k > x.ndim || tail.some((v, i) => v !== normalizedShape[i])) {
     throw new Error(`layer_norm: normalized shape [${normalizedShape.join(', ')}] does not match input [${x.shape.join(', ')}]`);
   }
-  const dims = [...Array(k).keys()].map((i) => x.ndim - k + i);
-  const [v, mu] = varMean(x, dims);
-  let out = div(sub(x, mu), sqrt(add(v, eps)));
-  if (weight) out = mul(out, weight);
-  if (bias) out = add(out, bias);
-  return out;
+  for (const p of [weight, bias]) if (p && !shapesEqual(p.shape, normalizedShape)) throw new Error(`layer_norm: affine shape [${p.shape.join(', ')}] differs from normalized shape [${normalizedShape.join(', ')}]`);
+  const cols = numel(normalizedShape);
+  const args: LayerNormArgs = { rows: cols === 0 ? 0 : x.size / cols, cols, eps };
+  return normOp('NativeLayerNormBackward', 'layer_norm', x, weight, bias, {
+    forward: (b, xs, w, bs) => b.layerNorm(xs, w, bs, args),
+    backward: (b, dy, xs, m, r, w, nw, nb) => b.layerNormBackward(dy, xs, m, r, w, args, nw, nb),
+  });
 }
 
 /**

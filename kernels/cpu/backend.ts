@@ -1,16 +1,22 @@
 // The reference backend: plain TypeScript over host typed arrays. Every other backend is tested
 // against this one.
-import type { BinaryOp, Conv2dArgs, KernelBackend, MatmulArgs, ReduceOp, StridedArgs, UnaryOp } from '../backend.js';
+import type {
+  BinaryOp, Conv2dArgs, GroupNormArgs, KernelBackend, LayerNormArgs, MatmulArgs, NormGrads, NormOutput, ReduceOp, StridedArgs, UnaryOp,
+} from '../backend.js';
 import { allocArray, HostStorage, type DType, type Storage } from '../types.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv2d.js';
 import { affine, binary, mapScalar, unary, unaryGrad, where } from './elementwise.js';
 import { indexAdd, indexSelect, strided, stridedScatterAdd, take, takeAdd } from './gather.js';
-import { matmul } from './matmul.js';
+import { addBias, matmul } from './matmul.js';
+import { groupNorm, groupNormBackward, layerNorm, layerNormBackward, type NormGradsHost, type NormHost } from './norm.js';
 import { reduce } from './reduce.js';
 import { softmax, softmaxBackward } from './softmax.js';
 
 const host = (s: Storage): Float32Array | Float64Array => s.read();
 const wrap = (d: Float32Array | Float64Array): HostStorage => new HostStorage(d);
+const opt = (s: Storage | null): Float32Array | Float64Array | null => (s ? s.read() : null);
+const normOut = (r: NormHost): NormOutput => ({ y: wrap(r.y), mean: wrap(r.mean), rstd: wrap(r.rstd) });
+const normGrads = (r: NormGradsHost): NormGrads => ({ dx: wrap(r.dx), dweight: r.dweight && wrap(r.dweight), dbias: r.dbias && wrap(r.dbias) });
 
 export class CpuBackend implements KernelBackend {
   readonly name: string = 'cpu';
@@ -43,11 +49,11 @@ export class CpuBackend implements KernelBackend {
   reduce(op: ReduceOp, x: Storage, shape: readonly number[], axes: readonly number[]): Storage {
     return wrap(reduce(op, host(x), shape, axes, x.dtype));
   }
-  matmul(a: Storage, b: Storage, args: MatmulArgs): Storage {
-    return wrap(matmul(host(a), host(b), args, a.dtype));
+  matmul(a: Storage, b: Storage, args: MatmulArgs, bias?: Storage | null): Storage {
+    return wrap(addBias(matmul(host(a), host(b), args, a.dtype), opt(bias ?? null), 1));
   }
-  conv2d(x: Storage, w: Storage, args: Conv2dArgs): Storage {
-    return wrap(conv2d(host(x), host(w), args, x.dtype));
+  conv2d(x: Storage, w: Storage, args: Conv2dArgs, bias?: Storage | null): Storage {
+    return wrap(addBias(conv2d(host(x), host(w), args, x.dtype), opt(bias ?? null), args.outH * args.outW));
   }
   conv2dBackwardInput(dy: Storage, w: Storage, args: Conv2dArgs): Storage {
     return wrap(conv2dBackwardInput(host(dy), host(w), args, dy.dtype));
@@ -60,6 +66,18 @@ export class CpuBackend implements KernelBackend {
   }
   softmaxBackward(y: Storage, dy: Storage, rows: number, cols: number): Storage {
     return wrap(softmaxBackward(host(y), host(dy), rows, cols, y.dtype));
+  }
+  groupNorm(x: Storage, weight: Storage | null, bias: Storage | null, args: GroupNormArgs): NormOutput {
+    return normOut(groupNorm(host(x), opt(weight), opt(bias), args, x.dtype));
+  }
+  groupNormBackward(dy: Storage, x: Storage, mean: Storage, rstd: Storage, weight: Storage | null, args: GroupNormArgs, needWeight: boolean, needBias: boolean): NormGrads {
+    return normGrads(groupNormBackward(host(dy), host(x), host(mean), host(rstd), opt(weight), args, needWeight, needBias, x.dtype));
+  }
+  layerNorm(x: Storage, weight: Storage | null, bias: Storage | null, args: LayerNormArgs): NormOutput {
+    return normOut(layerNorm(host(x), opt(weight), opt(bias), args, x.dtype));
+  }
+  layerNormBackward(dy: Storage, x: Storage, mean: Storage, rstd: Storage, weight: Storage | null, args: LayerNormArgs, needWeight: boolean, needBias: boolean): NormGrads {
+    return normGrads(layerNormBackward(host(dy), host(x), host(mean), host(rstd), opt(weight), args, needWeight, needBias, x.dtype));
   }
   strided(x: Storage, args: StridedArgs): Storage {
     return wrap(strided(host(x), args, x.dtype));

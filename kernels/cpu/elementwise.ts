@@ -1,19 +1,23 @@
 // Broadcast binary ops, where, and the scalar-parameter maps.
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../types.js';
+import { binaryF32 } from './binary_f32.js';
 import { broadcastStrides, forEachBroadcast, sizeOf } from './broadcast.js';
 import { UNARY } from './unary.js';
+import { unaryF32, unaryGradF32 } from './unary_f32.js';
 
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
-  const f = UNARY[op].f;
   const out = allocArray(dtype, x.length);
+  if (x instanceof Float32Array && out instanceof Float32Array && unaryF32(op, x, out)) return out;
+  const f = UNARY[op].f;
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
   return out;
 }
 
 export function unaryGrad(op: UnaryOp, x: TypedArray, dy: TypedArray, dtype: DType): TypedArray {
-  const { f, d } = UNARY[op];
   const out = allocArray(dtype, x.length);
+  if (x instanceof Float32Array && dy instanceof Float32Array && out instanceof Float32Array && unaryGradF32(op, x, dy, out)) return out;
+  const { f, d } = UNARY[op];
   for (let i = 0; i < x.length; i++) {
     const xi = x[i]!;
     out[i] = dy[i]! * d(xi, f(xi));
@@ -44,6 +48,7 @@ export function binary(
   dtype: DType,
 ): TypedArray {
   const out = allocArray(dtype, sizeOf(outShape));
+  if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && binaryF32(op, a, aShape, b, bShape, outShape, out)) return out;
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
   // the common ops get their own loops: a closure call per element costs ~3x

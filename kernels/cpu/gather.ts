@@ -1,22 +1,69 @@
 // Strided views and index gathers, each with its adjoint (a scatter-add) beside it.
 import type { StridedArgs } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../types.js';
-import { forEachBroadcast, sizeOf } from './broadcast.js';
+import { sizeOf } from './broadcast.js';
+
+/** The view with size-1 dims dropped and neighbours merged where they walk memory as one dim. */
+function collapseView(shape: readonly number[], strides: readonly number[]): { sizes: number[]; steps: number[] } {
+  const sizes: number[] = [];
+  const steps: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = sizes.length - 1;
+    if (last >= 0 && steps[last] === strides[d]! * n) {
+      sizes[last]! *= n;
+      steps[last] = strides[d]!;
+    } else {
+      sizes.push(n);
+      steps.push(strides[d]!);
+    }
+  }
+  return { sizes, steps };
+}
+
+/**
+ * Calls `run(o, p, n, step)` for each innermost run of the view: output elements o..o+n read
+ * from p, p+step, ... (an odometer over the outer dims, no per-element bookkeeping).
+ */
+function forEachRun(a: StridedArgs, size: number, run: (o: number, p: number, n: number, step: number) => void): void {
+  if (size === 0) return;
+  const { sizes, steps } = collapseView(a.outShape, a.strides);
+  const r = sizes.length;
+  if (r === 0) {
+    run(0, a.offset, 1, 1);
+    return;
+  }
+  const n = sizes[r - 1]!;
+  const step = steps[r - 1]!;
+  const idx = new Array<number>(r - 1).fill(0);
+  let p = a.offset;
+  for (let o = 0; o < size; o += n) {
+    run(o, p, n, step);
+    for (let d = r - 2; d >= 0; d--) {
+      p += steps[d]!;
+      if (++idx[d]! < sizes[d]!) break;
+      p -= steps[d]! * sizes[d]!;
+      idx[d] = 0;
+    }
+  }
+}
 
 export function strided(x: TypedArray, a: StridedArgs, dtype: DType): TypedArray {
-  const out = allocArray(dtype, sizeOf(a.outShape));
-  forEachBroadcast(a.outShape, [a.strides], (start, len, [o], [s]) => {
-    let p = a.offset + o!;
-    for (let i = start; i < start + len; i++, p += s!) out[i] = x[p]!;
+  const size = sizeOf(a.outShape);
+  const out = allocArray(dtype, size);
+  forEachRun(a, size, (o, p, n, step) => {
+    if (step === 1) for (let i = 0; i < n; i++) out[o + i] = x[p + i]!;
+    else for (let i = 0; i < n; i++, p += step) out[o + i] = x[p]!;
   });
   return out;
 }
 
 export function stridedScatterAdd(src: TypedArray, size: number, a: StridedArgs, dtype: DType): TypedArray {
   const out = allocArray(dtype, size);
-  forEachBroadcast(a.outShape, [a.strides], (start, len, [o], [s]) => {
-    let p = a.offset + o!;
-    for (let i = start; i < start + len; i++, p += s!) out[p]! += src[i]!;
+  forEachRun(a, sizeOf(a.outShape), (o, p, n, step) => {
+    if (step === 1) for (let i = 0; i < n; i++) out[p + i]! += src[o + i]!;
+    else for (let i = 0; i < n; i++, p += step) out[p]! += src[o + i]!;
   });
   return out;
 }

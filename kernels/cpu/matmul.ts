@@ -23,6 +23,24 @@ function naive(a: TypedArray, offA: number, transA: boolean, b: TypedArray, offB
   }
 }
 
+/**
+ * Adds bias[c] to every run of `inner` values of channel c, channels cycling through the rows of
+ * `out` (inner 1: a bias per column of a matrix; inner H*W: a bias per channel of NCHW). In place.
+ */
+export function addBias<T extends TypedArray>(out: T, bias: TypedArray | null, inner: number): T {
+  if (!bias || bias.length === 0) return out;
+  const c = bias.length;
+  if (inner === 1) {
+    for (let o = 0; o < out.length; o += c) for (let j = 0; j < c; j++) out[o + j]! += bias[j]!;
+    return out;
+  }
+  for (let o = 0, ch = 0; o < out.length; o += inner, ch = ch + 1 === c ? 0 : ch + 1) {
+    const v = bias[ch]!;
+    for (let i = o; i < o + inner; i++) out[i]! += v;
+  }
+  return out;
+}
+
 export function matmul(a: TypedArray, b: TypedArray, args: MatmulArgs, dtype: DType): TypedArray {
   const { batch, m, k, n, transA, transB, strideA, strideB } = args;
   const out = allocArray(dtype, batch * m * n);

@@ -1,63 +1,79 @@
-// Reductions over any set of axes: the shape is viewed as (outer, reduced, inner) blocks by
-// permuting nothing; we walk the kept axes as the output and the reduced axes as the inner loop.
+// Reductions over any set of axes. The shape is collapsed first (size-1 dims dropped, neighbouring
+// dims merged while they are all reduced or all kept), leaving alternating reduced and kept runs:
+// a trailing reduced run sums contiguous values into one output, a trailing kept run adds a
+// contiguous row into a row of outputs (sum_to of a bias gradient). Sums accumulate in float64.
 import type { ReduceOp } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../types.js';
-import { contiguousStrides, sizeOf } from './broadcast.js';
+import { sizeOf } from './broadcast.js';
 
 export function reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], axes: readonly number[], dtype: DType): TypedArray {
-  const rank = shape.length;
   const reduced = new Set(axes);
-  const keptAxes = [...Array(rank).keys()].filter((d) => !reduced.has(d));
-  const redAxes = [...Array(rank).keys()].filter((d) => reduced.has(d));
-  const strides = contiguousStrides(shape);
-  const outSize = sizeOf(keptAxes.map((d) => shape[d]!));
-  const redSize = sizeOf(redAxes.map((d) => shape[d]!));
+  const outSize = sizeOf(shape.filter((_, d) => !reduced.has(d)));
   const out = allocArray(dtype, outSize);
   const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
-
-  // fast path: reducing a contiguous trailing block
-  const trailing = redAxes.length > 0 && redAxes.every((d, i) => d === rank - redAxes.length + i);
-  if (trailing || redSize === 1 || redAxes.length === 0) {
-    if (trailing) {
-      for (let o = 0; o < outSize; o++) {
-        let acc = init;
-        const base = o * redSize;
-        if (op === 'sum') for (let r = 0; r < redSize; r++) acc += x[base + r]!;
-        else if (op === 'max') for (let r = 0; r < redSize; r++) { const v = x[base + r]!; if (v > acc || Number.isNaN(v)) acc = v; }
-        else for (let r = 0; r < redSize; r++) { const v = x[base + r]!; if (v < acc || Number.isNaN(v)) acc = v; }
-        out[o] = acc;
-      }
-      return out;
+  if (outSize === 0) return out;
+  if (x.length === 0) return out.fill(init);
+  // runs: size, reduced?, and the output stride of kept runs
+  const sizes: number[] = [];
+  const red: boolean[] = [];
+  shape.forEach((n, d) => {
+    if (n === 1) return;
+    const r = reduced.has(d);
+    const last = sizes.length - 1;
+    if (last >= 0 && red[last] === r) sizes[last]! *= n;
+    else {
+      sizes.push(n);
+      red.push(r);
+    }
+  });
+  const acc = new Float64Array(outSize).fill(init);
+  const k = sizes.length;
+  if (k === 0) {
+    acc[0] = combine(op, init, x[0]!);
+    out.set(acc);
+    return out;
+  }
+  const outStride = new Array<number>(k).fill(0);
+  for (let d = k - 1, s = 1; d >= 0; d--) {
+    if (!red[d]) {
+      outStride[d] = s;
+      s *= sizes[d]!;
     }
   }
-  const redOffsets = offsetsOf(redAxes.map((d) => shape[d]!), redAxes.map((d) => strides[d]!));
-  const keptOffsets = offsetsOf(keptAxes.map((d) => shape[d]!), keptAxes.map((d) => strides[d]!));
-  for (let o = 0; o < outSize; o++) {
-    const base = keptOffsets[o]!;
-    let acc = init;
-    if (op === 'sum') for (let r = 0; r < redSize; r++) acc += x[base + redOffsets[r]!]!;
-    else if (op === 'max') for (let r = 0; r < redSize; r++) { const v = x[base + redOffsets[r]!]!; if (v > acc || Number.isNaN(v)) acc = v; }
-    else for (let r = 0; r < redSize; r++) { const v = x[base + redOffsets[r]!]!; if (v < acc || Number.isNaN(v)) acc = v; }
-    out[o] = acc;
-  }
-  return out;
-}
-
-/** Flat offsets of every multi-index of `dims` under `strides`, in row-major order. */
-function offsetsOf(dims: readonly number[], strides: readonly number[]): Int32Array {
-  const n = sizeOf(dims);
-  const out = new Int32Array(n);
-  const idx = new Array<number>(dims.length).fill(0);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    out[i] = off;
-    for (let d = dims.length - 1; d >= 0; d--) {
-      idx[d]!++;
-      off += strides[d]!;
-      if (idx[d]! < dims[d]!) break;
-      off -= strides[d]! * dims[d]!;
+  const n = sizes[k - 1]!;
+  const lastReduced = red[k - 1]!;
+  const idx = new Array<number>(k - 1).fill(0);
+  let q = 0;
+  for (let p = 0; p < x.length; p += n) {
+    if (lastReduced) acc[q] = reduceRun(op, x, p, n, acc[q]!);
+    else accumulateRow(op, x, p, n, acc, q);
+    for (let d = k - 2; d >= 0; d--) {
+      q += outStride[d]!;
+      if (++idx[d]! < sizes[d]!) break;
+      q -= outStride[d]! * sizes[d]!;
       idx[d] = 0;
     }
   }
+  out.set(acc);
   return out;
+}
+
+function combine(op: ReduceOp, acc: number, v: number): number {
+  if (op === 'sum') return acc + v;
+  if (op === 'max') return v > acc || Number.isNaN(v) ? v : acc;
+  return v < acc || Number.isNaN(v) ? v : acc;
+}
+
+/** acc combined with x[p..p+n). */
+function reduceRun(op: ReduceOp, x: TypedArray, p: number, n: number, acc: number): number {
+  if (op === 'sum') for (let i = 0; i < n; i++) acc += x[p + i]!;
+  else if (op === 'max') for (let i = 0; i < n; i++) { const v = x[p + i]!; if (v > acc || Number.isNaN(v)) acc = v; }
+  else for (let i = 0; i < n; i++) { const v = x[p + i]!; if (v < acc || Number.isNaN(v)) acc = v; }
+  return acc;
+}
+
+/** acc[q..q+n) combined elementwise with x[p..p+n). */
+function accumulateRow(op: ReduceOp, x: TypedArray, p: number, n: number, acc: Float64Array, q: number): void {
+  if (op === 'sum') for (let i = 0; i < n; i++) acc[q + i]! += x[p + i]!;
+  else for (let i = 0; i < n; i++) acc[q + i] = combine(op, acc[q + i]!, x[p + i]!);
 }

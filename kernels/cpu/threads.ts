@@ -1,18 +1,28 @@
 // The cpu backend's second core: one worker running the same blocked GEMM (its source shipped as
 // text, so it works under tsx, vitest or plain node without a build) over a SharedArrayBuffer
-// arena. The kernel API is synchronous, so the main thread posts the job, computes its own half,
-// then blocks in Atomics.wait until the worker's half is done. A failing worker reports through
-// the control block and the main thread redoes its share; one that never starts is never used.
+// arena. The kernel API is synchronous, so the main thread posts the job and then works through
+// it too: the job is cut into units (row ranges of the products) that both threads claim from one
+// atomic counter, so a worker slow to wake (the other core busy with another process) costs
+// nothing: the main thread claims every unit itself and withdraws the job with a compare-exchange
+// on STATE, unless the worker took it up, in which case it waits for the worker's last unit. A
+// failing worker reports through the control block and the main thread redoes the whole job
+// (units overwrite their rows, so that is safe); one that never starts is never used.
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { MatmulArgs } from '../backend.js';
 import { gemmRows } from './gemm_blocked.js';
 
 /** Products smaller than this many multiply-adds are not worth a handoff (~50 µs). */
 const SPLIT_MACS = 1 << 20;
+/** Units a job is cut into: enough for the two threads to even out. */
+const UNITS = 8;
 const SEQ = 0;
-const DONE = 1;
+const STATE = 1;
 const READY = 2;
-const FAILED = 3;
+const NEXT = 3;
+const FAILED = 4;
+const IDLE = 0;
+const POSTED = 1;
+const RUNNING = 2;
 
 interface Task {
   aOff: number;
@@ -22,6 +32,7 @@ interface Task {
   i1: number;
 }
 interface Job {
+  seq: number;
   buf: SharedArrayBuffer;
   f64: boolean;
   transA: boolean;
@@ -43,24 +54,34 @@ let seq = 0;
 for (;;) {
   Atomics.wait(c, ${SEQ}, seq);
   seq = Atomics.load(c, ${SEQ});
-  let msg;
-  while (!(msg = receiveMessageOnPort(port))) {}
-  const j = msg.message;
+  if (Atomics.compareExchange(c, ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) {
+    // withdrawn: every message so far is stale
+    while (receiveMessageOnPort(port)) {}
+    continue;
+  }
+  // this job's message; older ones belong to jobs the main thread withdrew
+  let j;
+  for (;;) {
+    const msg = receiveMessageOnPort(port);
+    if (msg && msg.message.seq === seq) { j = msg.message; break; }
+  }
   try {
     const T = j.f64 ? Float64Array : Float32Array;
     const v = new T(j.buf);
-    for (const t of j.tasks) gemmRows(v, t.aOff, j.transA, v, t.bOff, j.transB, j.m, j.k, j.n, v, t.cOff, t.i0, t.i1);
-    Atomics.store(c, ${FAILED}, 0);
+    for (let u = Atomics.add(c, ${NEXT}, 1); u < j.tasks.length; u = Atomics.add(c, ${NEXT}, 1)) {
+      const t = j.tasks[u];
+      gemmRows(v, t.aOff, j.transA, v, t.bOff, j.transB, j.m, j.k, j.n, v, t.cOff, t.i0, t.i1);
+    }
   } catch (e) {
     Atomics.store(c, ${FAILED}, 1);
   }
-  Atomics.store(c, ${DONE}, seq);
-  Atomics.notify(c, ${DONE});
+  Atomics.store(c, ${STATE}, ${IDLE});
+  Atomics.notify(c, ${STATE});
 }
 `;
 
 class Helper {
-  private readonly ctrl = new Int32Array(new SharedArrayBuffer(16));
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(32));
   private readonly port: MessagePort;
   private buf = new SharedArrayBuffer(1 << 20);
 
@@ -81,15 +102,20 @@ class Helper {
     return this.buf;
   }
 
-  /** Posts `job` and returns a function that waits for it and tells whether it succeeded. */
-  post(job: Job): () => boolean {
-    this.port.postMessage(job);
-    const seq = Atomics.add(this.ctrl, SEQ, 1) + 1;
-    Atomics.notify(this.ctrl, SEQ);
-    return () => {
-      for (let d = Atomics.load(this.ctrl, DONE); d !== seq; d = Atomics.load(this.ctrl, DONE)) Atomics.wait(this.ctrl, DONE, d);
-      return Atomics.load(this.ctrl, FAILED) === 0;
-    };
+  /** Runs every task of `job`, sharing them with the worker; false if the worker failed (redo all). */
+  share(job: Omit<Job, 'seq'>, run: (t: Task) => void): boolean {
+    const c = this.ctrl;
+    const seq = Atomics.load(c, SEQ) + 1;
+    this.port.postMessage({ ...job, seq });
+    Atomics.store(c, NEXT, 0);
+    Atomics.store(c, FAILED, 0);
+    Atomics.store(c, STATE, POSTED);
+    Atomics.store(c, SEQ, seq);
+    Atomics.notify(c, SEQ);
+    for (let u = Atomics.add(c, NEXT, 1); u < job.tasks.length; u = Atomics.add(c, NEXT, 1)) run(job.tasks[u]!);
+    if (Atomics.compareExchange(c, STATE, POSTED, IDLE) === POSTED) return true;
+    while (Atomics.load(c, STATE) !== IDLE) Atomics.wait(c, STATE, RUNNING);
+    return Atomics.load(c, FAILED) === 0;
   }
 }
 
@@ -118,7 +144,6 @@ export function parallelGemm(a: Float32Array, b: Float32Array, args: MatmulArgs,
   if (batch * m * n * k < SPLIT_MACS || (batch === 1 && m < 8)) return false;
   const h = getHelper();
   if (!h || !h.ready) return false;
-  const f64 = false;
   const T = Float32Array;
   const aLen = strideA === 0 ? m * k : batch * strideA;
   const bLen = strideB === 0 ? k * n : batch * strideB;
@@ -128,21 +153,15 @@ export function parallelGemm(a: Float32Array, b: Float32Array, args: MatmulArgs,
   const v = new T(buf);
   v.set(a.subarray(0, aLen), 0);
   v.set(b.subarray(0, bLen), bBase);
-  // the worker takes the second half of the batch, or of the rows of a single product
-  const mine: Task[] = [];
-  const theirs: Task[] = [];
+  // row ranges of whole 4-row tiles, about UNITS in all
+  const per = Math.max(1, Math.ceil(UNITS / batch));
+  const rows = Math.max(4, Math.ceil(m / per / 4) * 4);
+  const tasks: Task[] = [];
   for (let p = 0; p < batch; p++) {
-    const t = { aOff: p * strideA, bOff: bBase + p * strideB, cOff: cBase + p * m * n };
-    if (batch >= 2) (p < batch >> 1 ? mine : theirs).push({ ...t, i0: 0, i1: m });
-    else {
-      const half = (m >> 3) << 2; // a multiple of 4 keeps both halves on whole tiles
-      mine.push({ ...t, i0: 0, i1: half });
-      theirs.push({ ...t, i0: half, i1: m });
-    }
+    for (let i0 = 0; i0 < m; i0 += rows) tasks.push({ aOff: p * strideA, bOff: bBase + p * strideB, cOff: cBase + p * m * n, i0, i1: Math.min(m, i0 + rows) });
   }
-  const wait = h.post({ buf, f64, transA, transB, m, k, n, tasks: theirs });
-  for (const t of mine) gemmRows(v, t.aOff, transA, v, t.bOff, transB, m, k, n, v, t.cOff, t.i0, t.i1);
-  if (!wait()) for (const t of theirs) gemmRows(v, t.aOff, transA, v, t.bOff, transB, m, k, n, v, t.cOff, t.i0, t.i1);
+  const run = (t: Task): void => gemmRows(v, t.aOff, transA, v, t.bOff, transB, m, k, n, v, t.cOff, t.i0, t.i1);
+  if (!h.share({ buf, f64: false, transA, transB, m, k, n, tasks }, run)) for (const t of tasks) run(t);
   out.set(v.subarray(cBase, cBase + batch * m * n));
   return true;
 }

@@ -1,14 +1,18 @@
-// conv2d and both backward products as GEMMs whose patch operand is packed straight from the
-// image (im2col fused into the panel packing, no patch matrix in between):
-//   forward          y_b (o, L) = W (o, K) @ cols_b (K, L)            one GEMM per image
-//   backward input   stride 1: the forward over dy with the flipped, channel-swapped kernel;
-//                    otherwise cols_b (K, L) = W^T (K, o) @ dy_b (o, L), then col2im (scatter-add)
+// conv2d and both backward products. Stride 1 (every conv of the UNet but the downsamplers) runs
+// as sums of shifted GEMMs over a padded copy of the input (conv_taps.ts): the forward, the
+// backward input (the forward over dy with the kernel flipped and its channels swapped, read in
+// place; padding k - 1 - pad) and the backward filter. Other strides are GEMMs whose patch operand
+// is packed straight from the image (im2col fused into the panel packing, no patch matrix):
+//   forward          y_b (o, L) = W (o, K) @ cols_b (K, L)            one batched GEMM, W shared
+//   backward input   cols_b (K, L) = W^T (K, o) @ dy_b (o, L), then col2im (scatter-add)
 //   backward filter  dW (o, K) = [dy_0 .. dy_n] (o, n L) @ [cols_0; ..; cols_n] (n L, K), one GEMM
 // with K = c kh kw and L = outH outW.
 import type { Conv2dArgs } from '../backend.js';
 import { col2imAdd } from '../cpu/conv2d.js';
+import { addBias } from '../cpu/matmul.js';
 import { MR, NR } from './gemm_module.js';
-import { packA, packB, runGemm } from './gemm.js';
+import { tapConv, tapConvFilter } from './conv_taps.js';
+import { directA, directB, packedA, packedB, runGemm } from './gemm.js';
 
 /** Per patch row p = (ci, ki, kj): the image offset ci*h*w and the kernel offsets. */
 interface Patch {
@@ -131,57 +135,53 @@ function packColsT(x: Float32Array, a: Conv2dArgs, pi: Patch, dst: Float32Array,
   }
 }
 
-export function sgemmConv2d(x: Float32Array, w: Float32Array, a: Conv2dArgs): Float32Array {
+const stride1 = (a: Conv2dArgs): boolean => a.strideH === 1 && a.strideW === 1;
+
+export function sgemmConv2d(x: Float32Array, w: Float32Array, a: Conv2dArgs, bias: Float32Array | null = null): Float32Array {
+  const { c, kh, kw } = a;
+  if (stride1(a)) {
+    return tapConv({ src: x, n: a.n, cin: c, h: a.h, w: a.w, cout: a.o, kh, kw, padH: a.padH, padW: a.padW, weight: w, wRow: c * kh * kw, wStep: kh * kw, tap: (i, j) => i * kw + j, bias });
+  }
   const L = a.outH * a.outW;
   const K = a.c * a.kh * a.kw;
-  const out = new Float32Array(a.n * a.o * L);
   const pi = patchIndex(a);
-  for (let b = 0; b < a.n; b++) {
-    runGemm({
-      batch: 1, m: a.o, k: K, n: L, sharedA: true, sharedB: true,
-      packA: (_t, dst, base) => packA(w, 0, false, a.o, K, dst, base),
-      packB: (_t, dst, base) => packCols(x, b * a.c * a.h * a.w, a, pi, dst, base),
-    }, out, b * a.o * L);
-  }
-  return out;
+  // one GEMM over the batch: W shared, each image's patches its own B, y_b lands at out[b*o*L]
+  const out = runGemm({
+    batch: a.n, m: a.o, k: K, n: L,
+    a: directA(w, 0, false, a.o, K),
+    b: packedB(K, L, false, (t, dst, base) => packCols(x, t * a.c * a.h * a.w, a, pi, dst, base)),
+  }, new Float32Array(a.n * a.o * L), 0);
+  return addBias(out, bias, L);
 }
 
 export function sgemmConv2dBackwardInput(dy: Float32Array, w: Float32Array, a: Conv2dArgs): Float32Array {
-  if (a.strideH === 1 && a.strideW === 1 && a.padH <= a.kh - 1 && a.padW <= a.kw - 1) {
-    // stride 1: dx is dy convolved with the flipped kernel, channels swapped, padding k - 1 - pad
+  if (stride1(a) && a.padH <= a.kh - 1 && a.padW <= a.kw - 1) {
+    // the weight read in place as A: row = input channel ci, step = output channel oc, taps flipped
     const { c, o, kh, kw } = a;
-    const wf = new Float32Array(w.length);
-    for (let oc = 0; oc < o; oc++)
-      for (let ci = 0; ci < c; ci++)
-        for (let i = 0; i < kh; i++)
-          for (let j = 0; j < kw; j++) wf[((ci * o + oc) * kh + i) * kw + j] = w[((oc * c + ci) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)]!;
-    return sgemmConv2d(dy, wf, {
-      n: a.n, c: o, h: a.outH, w: a.outW, o: c, kh, kw, strideH: 1, strideW: 1,
-      padH: kh - 1 - a.padH, padW: kw - 1 - a.padW, outH: a.h, outW: a.w,
+    return tapConv({
+      src: dy, n: a.n, cin: o, h: a.outH, w: a.outW, cout: c, kh, kw, padH: kh - 1 - a.padH, padW: kw - 1 - a.padW,
+      weight: w, wRow: kh * kw, wStep: c * kh * kw, tap: (i, j) => (kh - 1 - i) * kw + (kw - 1 - j), bias: null,
     });
   }
   const L = a.outH * a.outW;
   const K = a.c * a.kh * a.kw;
   const dx = new Float32Array(a.n * a.c * a.h * a.w);
   const cols = new Float32Array(a.n * K * L);
-  runGemm({
-    batch: a.n, m: K, k: a.o, n: L, sharedA: true, sharedB: false,
-    packA: (_t, dst, base) => packA(w, 0, true, K, a.o, dst, base),
-    packB: (t, dst, base) => packB(dy, t * a.o * L, false, a.o, L, dst, base),
-  }, cols, 0);
+  runGemm({ batch: a.n, m: K, k: a.o, n: L, a: directA(w, 0, true, K, a.o), b: directB(dy, a.o * L, a.o, L) }, cols, 0);
   for (let b = 0; b < a.n; b++) col2imAdd(cols.subarray(b * K * L, (b + 1) * K * L), a, dx, b * a.c * a.h * a.w);
   return dx;
 }
 
 export function sgemmConv2dBackwardFilter(x: Float32Array, dy: Float32Array, a: Conv2dArgs): Float32Array {
+  if (stride1(a)) return tapConvFilter(x, dy, a);
   const L = a.outH * a.outW;
   const K = a.c * a.kh * a.kw;
   const nL = a.n * L;
   const pi = patchIndex(a);
   return runGemm({
-    batch: 1, m: a.o, k: nL, n: K, sharedA: true, sharedB: true,
+    batch: 1, m: a.o, k: nL, n: K,
     // A = [dy_0 .. dy_{n-1}] (o, n L): row i, column q = b L + l is dy[b][i][l]
-    packA: (_t, dst, base) => {
+    a: packedA(a.o, nL, true, (_t, dst, base) => {
       const mp = Math.ceil(a.o / MR);
       for (let ip = 0; ip < mp; ip++) {
         const panel = base + ip * nL * MR;
@@ -198,7 +198,7 @@ export function sgemmConv2dBackwardFilter(x: Float32Array, dy: Float32Array, a: 
           }
         }
       }
-    },
-    packB: (_t, dst, base) => packColsT(x, a, pi, dst, base),
+    }),
+    b: packedB(nL, K, true, (_t, dst, base) => packColsT(x, a, pi, dst, base)),
   }, new Float32Array(a.o * K), 0);
 }

@@ -62,6 +62,8 @@ export class Body {
   br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
   brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
   end(): this { return this.op(0x0b); }
+  /** i32.load with alignment 2^2 and a constant byte offset. */
+  i32Load(offset: number): this { return this.op(0x28, 2, ...uleb(offset)); }
   private simd(code: number, ...rest: number[]): this { return this.op(0xfd, ...uleb(code), ...rest); }
   /** v128.load with alignment 2^4 hint and a constant byte offset. */
   v128Load(offset: number): this { return this.simd(0x00, 4, ...uleb(offset)); }

@@ -1,16 +1,49 @@
-// Single-precision GEMM on the SIMD micro-kernel: operands are packed into panels inside one wasm
-// memory (zero-padded to the 4 x 8 tile, transposes absorbed by the packing), the kernel fills a
-// padded C, and the result is copied out. Big products are split with a worker on the second
-// core; the API stays synchronous because the main thread blocks on Atomics.wait for the worker's
-// half after doing its own.
+// Single-precision GEMM on the SIMD micro-kernel. The kernel reads its operands through byte
+// strides (gemm_module.ts), so a matrix stored row-major or transposed is copied into the wasm
+// memory as it is (one memcpy) and read in place; only B stored transposed, and the conv patch
+// operands, are packed into panels. Rows and columns past the 4 x 8 tile read whatever follows
+// (zeros at the end of each operand, else the next values) and only reach C entries that are never
+// copied out. The kernel fills a padded C, and the result is copied out. Big jobs are shared with
+// a worker on the second core, unit by unit (worker_source.ts); the API stays synchronous because
+// the main thread blocks on Atomics.wait for the worker's last unit after running out of its own.
 import { Worker } from 'node:worker_threads';
 import { gemmModuleBytes, MAX_PAGES, MR, NR, PAGE } from './gemm_module.js';
-import { CTRL, WORKER_SOURCE } from './worker_source.js';
+import { CTRL, IDLE, POSTED, RUNNING, WORKER_SOURCE } from './worker_source.js';
 
-type GemmFn = (ap: number, bp: number, cp: number, i0: number, i1: number, np: number, k: number, ldc: number) => void;
+/** The kernel: ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg. */
+type GemmFn = (...args: number[]) => void;
 
-/** Products below this many multiply-adds stay on one thread: a handoff costs tens of µs. */
-const SPLIT_MACS = 1 << 19;
+/** Heap bytes [0, TABLES) hold the job tables: segment pairs first, then product entries. */
+export const TABLES = 16384;
+const MAX_SEGS = 256;
+const ENTRIES_AT = MAX_SEGS * 8;
+const MAX_ENTRIES = Math.floor((TABLES - ENTRIES_AT) / 12);
+
+/**
+ * Products that share their kernel arguments (see gemm_module.ts): each entry is the A, B and C
+ * byte addresses of one product; `segs` the (dA, dB) byte offsets each product sums over
+ * ([[0, 0]] for a plain product; a conv's kernel taps or a batch's images otherwise).
+ */
+export interface Job {
+  entries: readonly (readonly [number, number, number])[];
+  segs: readonly (readonly [number, number])[];
+  /** row panels (4 rows), column panels (8 columns), steps per segment, C row bytes */
+  mp: number;
+  np: number;
+  k: number;
+  ldc: number;
+  aPanel: number;
+  aRow: number;
+  aStep: number;
+  bPanel: number;
+  bStep: number;
+}
+
+/** Jobs below this many multiply-adds stay on one thread: a handoff costs tens of µs (a
+ * 128x64x64 product ran 2x slower shared, measured). */
+const SPLIT_MACS = 1 << 21;
+/** Units a shared job is cut into: enough for the two threads to even out, few enough to stay cheap. */
+const UNITS = 8;
 
 export function simdSupported(): boolean {
   try {
@@ -30,6 +63,7 @@ export class Engine {
   readonly gemm: GemmFn;
   readonly exports: WebAssembly.Exports;
   private f32: Float32Array;
+  private i32: Int32Array;
   private worker: Worker | null = null;
   private ctrl: Int32Array | null = null;
 
@@ -40,6 +74,7 @@ export class Engine {
     this.exports = new WebAssembly.Instance(module, { env: { mem: this.memory } }).exports;
     this.gemm = this.exports['gemm'] as GemmFn;
     this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
     if (shared) {
       const ctrl = new SharedArrayBuffer(CTRL.size * 4);
       this.ctrl = new Int32Array(ctrl);
@@ -53,7 +88,10 @@ export class Engine {
   heap(bytes: number): Float32Array {
     const have = this.memory.buffer.byteLength;
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
-    if (this.f32.buffer !== this.memory.buffer || this.f32.length * 4 < bytes) this.f32 = new Float32Array(this.memory.buffer);
+    if (this.f32.buffer !== this.memory.buffer || this.f32.length * 4 < bytes) {
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+    }
     return this.f32;
   }
 
@@ -62,39 +100,53 @@ export class Engine {
   }
 
   /**
-   * Runs `count` products (byte strides sa/sb/sc between them) of mp x np panels. With the worker
-   * up and enough work, the worker takes the second half of the matrices (or, for one matrix,
-   * of its row panels) while this thread does the first.
+   * Runs a job. With the worker up and enough work, the products (or, for few products, ranges of
+   * their row panels) become units that this thread and the worker claim one at a time.
    */
-  run(count: number, sa: number, sb: number, sc: number, ap: number, bp: number, cp: number, mp: number, np: number, k: number, ldc: number): void {
-    const macs = count * mp * MR * np * NR * k;
+  run(job: Job): void {
+    const { entries, segs, mp, np, k } = job;
+    if (segs.length > MAX_SEGS) throw new Error(`gemm: ${segs.length} segments, at most ${MAX_SEGS}`);
+    this.heap(TABLES);
+    const I = this.i32;
+    segs.forEach(([da, db], s) => {
+      I[2 * s] = da;
+      I[2 * s + 1] = db;
+    });
+    const rest = [np, k, job.ldc, job.aPanel, job.aRow, job.aStep, job.bPanel, job.bStep, 0, segs.length] as const;
+    const macs = mp * MR * np * NR * k * segs.length;
     const ctrl = this.ctrl;
-    if (ctrl === null || macs < SPLIT_MACS || !this.workerReady() || (count === 1 && mp < 2)) {
-      for (let t = 0; t < count; t++) this.gemm(ap + t * sa, bp + t * sb, cp + t * sc, 0, mp, np, k, ldc);
-      return;
+    for (let e0 = 0; e0 < entries.length; e0 += MAX_ENTRIES) {
+      const chunk = entries.slice(e0, e0 + MAX_ENTRIES);
+      const count = chunk.length;
+      if (ctrl === null || count * macs < SPLIT_MACS || !this.workerReady() || (count === 1 && mp < 2)) {
+        for (const [a, b, c] of chunk) this.gemm(a, b, c, 0, mp, ...rest);
+        continue;
+      }
+      chunk.forEach(([a, b, c], t) => I.set([a, b, c], (ENTRIES_AT >> 2) + 3 * t));
+      // about UNITS units in all, whole products when there are enough of them
+      const rows = Math.ceil(mp / Math.min(mp, Math.max(1, Math.ceil(UNITS / count))));
+      const per = Math.ceil(mp / rows);
+      const units = count * per;
+      ctrl[CTRL.units] = units;
+      ctrl[CTRL.per] = per;
+      ctrl[CTRL.rows] = rows;
+      ctrl[CTRL.mp] = mp;
+      ctrl[CTRL.entries] = ENTRIES_AT;
+      for (let i = 0; i < rest.length; i++) ctrl[CTRL.args + i] = rest[i]!;
+      Atomics.store(ctrl, CTRL.next, 0);
+      Atomics.store(ctrl, CTRL.state, POSTED);
+      Atomics.add(ctrl, CTRL.seq, 1);
+      Atomics.notify(ctrl, CTRL.seq);
+      for (let u = Atomics.add(ctrl, CTRL.next, 1); u < units; u = Atomics.add(ctrl, CTRL.next, 1)) {
+        const [a, b, c] = chunk[Math.floor(u / per)]!;
+        const i0 = (u % per) * rows;
+        this.gemm(a, b, c, i0, Math.min(mp, i0 + rows), ...rest);
+      }
+      // withdraw the job if the worker never took it up; else wait for its last unit
+      if (Atomics.compareExchange(ctrl, CTRL.state, POSTED, IDLE) !== POSTED) {
+        while (Atomics.load(ctrl, CTRL.state) !== IDLE) Atomics.wait(ctrl, CTRL.state, RUNNING);
+      }
     }
-    let mine: number;
-    if (count >= 2) {
-      mine = count >> 1;
-      this.post(ctrl, count - mine, sa, sb, sc, ap + mine * sa, bp + mine * sb, cp + mine * sc, 0, mp, np, k, ldc);
-      for (let t = 0; t < mine; t++) this.gemm(ap + t * sa, bp + t * sb, cp + t * sc, 0, mp, np, k, ldc);
-    } else {
-      mine = mp >> 1;
-      this.post(ctrl, 1, 0, 0, 0, ap, bp, cp, mine, mp, np, k, ldc);
-      this.gemm(ap, bp, cp, 0, mine, np, k, ldc);
-    }
-    const seq = Atomics.load(ctrl, CTRL.seq);
-    for (let d = Atomics.load(ctrl, CTRL.done); d !== seq; d = Atomics.load(ctrl, CTRL.done)) Atomics.wait(ctrl, CTRL.done, d);
-  }
-
-  private post(ctrl: Int32Array, count: number, sa: number, sb: number, sc: number, ...args: number[]): void {
-    ctrl[CTRL.count] = count;
-    ctrl[CTRL.strideA] = sa;
-    ctrl[CTRL.strideB] = sb;
-    ctrl[CTRL.strideC] = sc;
-    for (let i = 0; i < args.length; i++) ctrl[CTRL.args + i] = args[i]!;
-    Atomics.add(ctrl, CTRL.seq, 1);
-    Atomics.notify(ctrl, CTRL.seq);
   }
 }
 
@@ -113,26 +165,6 @@ export function simdThreadsReady(): boolean {
 /** Starts the worker early so that the first big product already finds it ready. */
 export function warmSimd(): void {
   getEngine();
-}
-
-const align16 = (n: number): number => (n + 15) & ~15;
-
-/** Packs op(A) (m x k) into 4-row panels: f32 index (ip*k + p)*4 + r; rows past m are zero. */
-export function packA(a: Float32Array, off: number, trans: boolean, m: number, k: number, dst: Float32Array, base: number): void {
-  const mp = Math.ceil(m / MR);
-  for (let ip = 0; ip < mp; ip++) {
-    const panel = base + ip * k * MR;
-    for (let r = 0; r < MR; r++) {
-      const row = ip * MR + r;
-      if (row >= m) {
-        for (let p = 0; p < k; p++) dst[panel + p * MR + r] = 0;
-      } else if (trans) {
-        for (let p = 0, s = off + row; p < k; p++, s += m) dst[panel + p * MR + r] = a[s]!;
-      } else {
-        for (let p = 0, s = off + row * k; p < k; p++, s++) dst[panel + p * MR + r] = a[s]!;
-      }
-    }
-  }
 }
 
 /** Packs op(B) (k x n) into 8-column panels: f32 index (jp*k + p)*8 + c; columns past n are zero. */
@@ -174,27 +206,69 @@ export interface SgemmArgs {
 }
 
 /**
- * A GEMM described by its packers, so callers can pack straight from their own layout (conv2d
- * packs im2col patches directly into B panels, never materialising the patch matrix).
- * packA(t) writes op(A[t]) as 4-row panels (see packA), packB(t) op(B[t]) as 8-column panels.
+ * One GEMM operand as the kernel walks it in wasm memory (byte strides, see gemm_module.ts).
+ * `floats` is what one batch entry occupies there, a multiple of 4 that includes any values
+ * the kernel reads past the matrix; `write(t)` puts batch entry t there.
  */
+export interface Operand {
+  floats: number;
+  /** the same matrix for every batch entry (written once) */
+  shared: boolean;
+  panel: number;
+  /** A only: bytes between the 4 rows of a panel */
+  row: number;
+  step: number;
+  write(t: number, dst: Float32Array, base: number): void;
+}
+
+const round4 = (n: number): number => (n + 3) & ~3;
+
+/** Copies `len` values and zeros the rest of an operand's region (what is read past the matrix). */
+function copyIn(src: Float32Array, off: number, len: number, floats: number, dst: Float32Array, base: number): void {
+  dst.set(src.subarray(off, off + len), base);
+  dst.fill(0, base + len, base + floats);
+}
+
+/** op(A) (m x k) of each batch entry, read in place: row-major (m, k), or transposed (k, m). */
+export function directA(a: Float32Array, stride: number, trans: boolean, m: number, k: number): Operand {
+  const mp = Math.ceil(m / MR);
+  // past the last row: whole zero rows (row-major) or a few zeros after the last stored row (transposed)
+  const floats = trans ? round4(k * m + MR) : round4(mp * MR * k);
+  const [panel, row, step] = trans ? [MR * 4, 4, 4 * m] : [MR * 4 * k, 4 * k, 4];
+  return { floats, shared: stride === 0, panel, row, step, write: (t, dst, base) => copyIn(a, t * stride, m * k, floats, dst, base) };
+}
+
+/** op(B) (k x n) stored row-major (k, n), read in place. */
+export function directB(b: Float32Array, stride: number, k: number, n: number): Operand {
+  const floats = round4(k * n + NR);
+  return { floats, shared: stride === 0, panel: NR * 4, row: 0, step: 4 * n, write: (t, dst, base) => copyIn(b, t * stride, k * n, floats, dst, base) };
+}
+
+/** A written by `pack` as 4-row panels: f32 index (ip*k + p)*4 + r holds op(A)[4 ip + r][p], rows past m zero. */
+export function packedA(m: number, k: number, shared: boolean, pack: (t: number, dst: Float32Array, base: number) => void): Operand {
+  return { floats: Math.ceil(m / MR) * MR * k, shared, panel: MR * 4 * k, row: 4, step: MR * 4, write: pack };
+}
+
+/** B written as 8-column panels by `pack` (see packB for the layout). */
+export function packedB(k: number, n: number, shared: boolean, pack: (t: number, dst: Float32Array, base: number) => void): Operand {
+  return { floats: Math.ceil(n / NR) * NR * k, shared, panel: NR * 4 * k, row: 0, step: NR * 4, write: pack };
+}
+
 export interface GemmPlan {
   batch: number;
   m: number;
   k: number;
   n: number;
-  sharedA: boolean;
-  sharedB: boolean;
-  packA(t: number, dst: Float32Array, base: number): void;
-  packB(t: number, dst: Float32Array, base: number): void;
+  a: Operand;
+  b: Operand;
 }
 
-/** Target bytes of one column block of packed B when A is small enough to stay cached. */
+/** Target bytes of one column block of B when A is small enough to stay cached. */
 const B_BLOCK = 128 * 1024;
 const A_SMALL = 512 * 1024;
 
 export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number): Float32Array {
-  const { batch, m, k, n } = plan;
+  const { batch, m, k, n, a, b } = plan;
   if (batch === 0 || m === 0 || n === 0) return out;
   if (k === 0) {
     out.fill(0, outOffset, outOffset + batch * m * n);
@@ -203,34 +277,35 @@ export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number): F
   const e = getEngine();
   const mp = Math.ceil(m / MR);
   const np = Math.ceil(n / NR);
-  const aBytes = align16(mp * MR * k * 4);
-  const bBytes = align16(np * NR * k * 4);
-  const cBytes = align16(mp * MR * np * NR * 4);
-  const aCount = plan.sharedA ? 1 : batch;
-  const bCount = plan.sharedB ? 1 : batch;
-  const ap = 0;
-  const bp = ap + aCount * aBytes;
-  const cp = bp + bCount * bBytes;
-  const heap = e.heap(cp + batch * cBytes);
-  for (let t = 0; t < aCount; t++) plan.packA(t, heap, (ap + t * aBytes) >> 2);
-  for (let t = 0; t < bCount; t++) plan.packB(t, heap, (bp + t * bBytes) >> 2);
+  const aCount = a.shared ? 1 : batch;
+  const bCount = b.shared ? 1 : batch;
+  const cFloats = mp * MR * np * NR;
+  const ap = TABLES;
+  const bp = ap + aCount * a.floats * 4;
+  const cp = bp + bCount * b.floats * 4;
+  const heap = e.heap(cp + batch * cFloats * 4);
+  for (let t = 0; t < aCount; t++) a.write(t, heap, (ap >> 2) + t * a.floats);
+  for (let t = 0; t < bCount; t++) b.write(t, heap, (bp >> 2) + t * b.floats);
   const ldc = np * NR * 4;
   const panelBytes = k * NR * 4;
   const nb = Math.max(1, Math.floor(B_BLOCK / panelBytes));
-  if (batch === 1 && aBytes <= A_SMALL && np > nb) {
+  const common = { segs: [[0, 0]] as const, mp, k, ldc, aPanel: a.panel, aRow: a.row, aStep: a.step, bPanel: b.panel, bStep: b.step };
+  if (batch === 1 && a.floats * 4 <= A_SMALL && np > nb) {
     // column blocks outermost: each B block is read once while all of A stays cached; the
-    // blocks are the "matrices" the worker and this thread share
+    // blocks are the entries the worker and this thread share
     const full = Math.floor(np / nb);
-    e.run(full, 0, nb * panelBytes, nb * NR * 4, ap, bp, cp, mp, nb, k, ldc);
+    const blocks = Array.from({ length: full }, (_, t) => [ap, bp + t * nb * b.panel, cp + t * nb * NR * 4] as const);
+    e.run({ ...common, entries: blocks, np: nb });
     const rest = np - full * nb;
-    if (rest > 0) e.run(1, 0, 0, 0, ap, bp + full * nb * panelBytes, cp + full * nb * NR * 4, mp, rest, k, ldc);
+    if (rest > 0) e.run({ ...common, entries: [[ap, bp + full * nb * b.panel, cp + full * nb * NR * 4]], np: rest });
   } else {
-    e.run(batch, plan.sharedA ? 0 : aBytes, plan.sharedB ? 0 : bBytes, cBytes, ap, bp, cp, mp, np, k, ldc);
+    const entries = Array.from({ length: batch }, (_, t) => [ap + (a.shared ? 0 : t * a.floats * 4), bp + (b.shared ? 0 : t * b.floats * 4), cp + t * cFloats * 4] as const);
+    e.run({ ...common, entries, np });
   }
   const view = e.heap(0);
   const ldcF = np * NR;
   for (let t = 0; t < batch; t++) {
-    const src = (cp + t * cBytes) >> 2;
+    const src = (cp >> 2) + t * cFloats;
     const dst = outOffset + t * m * n;
     if (ldcF === n) out.set(view.subarray(src, src + m * n), dst);
     else for (let i = 0; i < m; i++) out.set(view.subarray(src + i * ldcF, src + i * ldcF + n), dst + i * n);
@@ -243,9 +318,7 @@ export function sgemm(a: Float32Array, b: Float32Array, args: SgemmArgs, out: Fl
   const { batch, m, k, n, transA, transB, strideA, strideB } = args;
   return runGemm({
     batch, m, k, n,
-    sharedA: strideA === 0,
-    sharedB: strideB === 0,
-    packA: (t, dst, base) => packA(a, t * strideA, transA, m, k, dst, base),
-    packB: (t, dst, base) => packB(b, t * strideB, transB, k, n, dst, base),
+    a: directA(a, strideA, transA, m, k),
+    b: transB ? packedB(k, n, strideB === 0, (t, dst, base) => packB(b, t * strideB, true, k, n, dst, base)) : directB(b, strideB, k, n),
   }, out, outOffset);
 }

@@ -10,46 +10,64 @@ export const MR = 4;
 export const NR = 8;
 
 /**
- * gemm(ap, bp, cp, i0, i1, np, k, ldc): for row panels i0..i1 and all np column panels,
- * C[4i.., 8j..] = Ap[i] @ Bp[j]. Ap[i] is k x 4 (a 4-row panel, one 16-byte group per k),
- * Bp[j] is k x 8 (32 bytes per k); C rows are `ldc` bytes apart. Byte addresses; k >= 1.
+ * gemm(ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg): for row
+ * panels i0..i1 and all np column panels, C[4i.., 8j..] = sum over segments s of
+ * A_s[4i.., :] @ B_s[:, 8j..], each segment k steps long. Operands are read through byte strides,
+ * so one kernel serves packed panels and matrices in their own layout: row r of A panel i at step
+ * p of segment s is the f32 at ap + i*aPanel + r*aRow + p*aStep + dA_s (packed: k*16, 4, 16;
+ * row-major A: 16*lda, 4*lda, 4; transposed A: 16, 4, 4*lda), and the 8 B values of panel j start
+ * at bp + j*bPanel + p*bStep + dB_s (packed: k*32, 32; row-major B: 32, 4*ldb). The segment table
+ * at `segs` holds nseg (dA, dB) i32 pairs: one (0, 0) for a plain product; a convolution's kernel
+ * taps (or the images of a batch) for a sum of shifted products, kept in registers throughout.
+ * C rows are `ldc` bytes apart. Byte addresses; k >= 1, nseg >= 1.
  */
 function gemmBody(): Body {
-  const f = new Body(8);
-  const [ap, bp, cp, i0, i1, np, k, ldc] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const f = new Body(15);
+  const [ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
   const i = f.local(I32);
   const j = f.local(I32);
   const p = f.local(I32);
-  const a = f.local(I32);
+  const a = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)] as const;
   const b = f.local(I32);
   const c = f.local(I32);
+  const aBase = f.local(I32);
+  const bBase = f.local(I32);
+  const s = f.local(I32);
+  const sEnd = f.local(I32);
   const acc = Array.from({ length: 8 }, () => f.local(V128));
   const b0 = f.local(V128);
   const b1 = f.local(V128);
   const av = f.local(V128);
 
+  f.get(segs).get(nseg).i32(8).mul().add().set(sEnd);
   f.get(i0).set(i);
   f.block().get(i).get(i1).op(0x4e /* i32.ge_s */).brIf(0);
   f.loop(); // row panels
   f.i32(0).set(j);
   f.block().get(j).get(np).op(0x4e).brIf(0);
   f.loop(); // column panels
-  // a = ap + i*k*16, b = bp + j*k*32
-  f.get(ap).get(i).get(k).mul().i32(16).mul().add().set(a);
-  f.get(bp).get(j).get(k).mul().i32(32).mul().add().set(b);
+  f.get(ap).get(i).get(aPanel).mul().add().set(aBase);
+  f.get(bp).get(j).get(bPanel).mul().add().set(bBase);
   for (const r of acc) f.v128Zero().set(r);
+  f.get(segs).set(s);
+  f.loop(); // segments
+  f.get(aBase).get(s).i32Load(0).add().set(a[0]);
+  for (let r = 1; r < 4; r++) f.get(a[r - 1]!).get(aRow).add().set(a[r]!);
+  f.get(bBase).get(s).i32Load(4).add().set(b);
   f.get(k).set(p);
   f.loop(); // k
   f.get(b).v128Load(0).set(b0);
   f.get(b).v128Load(16).set(b1);
   for (let r = 0; r < 4; r++) {
-    f.get(a).load32Splat(r * 4).set(av);
+    f.get(a[r]!).load32Splat(0).set(av);
     f.get(acc[2 * r]!).get(av).get(b0).f32x4Mul().f32x4Add().set(acc[2 * r]!);
     f.get(acc[2 * r + 1]!).get(av).get(b1).f32x4Mul().f32x4Add().set(acc[2 * r + 1]!);
   }
-  f.get(a).i32(16).add().set(a);
-  f.get(b).i32(32).add().set(b);
+  for (let r = 0; r < 4; r++) f.get(a[r]!).get(aStep).add().set(a[r]!);
+  f.get(b).get(bStep).add().set(b);
   f.get(p).i32(1).sub().tee(p).brIf(0);
+  f.end();
+  f.get(s).i32(8).add().tee(s).get(sEnd).ltS().brIf(0);
   f.end();
   // c = cp + 4i*ldc + 32j; four rows of two vectors
   f.get(cp).get(i).i32(4).mul().get(ldc).mul().add().get(j).i32(32).mul().add().set(c);
@@ -71,7 +89,7 @@ export const MAX_PAGES = 16384;
 
 export function gemmModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   return moduleBytes({ initial: 1, maximum: MAX_PAGES, shared }, [
-    { name: 'gemm', params: [I32, I32, I32, I32, I32, I32, I32, I32], body: gemmBody() },
+    { name: 'gemm', params: new Array<number>(15).fill(I32), body: gemmBody() },
     { name: 'softmax', params: [I32, I32, I32, I32], body: softmaxBody() },
     { name: 'softmax_bwd', params: [I32, I32, I32, I32, I32], body: softmaxBackwardBody() },
   ]);

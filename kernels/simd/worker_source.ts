@@ -1,5 +1,9 @@
 // The second core's side of the GEMM: a worker that instantiates the same module over the same
-// shared memory and runs the jobs the main thread posts through a control block of Int32 slots.
+// shared memory and helps with the jobs the main thread posts through a control block of Int32
+// slots. A job is split into units (a product, or a range of its row panels) that both threads
+// claim from one atomic counter, so a worker that is slow to wake (the other core busy with
+// another process) costs nothing: the main thread claims every unit itself, then withdraws the
+// job with a compare-exchange on `state` unless the worker has already taken it up.
 // Kept as source text (plain JS, no imports) so it runs as an eval worker under any loader
 // (tsx, vitest, plain node) without a build step.
 
@@ -7,18 +11,27 @@
 export const CTRL = {
   /** bumped by the main thread to post a job */
   seq: 0,
-  /** set to seq by the worker when that job is done */
-  done: 1,
+  /** IDLE, POSTED (waiting for a taker), RUNNING (the worker took it up) */
+  state: 1,
   /** 1 once the worker has instantiated the module */
   ready: 2,
-  /** job: count of matrices, then per-matrix byte strides, then the gemm arguments */
-  count: 3,
-  strideA: 4,
-  strideB: 5,
-  strideC: 6,
-  args: 7, // ap, bp, cp, i0, i1, np, k, ldc
-  size: 16,
+  /** the unit counter both threads claim from, and the unit count */
+  next: 3,
+  units: 4,
+  /** unit u: product floor(u / per) of the entry table, row panels [(u % per) * rows, + rows) up to mp */
+  per: 5,
+  rows: 6,
+  mp: 7,
+  /** byte address of the entry table (3 i32 per product: ap, bp, cp) */
+  entries: 8,
+  /** the shared kernel arguments: np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg */
+  args: 9,
+  size: 20,
 } as const;
+
+export const IDLE = 0;
+export const POSTED = 1;
+export const RUNNING = 2;
 
 export const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -27,16 +40,20 @@ const c = new Int32Array(ctrl);
 const gemm = new WebAssembly.Instance(module, { env: { mem: memory } }).exports.gemm;
 Atomics.store(c, ${CTRL.ready}, 1);
 let seq = Atomics.load(c, ${CTRL.seq});
+let heap = new Int32Array(memory.buffer);
 for (;;) {
   Atomics.wait(c, ${CTRL.seq}, seq);
   seq = Atomics.load(c, ${CTRL.seq});
-  if (seq < 0) break;
-  const n = c[${CTRL.count}], sa = c[${CTRL.strideA}], sb = c[${CTRL.strideB}], sc = c[${CTRL.strideC}];
+  if (Atomics.compareExchange(c, ${CTRL.state}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
+  if (heap.length * 4 < memory.buffer.byteLength) heap = new Int32Array(memory.buffer);
   const a = ${CTRL.args};
-  for (let t = 0; t < n; t++) {
-    gemm(c[a] + t * sa, c[a + 1] + t * sb, c[a + 2] + t * sc, c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7]);
+  const units = c[${CTRL.units}], per = c[${CTRL.per}], rows = c[${CTRL.rows}], mp = c[${CTRL.mp}], table = c[${CTRL.entries}] >> 2;
+  for (let u = Atomics.add(c, ${CTRL.next}, 1); u < units; u = Atomics.add(c, ${CTRL.next}, 1)) {
+    const q = table + 3 * Math.floor(u / per);
+    const i0 = (u % per) * rows;
+    gemm(heap[q], heap[q + 1], heap[q + 2], i0, Math.min(mp, i0 + rows), c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7], c[a + 8], c[a + 9]);
   }
-  Atomics.store(c, ${CTRL.done}, seq);
-  Atomics.notify(c, ${CTRL.done});
+  Atomics.store(c, ${CTRL.state}, ${IDLE});
+  Atomics.notify(c, ${CTRL.state});
 }
 `;

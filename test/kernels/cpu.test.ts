@@ -56,8 +56,9 @@ describe('cpu matmul', () => {
     expect(cpuThreadsReady()).toBe(threads);
     expect(simdThreadsReady()).toBe(threads);
     for (const g of [
-      { batch: 1, m: 131, k: 97, n: 101, transA: false, transB: true, strideA: 131 * 97, strideB: 97 * 101 },
-      { batch: 3, m: 67, k: 129, n: 65, transA: true, transB: false, strideA: 67 * 129, strideB: 0 },
+      // past both split thresholds (cpu 1M, SIMD 2M multiply-adds)
+      { batch: 1, m: 161, k: 97, n: 141, transA: false, transB: true, strideA: 161 * 97, strideB: 97 * 141 },
+      { batch: 3, m: 67, k: 129, n: 97, transA: true, transB: false, strideA: 67 * 129, strideB: 0 },
     ]) {
       const a = values(11, g.batch * g.m * g.k);
       const b = values(12, g.batch * g.k * g.n);

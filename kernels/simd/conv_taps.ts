@@ -1,0 +1,164 @@
+// Stride-1 convolutions without im2col: the input is copied once, zero-padded, into the wasm heap,
+// and each output is a sum over kernel taps (ki, kj) of the product W_tap @ X shifted by
+// ki * Wp + kj, which the GEMM kernel takes as segments (gemm_module.ts) with its accumulators kept
+// in registers across all taps. The shift works on rows of the padded width Wp, so each output row
+// is computed Wp wide and its last Wp - outW columns are discarded (they read across the row end).
+// The weight is read in place through strides, so the backward input (the same convolution of dy
+// with the kernel flipped and its channel roles swapped) needs no flipped copy either.
+//   forward / backward input   y_b (cout, outH x Wp) = sum_taps W_tap (cout, cin) @ Xp_b shifted
+//   backward filter            dW_tap^T (cin, cout) = sum_b Xp_b shifted (cin, outH x Wp) @ dy_b^T
+// Reads past an operand's end land in zeroed slack and reach only discarded rows or columns.
+import { getEngine, TABLES } from './gemm.js';
+import { MR, NR } from './gemm_module.js';
+
+const round4 = (n: number): number => (n + 3) & ~3;
+
+/** A stride-1 convolution of `src` (n, cin, h, w) to (n, cout, outH, outW). */
+export interface TapConv {
+  src: Float32Array;
+  n: number;
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  padH: number;
+  padW: number;
+  /** the weight as A: floats between output channels (rows) and input channels (steps) */
+  weight: Float32Array;
+  wRow: number;
+  wStep: number;
+  /** float offset of tap (ki, kj) in the weight */
+  tap(ki: number, kj: number): number;
+  /** added per output channel as the result is copied out */
+  bias: Float32Array | null;
+}
+
+/** Copies images (n, c, h, w) into the heap at float `base`, each plane padded to (h + 2 ph, w + 2 pw). */
+function writePadded(src: Float32Array, n: number, c: number, h: number, w: number, ph: number, pw: number, heap: Float32Array, base: number, floats: number): void {
+  const wp = w + 2 * pw;
+  const plane = (h + 2 * ph) * wp;
+  heap.fill(0, base, base + floats);
+  for (let img = 0; img < n * c; img++) {
+    const s0 = img * h * w;
+    const d0 = base + img * plane + ph * wp + pw;
+    if (pw === 0) {
+      heap.set(src.subarray(s0, s0 + h * w), d0);
+      continue;
+    }
+    for (let y = 0; y < h; y++) {
+      const s = s0 + y * w;
+      const d = d0 + y * wp;
+      for (let x = 0; x < w; x++) heap[d + x] = src[s + x]!;
+    }
+  }
+}
+
+export function tapConv(t: TapConv): Float32Array {
+  const { n, cin, cout, kh, kw } = t;
+  const hp = t.h + 2 * t.padH;
+  const wp = t.w + 2 * t.padW;
+  const outH = hp - kh + 1;
+  const outW = wp - kw + 1;
+  const out = new Float32Array(n * cout * outH * outW);
+  if (out.length === 0) return out;
+  const plane = hp * wp;
+  const L = outH * wp;
+  const mp = Math.ceil(cout / MR);
+  const np = Math.ceil(L / NR);
+  let maxTap = 0;
+  for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) maxTap = Math.max(maxTap, t.tap(ki, kj));
+  // A rows up to mp*4 - 1 and B columns up to np*8 - 1 (shifted by the last tap) are read
+  const wFloats = round4(Math.max(t.weight.length, (mp * MR - 1) * t.wRow + (cin - 1) * t.wStep + maxTap + 1));
+  const imgFloats = cin * plane;
+  const xFloats = round4((n - 1) * imgFloats + (cin - 1) * plane + np * NR + (kh - 1) * wp + kw);
+  const cFloats = mp * MR * np * NR;
+  const e = getEngine();
+  const wAt = TABLES;
+  const xAt = wAt + wFloats * 4;
+  const cAt = xAt + xFloats * 4;
+  const heap = e.heap(cAt + n * cFloats * 4);
+  heap.set(t.weight, wAt >> 2);
+  heap.fill(0, (wAt >> 2) + t.weight.length, (wAt >> 2) + wFloats);
+  writePadded(t.src, n, cin, t.h, t.w, t.padH, t.padW, heap, xAt >> 2, xFloats);
+  const segs: [number, number][] = [];
+  for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) segs.push([t.tap(ki, kj) * 4, (ki * wp + kj) * 4]);
+  e.run({
+    entries: Array.from({ length: n }, (_, b) => [wAt, xAt + b * imgFloats * 4, cAt + b * cFloats * 4] as const),
+    segs, mp, np, k: cin, ldc: np * NR * 4,
+    aPanel: MR * t.wRow * 4, aRow: t.wRow * 4, aStep: t.wStep * 4, bPanel: NR * 4, bStep: plane * 4,
+  });
+  const view = e.heap(0);
+  const ldcF = np * NR;
+  for (let b = 0; b < n; b++)
+    for (let oc = 0; oc < cout; oc++) {
+      const src = (cAt >> 2) + b * cFloats + oc * ldcF;
+      const dst = (b * cout + oc) * outH * outW;
+      for (let oy = 0; oy < outH; oy++) {
+        const s = src + oy * wp;
+        const d = dst + oy * outW;
+        if (t.bias) {
+          const bv = t.bias[oc]!;
+          for (let ox = 0; ox < outW; ox++) out[d + ox] = view[s + ox]! + bv;
+        } else {
+          for (let ox = 0; ox < outW; ox++) out[d + ox] = view[s + ox]!;
+        }
+      }
+    }
+  return out;
+}
+
+/** dW (cout, cin, kh, kw) of a stride-1 convolution of x (n, cin, h, w) with output gradient dy. */
+export function tapConvFilter(x: Float32Array, dy: Float32Array, a: { n: number; c: number; h: number; w: number; o: number; kh: number; kw: number; padH: number; padW: number }): Float32Array {
+  const { n, c: cin, o: cout, kh, kw } = a;
+  const hp = a.h + 2 * a.padH;
+  const wp = a.w + 2 * a.padW;
+  const outH = hp - kh + 1;
+  const outW = wp - kw + 1;
+  const dw = new Float32Array(cout * cin * kh * kw);
+  if (dw.length === 0 || n * outH * outW === 0) return dw;
+  const plane = hp * wp;
+  const L = outH * wp;
+  const mp = Math.ceil(cin / MR);
+  const np = Math.ceil(cout / NR);
+  const imgFloats = cin * plane;
+  // A = padded x: rows (input channels) up to mp*4 - 1, steps up to L - 1, shifted by the last tap
+  const xFloats = round4((n - 1) * imgFloats + (mp * MR - 1) * plane + L + (kh - 1) * wp + kw);
+  // B = dy^T in 8-column panels over the padded-width positions (zero in the discarded columns)
+  const dyFloats = np * NR * L;
+  const cFloats = mp * MR * np * NR;
+  const e = getEngine();
+  const xAt = TABLES;
+  const dyAt = xAt + xFloats * 4;
+  const cAt = dyAt + n * dyFloats * 4;
+  const heap = e.heap(cAt + kh * kw * cFloats * 4);
+  writePadded(x, n, cin, a.h, a.w, a.padH, a.padW, heap, xAt >> 2, xFloats);
+  heap.fill(0, dyAt >> 2, (dyAt >> 2) + n * dyFloats);
+  for (let b = 0; b < n; b++)
+    for (let oc = 0; oc < cout; oc++) {
+      const panel = (dyAt >> 2) + b * dyFloats + Math.floor(oc / NR) * L * NR + (oc % NR);
+      const src = (b * cout + oc) * outH * outW;
+      for (let oy = 0; oy < outH; oy++) {
+        let d = panel + oy * wp * NR;
+        const s = src + oy * outW;
+        for (let ox = 0; ox < outW; ox++, d += NR) heap[d] = dy[s + ox]!;
+      }
+    }
+  const entries: [number, number, number][] = [];
+  for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) entries.push([xAt + (ki * wp + kj) * 4, dyAt, cAt + entries.length * cFloats * 4]);
+  e.run({
+    entries,
+    segs: Array.from({ length: n }, (_, b) => [b * imgFloats * 4, b * dyFloats * 4] as const),
+    mp, np, k: L, ldc: np * NR * 4,
+    aPanel: MR * plane * 4, aRow: plane * 4, aStep: 4, bPanel: L * NR * 4, bStep: NR * 4,
+  });
+  const view = e.heap(0);
+  const ldcF = np * NR;
+  for (let tp = 0; tp < kh * kw; tp++) {
+    const base = (cAt >> 2) + tp * cFloats;
+    for (let ci = 0; ci < cin; ci++)
+      for (let oc = 0; oc < cout; oc++) dw[(oc * cin + ci) * kh * kw + tp] = view[base + ci * ldcF + oc]!;
+  }
+  return dw;
+}
