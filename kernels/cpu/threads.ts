@@ -3,10 +3,13 @@
 // arena. The kernel API is synchronous, so the main thread posts the job and then works through
 // it too: the job is cut into units (row ranges of the products) that both threads claim from one
 // atomic counter, so a worker slow to wake (the other core busy with another process) costs
-// nothing: the main thread claims every unit itself and withdraws the job with a compare-exchange
-// on STATE, unless the worker took it up, in which case it waits for the worker's last unit. A
-// failing worker reports through the control block and the main thread redoes the whole job
-// (units overwrite their rows, so that is safe); one that never starts is never used.
+// nothing. Every job has a sequence number, and the POSTED slot holds the number of the job that
+// is open to the worker: the worker takes job s up with compare-exchange(s -> -s), the main thread
+// withdraws it with compare-exchange(s -> 0) once it has claimed every unit itself; only one of
+// them wins, and the main thread waits for DONE = s only when the worker won. Tying the slot to
+// the number keeps a late-waking worker from taking up a job that was withdrawn or replaced. A
+// failing worker reports through FAILED and the main thread redoes the whole job (units overwrite
+// their rows, so that is safe); one that never starts is never used.
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { MatmulArgs } from '../backend.js';
 import { gemmRows } from './gemm_blocked.js';
@@ -15,14 +18,13 @@ import { gemmRows } from './gemm_blocked.js';
 const SPLIT_MACS = 1 << 20;
 /** Units a job is cut into: enough for the two threads to even out. */
 const UNITS = 8;
+// slots of the control block
 const SEQ = 0;
-const STATE = 1;
+const POSTED = 1;
 const READY = 2;
 const NEXT = 3;
 const FAILED = 4;
-const IDLE = 0;
-const POSTED = 1;
-const RUNNING = 2;
+const DONE = 5;
 
 interface Task {
   aOff: number;
@@ -50,21 +52,18 @@ const gemmRows = (${gemmRows.toString()});
 const { port, ctrl } = workerData;
 const c = new Int32Array(ctrl);
 Atomics.store(c, ${READY}, 1);
-let seq = 0;
+let seen = 0;
 for (;;) {
-  Atomics.wait(c, ${SEQ}, seq);
-  seq = Atomics.load(c, ${SEQ});
-  if (Atomics.compareExchange(c, ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) {
-    // withdrawn: every message so far is stale
-    while (receiveMessageOnPort(port)) {}
-    continue;
-  }
-  // this job's message; older ones belong to jobs the main thread withdrew
+  Atomics.wait(c, ${SEQ}, seen);
+  const s = Atomics.load(c, ${SEQ});
+  seen = s;
+  // messages come in order and only this loop drops them: older ones are withdrawn jobs
   let j;
   for (;;) {
     const msg = receiveMessageOnPort(port);
-    if (msg && msg.message.seq === seq) { j = msg.message; break; }
+    if (msg && msg.message.seq === s) { j = msg.message; break; }
   }
+  if (Atomics.compareExchange(c, ${POSTED}, s, -s) !== s) continue; // withdrawn or replaced
   try {
     const T = j.f64 ? Float64Array : Float32Array;
     const v = new T(j.buf);
@@ -75,8 +74,8 @@ for (;;) {
   } catch (e) {
     Atomics.store(c, ${FAILED}, 1);
   }
-  Atomics.store(c, ${STATE}, ${IDLE});
-  Atomics.notify(c, ${STATE});
+  Atomics.store(c, ${DONE}, s);
+  Atomics.notify(c, ${DONE});
 }
 `;
 
@@ -109,12 +108,12 @@ class Helper {
     this.port.postMessage({ ...job, seq });
     Atomics.store(c, NEXT, 0);
     Atomics.store(c, FAILED, 0);
-    Atomics.store(c, STATE, POSTED);
+    Atomics.store(c, POSTED, seq);
     Atomics.store(c, SEQ, seq);
     Atomics.notify(c, SEQ);
     for (let u = Atomics.add(c, NEXT, 1); u < job.tasks.length; u = Atomics.add(c, NEXT, 1)) run(job.tasks[u]!);
-    if (Atomics.compareExchange(c, STATE, POSTED, IDLE) === POSTED) return true;
-    while (Atomics.load(c, STATE) !== IDLE) Atomics.wait(c, STATE, RUNNING);
+    if (Atomics.compareExchange(c, POSTED, seq, 0) === seq) return true;
+    for (let d = Atomics.load(c, DONE); d !== seq; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
     return Atomics.load(c, FAILED) === 0;
   }
 }

@@ -2,6 +2,7 @@
 // its two-thread split) must agree with a float64 triple loop to float32 accumulation error; the
 // float64 path must be exact to float64 rounding. Also the registry's naming contract.
 import fc from 'fast-check';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { backendFor, cpuBackend, getBackend, HostStorage, registeredBackends, setBackend, type MatmulArgs } from '../../kernels/index.js';
 import { matmul } from '../../kernels/cpu/matmul.js';
@@ -66,6 +67,32 @@ describe('cpu matmul', () => {
       within(sgemm(a, b, g), exact(a, b, g), 1.6e-6 * g.k);
     }
   });
+
+  it('thousands of split products back to back, the other core kept busy: no deadlock, every result right', async () => {
+    // products just past the split threshold, with a spinning thread holding the second core, so
+    // the helpers wake late: the main thread has often claimed every unit and withdrawn the job,
+    // or posted the next one, by then (the interleaving that once hung a UNet step; the old
+    // protocol hung here 4 times in 4). A hang blocks the event loop, so the run's own timeout ends it.
+    const spinner = new Worker('const end = Date.now() + 20000; while (Date.now() < end) {}', { eval: true });
+    try {
+      const shapes = [
+        { batch: 1, m: 128, k: 64, n: 129, transA: false, transB: false, strideA: 128 * 64, strideB: 64 * 129 },
+        { batch: 4, m: 33, k: 65, n: 129, transA: true, transB: true, strideA: 33 * 65, strideB: 0 },
+      ];
+      const cases = shapes.map((g, i) => {
+        const a = values(21 + i, g.batch * g.m * g.k);
+        const b = values(31 + i, g.batch * g.k * g.n);
+        return { g, a, b, want: exact(a, b, g) };
+      });
+      for (let i = 0; i < 3000; i++) {
+        const { g, a, b, want } = cases[i % 2]!;
+        within(matmul(a, b, g, 'float32'), want, 1.6e-6 * g.k);
+        within(sgemm(a, b, g), want, 1.6e-6 * g.k);
+      }
+    } finally {
+      await spinner.terminate();
+    }
+  }, 60_000);
 });
 
 describe('registry', () => {
