@@ -17,7 +17,7 @@ const FLAGS = {
   num_inference_steps: { type: 'int', help: 'DDIM steps', default: 50 },
   guidance_scale: { type: 'number', help: 'classifier-free guidance scale', default: 7.5 },
   attention_map_path: { type: 'string', help: 'also write the averaged cross-attention of the prompt tokens here' },
-  backend: { type: 'string', help: 'kernel backend' },
+  backend: { type: 'string', help: 'kernel backend (default $BAS_BACKEND, else gpujs-webasm)' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpecs;
 

@@ -1,5 +1,14 @@
 // The `bas` command: one subcommand per job, each in its own file, loaded only when used.
+import { setBackend } from '../../kernels/index.js';
 import { UsageError } from './args.js';
+
+/**
+ * The commands' backend unless BAS_BACKEND or --backend says otherwise: gpu.js's WebAssembly mode
+ * with the project's SIMD kernels, the fastest on a CPU (a default UNet step 4-5x faster than
+ * `cpu`; see the README's bench table) and parity-tested against it. The library itself keeps
+ * `cpu`, the reference, as its default.
+ */
+export const CLI_DEFAULT_BACKEND = 'gpujs-webasm';
 
 interface Command {
   summary: string;
@@ -35,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`bas: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  if (!process.env['BAS_BACKEND']) setBackend(CLI_DEFAULT_BACKEND);
   try {
     return await (await cmd.load()).run(rest);
   } catch (e) {

@@ -41,7 +41,7 @@ export const TRAIN_FLAGS = {
   num_inference_steps: { type: 'int', help: 'DDIM steps of logged samples and class images', default: 50 },
   guidance_scale: { type: 'number', help: 'guidance of logged samples and class images', default: 7.5 },
   pretrained_model_name_or_path: { type: 'string', help: 'base model folder (default: the shipped base model)' },
-  backend: { type: 'string', help: 'kernel backend (cpu, gpujs, gpujs-webasm, ...)' },
+  backend: { type: 'string', help: 'kernel backend: cpu, gpujs, gpujs-webasm, gpujs-headlessgl, ... (default $BAS_BACKEND, else gpujs-webasm)' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpecs;
 
