@@ -14,4 +14,4 @@ export * from './ops/linalg.js';
 export * from './ops/nn.js';
 export * from './random.js';
 export * from './gradcheck.js';
-export { setBackend, getBackend, registerBackend, registeredBackends, type DType, type TypedArray } from '../kernels/index.js';
+export { setBackend, getBackend, registerBackend, registeredBackends, tidy, keep, type DType, type TypedArray } from '../kernels/index.js';

@@ -1,6 +1,6 @@
 // The Tensor: a shape, a dtype, contiguous storage owned by a kernel backend, and for autograd the
 // node that made it (`grad_fn`). Ops live in ops/; they are also installed as methods (methods.ts).
-import { backendFor, HostStorage, type DType, type Storage, type TypedArray } from '../kernels/index.js';
+import { backendFor, HostStorage, keep, unkeep, type DType, type Storage, type TypedArray } from '../kernels/index.js';
 import { isGradEnabled } from './grad_mode.js';
 import { numel, type Shape } from './shape.js';
 
@@ -15,6 +15,8 @@ export interface GradFn {
 export type NestedArray = number | NestedArray[];
 
 let nextId = 0;
+/** Storages that assign_ made (uploads and casts): theirs to release on the next assign_. */
+const madeByAssign = new WeakSet<Storage>();
 
 export class Tensor {
   readonly id = nextId++;
@@ -87,12 +89,28 @@ export class Tensor {
     return new Tensor(this._storage, this.shape, false);
   }
 
-  /** Replaces the values in place (optimizers, checkpoint loading). Not recorded by autograd. */
+  /**
+   * Replaces the values in place (optimizers, checkpoint loading). Not recorded by autograd.
+   * The new storage outlives every `tidy` scope (a parameter updated inside a training step's
+   * scope must survive it); a storage that an earlier assign_ made itself (an upload or a cast,
+   * never a caller's) is released here, so device memory stays flat across steps. A detached
+   * alias of the old values (an old `state_dict()`) must be read before the next update.
+   */
   assign_(values: Tensor | TypedArray): this {
     const src = values instanceof Tensor ? values.storage : new HostStorage(values);
     if (src.size !== this.size) throw new Error(`assign_: ${src.size} values into a tensor of ${this.size}`);
     const b = backendFor(this.dtype);
-    this._storage = src.dtype === this.dtype ? (src.backend === b.name ? src : b.upload(src)) : b.cast(src, this.dtype);
+    const next = src.dtype === this.dtype ? (src.backend === b.name ? src : b.upload(src)) : b.cast(src, this.dtype);
+    const old = this._storage;
+    if (next === old) return this;
+    keep(next);
+    if (next !== src) madeByAssign.add(next);
+    if (madeByAssign.has(old)) {
+      madeByAssign.delete(old);
+      unkeep(old);
+      old.dispose();
+    }
+    this._storage = next;
     return this;
   }
 

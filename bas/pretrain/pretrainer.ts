@@ -4,7 +4,7 @@
 // warmup, EMA weights for sampling, sample grids, metrics.jsonl, checkpoints and exact resume.
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Generator, mse_loss, mul, setBackend, tensor, type GeneratorState, type Tensor } from '../../core/index.js';
+import { Generator, mse_loss, mul, setBackend, tensor, tidy, type GeneratorState, type Tensor } from '../../core/index.js';
 import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
 import { CLIPTextModel } from '../../nn/clip/text_model.js';
 import { textEncoderConfig, unetConfig, type UNetConfigName } from '../../nn/configs.js';
@@ -118,31 +118,35 @@ export class Pretrainer {
       scenes.forEach((s, b) => {
         for (let p = 0; p < res * res; p++) for (let c = 0; c < 3; c++) pixels[(b * 3 + c) * res * res + p] = s.rgb[p * 3 + c]! / 127.5 - 1;
       });
-      const x0 = tensor(pixels, { shape: [bsz, 3, res, res], dtype: model.unet.dtype });
-      const captions = scenes.map((s) => (gen.random() < a.uncond_prob ? '' : s.caption));
-      const noise = gen.randn([bsz, 3, res, res], { dtype: model.unet.dtype });
-      const timesteps = Array.from({ length: bsz }, () => gen.integer(0, scheduler.config.num_train_timesteps));
+      // the step's tensors live in one scope: on a GL backend their textures go when it closes
+      const { lossValue, grad_norm } = tidy(() => {
+        const x0 = tensor(pixels, { shape: [bsz, 3, res, res], dtype: model.unet.dtype });
+        const captions = scenes.map((s) => (gen.random() < a.uncond_prob ? '' : s.caption));
+        const noise = gen.randn([bsz, 3, res, res], { dtype: model.unet.dtype });
+        const timesteps = Array.from({ length: bsz }, () => gen.integer(0, scheduler.config.num_train_timesteps));
 
-      const noisy = scheduler.add_noise(x0, noise, timesteps);
-      const context = model.text_encoder.forward(tokenizePrompts(model, captions)).last_hidden_state;
-      const pred = model.unet.forward(noisy, timesteps, context).sample;
-      let loss: Tensor;
-      if (a.snr_gamma > 0) {
-        // min-SNR-gamma weighting for epsilon prediction: min(SNR, gamma) / SNR per sample
-        const w = timesteps.map((t) => Math.min(snr[t]!, a.snr_gamma) / snr[t]!);
-        const perSample = mse_loss(pred, noise, 'none').mean([1, 2, 3]);
-        loss = mul(perSample, tensor(w, { dtype: perSample.dtype })).mean();
-      } else {
-        loss = mse_loss(pred, noise);
-      }
-      const lossValue = loss.item();
-      if (!Number.isFinite(lossValue)) throw new InputError(`non-finite pretraining loss (${lossValue}) at step ${step + 1}`);
-      loss.backward();
-      const grad_norm = clip_grad_norm_(params, a.max_grad_norm);
-      optimizer.step();
-      lr.step();
-      optimizer.zero_grad();
-      ema.update();
+        const noisy = scheduler.add_noise(x0, noise, timesteps);
+        const context = model.text_encoder.forward(tokenizePrompts(model, captions)).last_hidden_state;
+        const pred = model.unet.forward(noisy, timesteps, context).sample;
+        let loss: Tensor;
+        if (a.snr_gamma > 0) {
+          // min-SNR-gamma weighting for epsilon prediction: min(SNR, gamma) / SNR per sample
+          const w = timesteps.map((t) => Math.min(snr[t]!, a.snr_gamma) / snr[t]!);
+          const perSample = mse_loss(pred, noise, 'none').mean([1, 2, 3]);
+          loss = mul(perSample, tensor(w, { dtype: perSample.dtype })).mean();
+        } else {
+          loss = mse_loss(pred, noise);
+        }
+        const lossValue = loss.item();
+        if (!Number.isFinite(lossValue)) throw new InputError(`non-finite pretraining loss (${lossValue}) at step ${step + 1}`);
+        loss.backward();
+        const grad_norm = clip_grad_norm_(params, a.max_grad_norm);
+        optimizer.step();
+        lr.step();
+        optimizer.zero_grad();
+        ema.update();
+        return { lossValue, grad_norm };
+      });
       step++;
 
       const line = { step, loss: lossValue, lr: optimizer.param_groups[0]!.lr, grad_norm, sec: (Date.now() - t0) / 1000 };

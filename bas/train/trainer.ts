@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { truncateJsonl } from '../io/jsonl.js';
 import { join } from 'node:path';
-import { cat, Generator, index_select, setBackend, type Tensor } from '../../core/index.js';
+import { cat, Generator, index_select, setBackend, tensor, tidy, type Tensor } from '../../core/index.js';
 import { AdamW } from '../../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
 import { get_scheduler, type LRScheduler, type ScheduleName } from '../../nn/optim/lr_schedule.js';
@@ -73,12 +73,15 @@ interface RunState {
 export class BreakASceneTrainer {
   private stopRequested = false;
   private readonly log: (msg: string) => void;
+  private readonly onStep: ((line: MetricsLine) => void) | undefined;
 
+  /** `onStep` is called after every step with its metrics line (progress displays, tests). */
   constructor(
     readonly args: TrainArgs,
-    opts: { log?: (msg: string) => void } = {},
+    opts: { log?: (msg: string) => void; onStep?: (line: MetricsLine) => void } = {},
   ) {
     this.log = opts.log ?? ((m) => console.log(m));
+    this.onStep = opts.onStep;
   }
 
   /** Asks the loop to checkpoint and stop after the current step (Ctrl-C). */
@@ -123,7 +126,7 @@ export class BreakASceneTrainer {
     truncateJsonl(metricsPath, run.step);
     const progress = new Progress(this.totalSteps, run.step);
     let last: MetricsLine | null = null;
-    let lastLoss: LossResult | null = null;
+    let lastAttention: Tensor | null = null;
     let lastPrompt: number[] = [];
 
     for (let step = run.step; step < this.totalSteps; step++) {
@@ -131,16 +134,24 @@ export class BreakASceneTrainer {
         ({ optimizer, lr } = this.makeOptimizer(model, 2));
       }
       const phase = this.phaseAt(step);
-      const { result, line, prompt } = this.step(step, phase, run, data, store, noiseScheduler, optimizer, lr, attn_res, resolution);
+      // one scope per step: on a GL backend every texture the step made but the updated
+      // parameters (assign_ keeps those) is released when it closes; only numbers and a host copy
+      // of the first sample's attention maps (for the logged PNGs) leave it
+      const { line, prompt, attention } = tidy(() => {
+        const r = this.step(step, phase, run, data, store, noiseScheduler, optimizer, lr, attn_res, resolution);
+        const att = r.result.attention[0];
+        return { line: r.line, prompt: r.prompt, attention: att ? tensor(att.data, { shape: att.shape, dtype: att.dtype }) : null };
+      });
       appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
+      this.onStep?.(line);
       progress.update(step + 1, `phase ${phase}`, line);
       last = line;
-      lastLoss = result;
+      lastAttention = attention;
       lastPrompt = prompt;
       run.step = step + 1;
 
       if (a.checkpointing_steps > 0 && run.step % a.checkpointing_steps === 0 && run.step < this.totalSteps) this.checkpoint(run, optimizer, lr);
-      if (a.log_checkpoints && phase === 2 && run.step % a.img_log_steps === 0) this.imageLogs(run, lastLoss, lastPrompt, attn_res);
+      if (a.log_checkpoints && phase === 2 && run.step % a.img_log_steps === 0) this.imageLogs(run, lastAttention, lastPrompt, attn_res);
       // let a pending Ctrl-C reach its handler between steps
       await new Promise((r) => setImmediate(r));
       // a stop asked for during the last step just lets the run finish: the model is saved below
@@ -153,8 +164,8 @@ export class BreakASceneTrainer {
     }
     progress.done();
     saveModel(a.output_dir, model);
-    if (lastLoss && lastLoss.attention.length > 0) {
-      this.saveAttention(join(a.output_dir, 'img_logs', 'final_step_attn.png'), model, lastLoss.attention[0]!, lastPrompt);
+    if (lastAttention) {
+      this.saveAttention(join(a.output_dir, 'img_logs', 'final_step_attn.png'), model, lastAttention, lastPrompt);
     }
     this.log(`saved the fine-tuned model (tokens ${run.placeholders.tokens.join(' ')}) to ${a.output_dir}; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
     return { steps: run.step, interrupted: false, output_dir: a.output_dir, last };
@@ -324,12 +335,12 @@ export class BreakASceneTrainer {
   }
 
   /** --log_checkpoints: the model, the last step's attention, and a full sample with its attention. */
-  private imageLogs(run: RunState, last: LossResult | null, prompt: number[], attn_res: number): void {
+  private imageLogs(run: RunState, lastAttention: Tensor | null, prompt: number[], attn_res: number): void {
     const a = this.args;
     const tag = String(run.step).padStart(5, '0');
     saveModel(join(a.output_dir, 'checkpoints', tag), run.model);
     const logs = join(a.output_dir, 'img_logs');
-    if (a.lambda_attention !== 0 && last && last.attention[0]) this.saveAttention(join(logs, `${tag}_step_attn.png`), run.model, last.attention[0], prompt);
+    if (a.lambda_attention !== 0 && lastAttention) this.saveAttention(join(logs, `${tag}_step_attn.png`), run.model, lastAttention, prompt);
     const text = run.model.tokenizer.decode(prompt, { skip_special_tokens: true });
     const out = sample(run.model, { prompt: text, seed: a.seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, record_attention: true, attn_res });
     const img = to_uint8_images(out.images, 'rgb')[0]!;

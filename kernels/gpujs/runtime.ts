@@ -23,6 +23,10 @@ interface Entry {
 export interface DeviceStats {
   /** storages made by this backend and not yet disposed (host or device) */
   storages: number;
+  /** storages made and never disposed, whether alive or since reclaimed by the garbage collector:
+   * unlike `storages` it does not depend on when the collector runs, so a loop that releases
+   * what it makes (tidy) keeps it exactly flat */
+  undisposed: number;
   /** pipeline textures held by live storages */
   textures: number;
   bytes: number;
@@ -40,6 +44,7 @@ export class GpuJsRuntime implements TextureOwner {
   private readonly kernels = new Map<string, Entry>();
   private textures = 0;
   private storages = 0;
+  private undisposed = 0;
   private bytes = 0;
   private glTextures = -1;
   private countedContext: unknown = null;
@@ -52,15 +57,17 @@ export class GpuJsRuntime implements TextureOwner {
   }
 
   stats(): DeviceStats {
-    return { storages: this.storages, textures: this.textures, bytes: this.bytes, glTextures: this.glTextures, kernels: this.kernels.size };
+    return { storages: this.storages, undisposed: this.undisposed, textures: this.textures, bytes: this.bytes, glTextures: this.glTextures, kernels: this.kernels.size };
   }
 
   born(): void {
     this.storages++;
+    this.undisposed++;
   }
 
-  died(): void {
+  died(finalized: boolean): void {
     this.storages--;
+    if (!finalized) this.undisposed--;
   }
 
   allocated(bytes: number): void {

@@ -15,7 +15,8 @@ export interface TextureOwner {
   allocated(bytes: number): void;
   /** live-storage count, host or device */
   born(): void;
-  died(): void;
+  /** `finalized`: reclaimed by the garbage collector, never disposed */
+  died(finalized: boolean): void;
 }
 
 /** What the finalizer needs to release a storage it never saw disposed (no reference back to it). */
@@ -26,7 +27,7 @@ interface Held {
 }
 
 const finalizer = new FinalizationRegistry<Held>((h) => {
-  h.owner.died();
+  h.owner.died(true);
   if (h.tex) {
     h.tex.delete();
     h.owner.released(h.bytes);
@@ -77,7 +78,7 @@ export class GpuStorage implements Storage {
     if (this.disposed) return;
     this.disposed = true;
     finalizer.unregister(this);
-    this.owner.died();
+    this.owner.died(false);
     if (this.held.tex) {
       this.held.tex.delete();
       this.owner.released(this.size * 4);
