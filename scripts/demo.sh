@@ -10,10 +10,12 @@ npx bas make-scene --output_dir "$OUT/scene" --seed 7 --num_objects 3
 npx bas train --instance_data_dir "$OUT/scene" --num_of_assets 3 \
   --phase1_train_steps "$STEPS" --phase2_train_steps "$STEPS" --no_prior_preservation \
   --output_dir "$OUT/model" --seed 0
+PROMPTS=("a photo of <asset0>" "a photo of <asset1> and <asset2>" "a photo of <asset2> on a grey background")
 i=0
-for prompt in "a photo of <asset0>" "a photo of <asset1> and <asset2>" "a photo of <asset2> on a grey background"; do
+for prompt in "${PROMPTS[@]}"; do
   npx bas generate --model_path "$OUT/model" --prompt "$prompt" --output_path "$OUT/sample-$i.png" \
     --attention_map_path "$OUT/sample-$i-attn.png" --num_inference_steps 25 --seed "$i"
   i=$((i + 1))
 done
-echo "demo: scene in $OUT/scene/img.png, training maps in $OUT/model/img_logs/, samples in $OUT/sample-*.png"
+npx tsx scripts/demo_sheet.ts "$OUT" "${PROMPTS[@]}"
+echo "demo: scene in $OUT/scene/img.png, training maps in $OUT/model/img_logs/, samples in $OUT/sample-*.png, all in $OUT/demo.png"
