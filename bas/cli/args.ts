@@ -58,7 +58,7 @@ export function parseFlags<T extends FlagSpecs>(argv: readonly string[], specs: 
       continue;
     }
     const raw = inline ?? argv[++i];
-    if (raw === undefined || (inline === undefined && raw.startsWith('--') && !/^--?\d/.test(raw))) throw new UsageError(`${command}: --${name} needs a value`);
+    if (raw === undefined || (inline === undefined && raw.startsWith('--') && !/^--?\d/.test(raw))) throw new UsageError(`${command}: --${name} needs a value (one that starts with -- goes after =, as in --${name}="--flag value")`);
     out[name] = convert(raw, spec, name, command);
   }
   for (const [name, s] of Object.entries(specs)) {

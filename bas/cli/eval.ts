@@ -21,7 +21,7 @@ const FLAGS = {
   phase1_train_steps: { type: 'int', help: 'per run', default: 100 },
   phase2_train_steps: { type: 'int', help: 'per run', default: 100 },
   variants: { type: 'strings', help: `which runs (${Object.keys(VARIANTS).join(' | ')})`, default: Object.keys(VARIANTS) },
-  train_flags: { type: 'string', help: 'extra bas train flags for every run, as one string', default: '--no_prior_preservation' },
+  train_flags: { type: 'string', help: 'extra bas train flags for every run, as one string after = (--train_flags="--no_prior_preservation --learning_rate 1e-4")', default: '--no_prior_preservation' },
   num_inference_steps: { type: 'int', help: 'DDIM steps per image', default: 25 },
   guidance_scale: { type: 'number', help: 'classifier-free guidance', default: 4 },
   seed: { type: 'int', help: 'seed of scenes, noise and training', default: 0 },
