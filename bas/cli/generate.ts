@@ -5,6 +5,7 @@ import { to_uint8_images } from '../../diffusion/index.js';
 import { writePng } from '../io/png.js';
 import { loadModel, sample } from '../model.js';
 import { labelsFromTokens, save_cross_attention_vis } from '../vis/index.js';
+import { selectBackend } from './backend.js';
 import { InputError } from './errors.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 
@@ -27,14 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const f = parseFlags(argv, FLAGS, 'generate');
-  if (f.backend) {
-    const { setBackend } = await import('../../core/index.js');
-    try {
-      setBackend(f.backend);
-    } catch (e) {
-      throw new InputError(`--backend: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
+  if (f.backend) selectBackend(f.backend);
   if (!existsSync(join(f.model_path, 'model_index.json'))) throw new InputError(`--model_path ${f.model_path} is not a model folder (no model_index.json)`);
   const model = loadModel(f.model_path);
   // a <token> the tokenizer lacks would be split into "<", "asset", "0", ">": name it instead

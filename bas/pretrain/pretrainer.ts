@@ -4,7 +4,7 @@
 // warmup, EMA weights for sampling, sample grids, metrics.jsonl, checkpoints and exact resume.
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Generator, mse_loss, mul, setBackend, tensor, tidy, type GeneratorState, type Tensor } from '../../core/index.js';
+import { Generator, mse_loss, mul, tensor, tidy, type GeneratorState, type Tensor } from '../../core/index.js';
 import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
 import { CLIPTextModel } from '../../nn/clip/text_model.js';
 import { textEncoderConfig, unetConfig, type UNetConfigName } from '../../nn/configs.js';
@@ -16,6 +16,7 @@ import { adamw_state_from_safetensors, adamw_state_to_safetensors } from '../../
 import { load_file, load_file_with_metadata, save_file } from '../../nn/safetensors.js';
 import { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
 import { UNet2DConditionModel } from '../../nn/unet/unet_2d_condition.js';
+import { selectBackend } from '../cli/backend.js';
 import { InputError } from '../cli/errors.js';
 import { writePng } from '../io/png.js';
 import { loadModel, sample, saveModel, tokenizePrompts, type BasModel } from '../model.js';
@@ -81,7 +82,7 @@ export class Pretrainer {
 
   async train(): Promise<{ steps: number; interrupted: boolean }> {
     const a = this.args;
-    if (a.backend) setBackend(a.backend);
+    if (a.backend) selectBackend(a.backend);
     mkdirSync(a.output_dir, { recursive: true });
     const resumeDir = a.resume_from_checkpoint ? resolvePretrainCheckpoint(a.resume_from_checkpoint, a.output_dir) : null;
     const model = resumeDir ? loadModel(join(resumeDir, 'model')) : freshModel(a);

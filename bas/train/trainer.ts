@@ -5,12 +5,13 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { truncateJsonl } from '../io/jsonl.js';
 import { join } from 'node:path';
-import { cat, Generator, index_select, setBackend, tensor, tidy, type Tensor } from '../../core/index.js';
+import { cat, Generator, index_select, tensor, tidy, type Tensor } from '../../core/index.js';
 import { AdamW } from '../../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
 import { get_scheduler, type LRScheduler, type ScheduleName } from '../../nn/optim/lr_schedule.js';
 import { AttentionStore, MAX_STORED_PIXELS } from '../attention/attention_store.js';
 import { register_attention_control } from '../attention/register_attention_control.js';
+import { selectBackend } from '../cli/backend.js';
 import { InputError } from '../cli/errors.js';
 import { instancePrompt, sampleUnion } from '../data/union_sampling.js';
 import { loadInstanceFolder, type InstanceFolder } from '../io/instance.js';
@@ -366,15 +367,6 @@ export function restoreRows(model: BasModel, orig: Tensor, keep: readonly number
   const next = cur.slice();
   for (let r = 0; r < w.dim(0); r++) if (!keepSet.has(r)) next.set(src.subarray(r * dim, (r + 1) * dim), r * dim);
   w.assign_(next);
-}
-
-/** An unknown backend name is bad input, reported as one line. */
-function selectBackend(name: string): void {
-  try {
-    setBackend(name);
-  } catch (e) {
-    throw new InputError(`--backend: ${e instanceof Error ? e.message : String(e)}`);
-  }
 }
 
 /** The grids (side length) at which the store keeps down and up cross-attention, for images of `resolution`. */

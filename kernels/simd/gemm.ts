@@ -7,6 +7,7 @@
 // a worker on the second core, unit by unit (worker_source.ts); the API stays synchronous because
 // the main thread blocks on Atomics.wait for the worker's last unit after running out of its own.
 import { Worker } from 'node:worker_threads';
+import type { MatmulArgs } from '../backend.js';
 import { gemmModuleBytes, MAX_PAGES, MR, NR, PAGE } from './gemm_module.js';
 import { CTRL, IDLE, POSTED, RUNNING, WORKER_SOURCE } from './worker_source.js';
 
@@ -193,18 +194,6 @@ export function packB(b: Float32Array, off: number, trans: boolean, k: number, n
   }
 }
 
-export interface SgemmArgs {
-  batch: number;
-  m: number;
-  k: number;
-  n: number;
-  transA: boolean;
-  transB: boolean;
-  /** elements between batch matrices; 0 reuses one matrix for every batch entry */
-  strideA: number;
-  strideB: number;
-}
-
 /**
  * One GEMM operand as the kernel walks it in wasm memory (byte strides, see gemm_module.ts).
  * `floats` is what one batch entry occupies there, a multiple of 4 that includes any values
@@ -314,7 +303,7 @@ export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number): F
 }
 
 /** out[b] = op(A[b]) @ op(B[b]) for float32 operands, written at out[outOffset..]. */
-export function sgemm(a: Float32Array, b: Float32Array, args: SgemmArgs, out: Float32Array = new Float32Array(args.batch * args.m * args.n), outOffset = 0): Float32Array {
+export function sgemm(a: Float32Array, b: Float32Array, args: MatmulArgs, out: Float32Array = new Float32Array(args.batch * args.m * args.n), outOffset = 0): Float32Array {
   const { batch, m, k, n, transA, transB, strideA, strideB } = args;
   return runGemm({
     batch, m, k, n,
