@@ -70,8 +70,13 @@ export async function run(argv: string[]): Promise<number> {
         },
         log,
       );
-  const report = { command: `npx bas eval ${argv.join(' ')}`.trim(), base, break_a_scene: bas, seconds: (Date.now() - t0) / 1000 };
+  const report = { command: `npx bas eval ${argv.map(shellQuote).join(' ')}`.trim(), base, break_a_scene: bas, seconds: (Date.now() - t0) / 1000 };
   writeReport(f.output_dir, report);
   console.log(`\n${reportMarkdown(report)}\nwrote ${f.output_dir}/eval.md and eval.json`);
   return 0;
+}
+
+/** An argument as a POSIX shell would need it, so the reproduce line can be pasted as is. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

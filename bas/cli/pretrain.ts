@@ -5,16 +5,20 @@ import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 
 const FLAGS = {
   output_dir: { type: 'string', help: 'checkpoints, samples/, metrics.jsonl and the final model/', default: 'outputs/pretrain' },
-  config: { type: 'string', help: 'UNet config', default: 'default', choices: Object.keys(UNET_CONFIGS) },
-  max_train_steps: { type: 'int', help: 'optimizer steps', default: 4000 },
+  config: { type: 'string', help: 'UNet config (tiny: for tests)', default: 'default', choices: Object.keys(UNET_CONFIGS) },
+  resolution: { type: 'int', help: "scene side in pixels, 32 or 64 (default: the config's sample_size, at least 32)" },
+  max_train_steps: { type: 'int', help: 'optimizer steps', default: 4200 },
   train_batch_size: { type: 'int', help: 'scenes per step', default: 16 },
   learning_rate: { type: 'number', help: 'AdamW learning rate after warmup', default: 1e-3 },
   lr_warmup_steps: { type: 'int', help: 'linear warmup steps', default: 200 },
+  lr_scheduler: { type: 'string', help: 'learning-rate schedule', default: 'warmup_stable_decay', choices: ['constant_with_warmup', 'linear', 'cosine', 'warmup_stable_decay'] },
+  lr_decay_steps: { type: 'int', help: 'warmup_stable_decay: the last N steps decay to 0', default: 1500 },
   adam_weight_decay: { type: 'number', help: 'AdamW weight decay', default: 1e-2 },
   max_grad_norm: { type: 'number', help: 'gradient-norm clip', default: 1.0 },
   ema_decay: { type: 'number', help: 'EMA decay of the sampling weights', default: 0.999 },
   snr_gamma: { type: 'number', help: 'min-SNR loss weighting gamma (0 = plain MSE)', default: 5 },
   uncond_prob: { type: 'number', help: 'share of empty captions (classifier-free guidance)', default: 0.1 },
+  background_drop_prob: { type: 'number', help: 'share of captions without "on a ... background", so prompts without it are in distribution', default: 0.5 },
   beta_schedule: { type: 'string', help: 'noise schedule (pixel space: linear)', default: 'linear', choices: ['linear', 'scaled_linear', 'squaredcos_cap_v2'] },
   min_objects: { type: 'int', help: 'fewest objects per scene', default: 1 },
   max_objects: { type: 'int', help: 'most objects per scene', default: 2 },
@@ -33,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const f = parseFlags(argv, FLAGS, 'pretrain');
   const { help: _help, ...rest } = f;
-  const args: PretrainArgs = { ...rest, config: f.config as UNetConfigName, beta_schedule: f.beta_schedule as PretrainArgs['beta_schedule'] };
+  const args: PretrainArgs = { ...rest, config: f.config as UNetConfigName, lr_scheduler: f.lr_scheduler as PretrainArgs['lr_scheduler'], beta_schedule: f.beta_schedule as PretrainArgs['beta_schedule'] };
   const trainer = new Pretrainer(args);
   const onSigint = (): void => trainer.requestStop();
   process.on('SIGINT', onSigint);

@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:
 import { join } from 'node:path';
 import { Generator, mse_loss, mul, tensor, tidy, type GeneratorState, type Tensor } from '../../core/index.js';
 import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
-import { CLIPTextModel } from '../../nn/clip/text_model.js';
+import { CLIPTextModel, type CLIPTextConfig } from '../../nn/clip/text_model.js';
 import { textEncoderConfig, unetConfig, type UNetConfigName } from '../../nn/configs.js';
 import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import { AdamW } from '../../nn/optim/adamw.js';
@@ -22,7 +22,7 @@ import { writePng } from '../io/png.js';
 import { loadModel, sample, saveModel, tokenizePrompts, type BasModel } from '../model.js';
 import { Progress } from '../train/progress.js';
 import { grid } from '../vis/index.js';
-import { sceneAt } from '../world/index.js';
+import { captionOf, sceneAt } from '../world/index.js';
 import { EMA } from './ema.js';
 import { listCheckpoints } from '../train/checkpoint.js';
 import { truncateJsonl } from '../io/jsonl.js';
@@ -32,15 +32,22 @@ const STATE_FILE = 'state.json';
 export interface PretrainArgs {
   output_dir: string;
   config: UNetConfigName;
+  /** Scene side; the world draws at multiples of 32. */
+  resolution?: number | undefined;
   max_train_steps: number;
   train_batch_size: number;
   learning_rate: number;
   lr_warmup_steps: number;
+  /** A function of the step alone, so resuming (even with a later end) is exact up to the decay. */
+  lr_scheduler: 'constant_with_warmup' | 'linear' | 'cosine' | 'warmup_stable_decay';
+  lr_decay_steps: number;
   adam_weight_decay: number;
   max_grad_norm: number;
   ema_decay: number;
   snr_gamma: number;
   uncond_prob: number;
+  /** Share of (non-empty) captions without their background phrase. */
+  background_drop_prob: number;
   beta_schedule: 'linear' | 'scaled_linear' | 'squaredcos_cap_v2';
   min_objects: number;
   max_objects: number;
@@ -88,7 +95,11 @@ export class Pretrainer {
     const model = resumeDir ? loadModel(join(resumeDir, 'model')) : freshModel(a);
     const params = [...model.unet.parameters(), ...model.text_encoder.parameters()];
     const optimizer = new AdamW(params, { lr: a.learning_rate, weight_decay: a.adam_weight_decay });
-    const lr = get_scheduler('constant_with_warmup', optimizer, { num_warmup_steps: a.lr_warmup_steps });
+    const lr = get_scheduler(a.lr_scheduler, optimizer, {
+      num_warmup_steps: a.lr_warmup_steps,
+      num_training_steps: a.max_train_steps,
+      num_decay_steps: a.lr_decay_steps,
+    });
     const ema = new EMA(params, a.ema_decay);
     const gen = new Generator(a.seed);
     let step = 0;
@@ -122,7 +133,11 @@ export class Pretrainer {
       // the step's tensors live in one scope: on a GL backend their textures go when it closes
       const { lossValue, grad_norm } = tidy(() => {
         const x0 = tensor(pixels, { shape: [bsz, 3, res, res], dtype: model.unet.dtype });
-        const captions = scenes.map((s) => (gen.random() < a.uncond_prob ? '' : s.caption));
+        const captions = scenes.map((s) => {
+          if (gen.random() < a.uncond_prob) return '';
+          // no draw when the share is 0, so runs from before the option resume unchanged
+          return a.background_drop_prob > 0 && gen.random() < a.background_drop_prob ? captionOf(s.scene, { withoutBackground: true }) : s.caption;
+        });
         const noise = gen.randn([bsz, 3, res, res], { dtype: model.unet.dtype });
         const timesteps = Array.from({ length: bsz }, () => gen.integer(0, scheduler.config.num_train_timesteps));
 
@@ -203,12 +218,25 @@ export class Pretrainer {
   }
 }
 
+/**
+ * The text encoder paired with each UNet config: the world's vocabulary always, its width the
+ * UNet's cross_attention_dim (the `tiny` pair exists so tests can pretrain in milliseconds).
+ */
+function pretrainTextEncoderConfig(config: UNetConfigName, vocab_size: number): Partial<CLIPTextConfig> {
+  const t = textEncoderConfig('default');
+  if (config === 'default') return { ...t, vocab_size };
+  const width = unetConfig(config).cross_attention_dim as number;
+  return { ...t, vocab_size, hidden_size: width, intermediate_size: 4 * width, num_hidden_layers: 1, num_attention_heads: 2 };
+}
+
 function freshModel(a: PretrainArgs): BasModel {
   const gen = new Generator(a.seed);
-  const t = textEncoderConfig('default');
-  const tokenizer = new CLIPTokenizer({ model_max_length: t.max_position_embeddings ?? 24 });
-  const unet = new UNet2DConditionModel(unetConfig(a.config), { generator: gen });
-  const text_encoder = new CLIPTextModel({ ...t, vocab_size: tokenizer.length }, { generator: gen });
+  const tokenizer = new CLIPTokenizer({ model_max_length: textEncoderConfig('default').max_position_embeddings ?? 24 });
+  const u = unetConfig(a.config);
+  const sample_size = a.resolution ?? Math.max(32, u.sample_size ?? 32);
+  if (!(sample_size > 0 && sample_size % 32 === 0)) throw new InputError(`--resolution: the world draws scenes at multiples of 32 pixels, got ${sample_size}`);
+  const unet = new UNet2DConditionModel({ ...u, sample_size }, { generator: gen });
+  const text_encoder = new CLIPTextModel(pretrainTextEncoderConfig(a.config, tokenizer.length), { generator: gen });
   return { unet, text_encoder, tokenizer, scheduler_config: { _class_name: 'DDIMScheduler', ...pretrainSchedulerConfig(a.beta_schedule) } };
 }
 

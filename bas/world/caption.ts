@@ -28,8 +28,14 @@ export function objectPhrase(o: Pick<SceneObject, 'colour' | 'shape' | 'size'>, 
   return `${article(words[0]!)} ${words.join(' ')}`;
 }
 
-export function captionOf(scene: Pick<Scene, 'objects' | 'background'>, opts: { withSizes?: boolean } = {}): string {
+/**
+ * The scene's caption. `withoutBackground` leaves the background phrase out ("a photo of a red
+ * circle"), the form evaluation and Break-A-Scene prompts take: pretraining mixes both forms so
+ * such prompts are in distribution, with the background then left to the model.
+ */
+export function captionOf(scene: Pick<Scene, 'objects' | 'background'>, opts: { withSizes?: boolean; withoutBackground?: boolean } = {}): string {
   const objects = scene.objects.map((o) => objectPhrase(o, opts.withSizes)).join(' and ');
+  if (opts.withoutBackground) return `a photo of ${objects}`;
   const { name, texture } = scene.background;
   const bg = texture === 'plain' ? name : `${texture} ${name}`;
   return `a photo of ${objects} on a ${bg} background`;

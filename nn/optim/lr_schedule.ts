@@ -2,8 +2,8 @@
 // torch's LambdaLR): lr = initial_lr * factor(step). As with LambdaLR, the factor of step 0 is in
 // force from construction until the first `step()`, so a warmup's first optimizer step runs at lr 0.
 
-export type ScheduleName = 'constant' | 'constant_with_warmup' | 'linear' | 'cosine';
-export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'constant_with_warmup', 'linear', 'cosine'];
+export type ScheduleName = 'constant' | 'constant_with_warmup' | 'linear' | 'cosine' | 'warmup_stable_decay';
+export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'constant_with_warmup', 'linear', 'cosine', 'warmup_stable_decay'];
 
 export interface ScheduleOptions {
   num_warmup_steps?: number;
@@ -11,6 +11,8 @@ export interface ScheduleOptions {
   num_training_steps?: number;
   /** Cosine waves over the decay; 0.5 (default) is half a cosine, from 1 down to 0. */
   num_cycles?: number;
+  /** warmup_stable_decay: the last N steps fall from 1 to 0 along half a cosine. */
+  num_decay_steps?: number;
 }
 
 const warmup = (step: number, w: number): number => step / Math.max(1, w);
@@ -34,6 +36,17 @@ export function lr_factor(name: ScheduleName, step: number, opts: ScheduleOption
       const progress = (step - w) / Math.max(1, total - w);
       const cycles = opts.num_cycles ?? 0.5;
       return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * cycles * 2 * progress)));
+    }
+    case 'warmup_stable_decay': {
+      // Constant until the decay starts, so a run can be lengthened (or resumed with a later end)
+      // without changing any step already taken: the schedule depends on the end only in its tail.
+      const total = required_total(name, opts);
+      if (opts.num_decay_steps === undefined) throw new Error(`lr schedule ${name} needs num_decay_steps`);
+      if (step < w) return warmup(step, w);
+      const start = total - opts.num_decay_steps;
+      if (step < start) return 1;
+      const progress = (step - start) / Math.max(1, opts.num_decay_steps);
+      return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
     }
     default: {
       const never: never = name;
@@ -109,6 +122,6 @@ export class LRScheduler {
 export function get_scheduler(name: ScheduleName, optimizer: SchedulableOptimizer, opts: ScheduleOptions = {}): LRScheduler {
   if (!SCHEDULE_NAMES.includes(name)) throw new Error(`unknown lr schedule ${String(name)}; expected one of ${SCHEDULE_NAMES.join(', ')}`);
   if (name !== 'constant' && opts.num_warmup_steps === undefined) throw new Error(`lr schedule ${name} needs num_warmup_steps`);
-  if ((name === 'linear' || name === 'cosine') && opts.num_training_steps === undefined) throw new Error(`lr schedule ${name} needs num_training_steps`);
+  if ((name === 'linear' || name === 'cosine' || name === 'warmup_stable_decay') && opts.num_training_steps === undefined) throw new Error(`lr schedule ${name} needs num_training_steps`);
   return new LRScheduler(optimizer, (step) => lr_factor(name, step, opts));
 }

@@ -175,6 +175,7 @@ describe('captions', () => {
     expect(captionOf({ ...scene, background: background('white', 'plain') }, { withSizes: true })).toBe(
       'a photo of a small red circle and a large orange star on a white background',
     );
+    expect(captionOf(scene, { withoutBackground: true })).toBe('a photo of a red circle and an orange star');
   });
 
   it('only uses the world vocabulary, which the tokenizer knows', () => {

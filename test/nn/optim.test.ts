@@ -210,6 +210,21 @@ describe('lr schedules', () => {
     expect(() => lr_factor('cosine', 1, { num_warmup_steps: 1 })).toThrow(/needs num_training_steps/);
   });
 
+  it('warmup_stable_decay: warmup, flat at 1, then half a cosine over the last num_decay_steps', () => {
+    const w = { ...o, num_decay_steps: 40 };
+    expect(lr_factor('warmup_stable_decay', 5, w)).toBe(0.5);
+    expect(lr_factor('warmup_stable_decay', 10, w)).toBe(1);
+    expect(lr_factor('warmup_stable_decay', 69, w)).toBe(1);
+    expect(lr_factor('warmup_stable_decay', 70, w)).toBe(1);
+    expect(lr_factor('warmup_stable_decay', 80, w)).toBeCloseTo(0.5 + Math.SQRT2 / 4, 15);
+    expect(lr_factor('warmup_stable_decay', 90, w)).toBeCloseTo(0.5, 15);
+    expect(lr_factor('warmup_stable_decay', 110, w)).toBeCloseTo(0, 15);
+    expect(lr_factor('warmup_stable_decay', 130, w)).toBe(0);
+    // a longer run leaves every step before its own decay unchanged
+    for (let s = 0; s < 70; s++) expect(lr_factor('warmup_stable_decay', s, { ...w, num_training_steps: 500 })).toBe(lr_factor('warmup_stable_decay', s, w));
+    expect(() => lr_factor('warmup_stable_decay', 1, o)).toThrow(/needs num_decay_steps/);
+  });
+
   it('LRScheduler sets group lrs from step 0 and resumes', () => {
     const p = f64([1]);
     const opt = new AdamW([{ params: [p] }, { params: [f64([2])], lr: 1e-2 }], { lr: 1e-3 });
