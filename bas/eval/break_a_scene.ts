@@ -5,6 +5,7 @@
 //   identity: "a photo of <assetI>" shows concept I's colour and shape;
 //   disentanglement: ... and no other concept's colour;
 //   pairs: "a photo of <assetI> and <assetJ>" shows both.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Generator, no_grad, select } from '../../core/index.js';
 import { aggregate_attention } from '../attention/aggregate_attention.js';
@@ -37,6 +38,12 @@ export interface BasEvalOptions {
   phase2_train_steps: number;
   /** Extra `bas train` flags for every run (learning rates, prior preservation, ...). */
   train_flags: readonly string[];
+  /**
+   * Prior preservation, unless train_flags has --no_prior_preservation: the base model's samples of
+   * this prompt, drawn once per eval (in work_dir/class_images) and shared by every run.
+   */
+  class_prompt: string;
+  num_class_images: number;
   variants: readonly string[];
   /** Images per prompt. */
   seeds: number;
@@ -95,6 +102,14 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
     writeSceneFolder(dir, scene, 32, { overwrite: true });
     scenes.push({ name: `scene-${i}`, dir, scene });
   }
+  const prior: string[] = [];
+  if (!o.train_flags.includes('--no_prior_preservation')) {
+    const classDir = join(o.work_dir, 'class_images');
+    // drawn afresh each eval: a folder left by another base model must not be reused
+    rmSync(classDir, { recursive: true, force: true });
+    prior.push('--class_data_dir', classDir, `--class_prompt=${o.class_prompt}`, '--num_class_images', String(o.num_class_images),
+      '--num_inference_steps', String(o.num_inference_steps), '--guidance_scale', String(o.guidance_scale));
+  }
   const results: VariantResult[] = [];
   for (const variant of o.variants) {
     const extra = VARIANTS[variant];
@@ -106,7 +121,7 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
       const argv = [
         '--instance_data_dir', s.dir, '--num_of_assets', String(n), '--output_dir', out, '--seed', String(o.seed),
         '--phase1_train_steps', String(o.phase1_train_steps), '--phase2_train_steps', String(o.phase2_train_steps),
-        '--checkpointing_steps', '0', ...(o.base_model ? ['--pretrained_model_name_or_path', o.base_model] : []), ...o.train_flags, ...extra,
+        '--checkpointing_steps', '0', ...(o.base_model ? ['--pretrained_model_name_or_path', o.base_model] : []), ...prior, ...o.train_flags, ...extra,
       ];
       log(`${variant} / ${s.name} (${s.scene.caption})`);
       await new BreakASceneTrainer(parseFlags(argv, TRAIN_FLAGS, 'train'), { log: () => {} }).train();
