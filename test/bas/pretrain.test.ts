@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { main } from '../../bas/cli/main.js';
 import { readImage } from '../../bas/io/image.js';
 import { loadModel } from '../../bas/model.js';
-import { Pretrainer, type PretrainArgs } from '../../bas/pretrain/pretrainer.js';
+import { pixelWeights, Pretrainer, type PretrainArgs } from '../../bas/pretrain/pretrainer.js';
 import { lr_factor } from '../../nn/optim/lr_schedule.js';
 import { differingTensors, readWeights, tempRoot } from '../helpers/tiny_model.js';
 
@@ -25,7 +25,7 @@ afterEach(() => vi.restoreAllMocks());
 function args(output_dir: string, over: Partial<PretrainArgs> = {}): PretrainArgs {
   return {
     output_dir, config: 'tiny', resolution: 32, max_train_steps: 4, train_batch_size: 2, learning_rate: 1e-2, lr_warmup_steps: 1,
-    lr_scheduler: 'warmup_stable_decay', lr_decay_steps: 2, adam_weight_decay: 1e-2, max_grad_norm: 1, ema_decay: 0.9, snr_gamma: 5,
+    lr_scheduler: 'warmup_stable_decay', lr_decay_steps: 2, adam_weight_decay: 1e-2, max_grad_norm: 1, ema_decay: 0.9, snr_gamma: 5, object_loss_weight: 1,
     uncond_prob: 0.5, background_drop_prob: 0.5, beta_schedule: 'linear', min_objects: 1, max_objects: 2, seed: 3, checkpointing_steps: 2, sample_steps: 0, ...over,
   };
 }
@@ -66,6 +66,27 @@ describe('bas pretrain (tiny config)', () => {
     expect(m.unet.config.sample_size).toBe(32);
     expect(m.text_encoder.config.hidden_size).toBe(m.unet.config.cross_attention_dim);
   }, 120_000);
+
+  it('object pixels weigh k times the background, the weights of each image averaging 1', () => {
+    const res = 4;
+    const mask = (ps: number[]): Uint8Array => Uint8Array.from({ length: 16 }, (_, p) => (ps.includes(p) ? 255 : 0));
+    const w = pixelWeights([{ masks: [mask([0, 1]), mask([5])] }, { masks: [] }], res, 5);
+    // image 0: 3 object pixels at 5, 13 at 1, sum 28 -> scale 16 / 28
+    expect(w[0]).toBeCloseTo((5 * 16) / 28, 6);
+    expect(w[5]).toBeCloseTo((5 * 16) / 28, 6);
+    expect(w[2]).toBeCloseTo(16 / 28, 6);
+    expect(Array.from(w.subarray(16)).every((v) => v === 1)).toBe(true);
+    expect(w.subarray(0, 16).reduce((a, b) => a + b, 0)).toBeCloseTo(16, 5);
+  });
+
+  it('a run with object_loss_weight 4 trains from the same start to different weights', async () => {
+    const a = tmp.fresh('w1');
+    const b = tmp.fresh('w4');
+    await new Pretrainer(args(a, { max_train_steps: 2, checkpointing_steps: 0 }), () => {}).train();
+    await new Pretrainer(args(b, { max_train_steps: 2, checkpointing_steps: 0, object_loss_weight: 4 }), () => {}).train();
+    expect(metrics(a)[0]!.loss).not.toBe(metrics(b)[0]!.loss);
+    expect(differingTensors(readWeights(join(a, 'model')), readWeights(join(b, 'model'))).length).toBeGreaterThan(0);
+  }, 60_000);
 
   it('a stop request ends after the current step with a checkpoint there', async () => {
     const c = tmp.fresh('c');

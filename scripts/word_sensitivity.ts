@@ -1,0 +1,51 @@
+// Which caption words does a base model use? For single-object scenes of the world, the denoising
+// error (epsilon MSE) under the true caption, the caption naming another shape, another colour, and
+// the empty caption, at a few noise levels, on the same noise. A word the model uses makes its
+// wrong version cost more error; one it ignores costs nothing.
+// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)]
+import { Generator, mse_loss, no_grad, tensor } from '../core/index.js';
+import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
+import { captionOf, COLOUR_NAMES, sceneAt, SHAPE_NAMES } from '../bas/world/index.js';
+
+const dir = process.argv[2] ?? 'models/base';
+const count = Number(process.argv[3] ?? 48);
+if (!Number.isInteger(count) || count < 1) throw new Error(`SCENES must be a positive integer, got ${process.argv[3]}`);
+const TIMESTEPS = [200, 400, 600] as const;
+const KINDS = ['true caption', 'wrong shape', 'wrong colour', 'empty caption'] as const;
+
+const model = loadModel(dir);
+const scheduler = trainingScheduler(model);
+const res = model.unet.config.sample_size ?? 32;
+const gen = new Generator(0);
+const sums = new Map<string, number>();
+no_grad(() => {
+  for (let i = 0; i < count; i++) {
+    // seed 99: scenes the pretraining stream (seed 0) never showed
+    const { scene, rgb } = sceneAt(99, i, { resolution: res, minObjects: 1, maxObjects: 1 });
+    const o = scene.objects[0]!;
+    const shapes = SHAPE_NAMES.filter((s) => s !== o.shape);
+    const colours = COLOUR_NAMES.filter((c) => c !== o.colour);
+    const captions: Record<(typeof KINDS)[number], string> = {
+      'true caption': captionOf(scene, { withoutBackground: true }),
+      'wrong shape': captionOf({ ...scene, objects: [{ ...o, shape: shapes[i % shapes.length]! }] }, { withoutBackground: true }),
+      'wrong colour': captionOf({ ...scene, objects: [{ ...o, colour: colours[i % colours.length]! }] }, { withoutBackground: true }),
+      'empty caption': '',
+    };
+    const px = new Float32Array(3 * res * res);
+    for (let p = 0; p < res * res; p++) for (let c = 0; c < 3; c++) px[c * res * res + p] = rgb[p * 3 + c]! / 127.5 - 1;
+    const x0 = tensor(px, { shape: [1, 3, res, res], dtype: model.unet.dtype });
+    for (const t of TIMESTEPS) {
+      const noise = gen.randn([1, 3, res, res], { dtype: model.unet.dtype });
+      const noisy = scheduler.add_noise(x0, noise, [t]);
+      for (const k of KINDS) {
+        const pred = model.unet.forward(noisy, [t], encodePrompts(model, [captions[k]])).sample;
+        const key = `${k}@${t}`;
+        sums.set(key, (sums.get(key) ?? 0) + mse_loss(pred, noise).item());
+      }
+    }
+  }
+});
+console.log(`denoising error (epsilon MSE x 1e3), ${count} single-object scenes, ${dir}\n`);
+console.log(`| caption | ${TIMESTEPS.map((t) => `t = ${t}`).join(' | ')} |`);
+console.log(`|---|${TIMESTEPS.map(() => '---').join('|')}|`);
+for (const k of KINDS) console.log(`| ${k} | ${TIMESTEPS.map((t) => ((1e3 * sums.get(`${k}@${t}`)!) / count).toFixed(3)).join(' | ')} |`);
