@@ -27,6 +27,7 @@ const FLAGS = {
   checkpointing_steps: { type: 'int', help: 'checkpoint every N steps', default: 250 },
   sample_steps: { type: 'int', help: 'sample grid every N steps (0: never)', default: 500 },
   resume_from_checkpoint: { type: 'string', help: 'PATH or "latest"' },
+  pretrained_model_name_or_path: { type: 'string', help: 'start from this pipeline folder (its weights and architecture; --config and --resolution unused) instead of from scratch' },
   backend: { type: 'string', help: 'kernel backend (default $BAS_BACKEND, else gpujs-webasm)' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpecs;

@@ -61,6 +61,11 @@ export interface PretrainArgs {
   checkpointing_steps: number;
   sample_steps: number;
   resume_from_checkpoint?: string | undefined;
+  /**
+   * Start from this pipeline folder's weights (and its architecture) instead of a fresh init, with
+   * a fresh optimizer, schedule and EMA: continued pretraining, e.g. with a new loss weighting.
+   */
+  pretrained_model_name_or_path?: string | undefined;
   backend?: string | undefined;
 }
 
@@ -98,7 +103,8 @@ export class Pretrainer {
     if (a.backend) selectBackend(a.backend);
     mkdirSync(a.output_dir, { recursive: true });
     const resumeDir = a.resume_from_checkpoint ? resolvePretrainCheckpoint(a.resume_from_checkpoint, a.output_dir) : null;
-    const model = resumeDir ? loadModel(join(resumeDir, 'model')) : freshModel(a);
+    // a checkpoint holds the run's own weights, so it wins over the starting model on resume
+    const model = resumeDir ? loadModel(join(resumeDir, 'model')) : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
     const params = [...model.unet.parameters(), ...model.text_encoder.parameters()];
     const optimizer = new AdamW(params, { lr: a.learning_rate, weight_decay: a.adam_weight_decay });
     const lr = get_scheduler(a.lr_scheduler, optimizer, {
@@ -119,6 +125,8 @@ export class Pretrainer {
       const shadow = load_file(join(resumeDir, 'ema.safetensors'));
       ema.load(params.map((_, i) => Float32Array.from(shadow[String(i)]!.data)), st.ema_step);
       this.log(`resuming from ${resumeDir} at step ${step}`);
+    } else if (a.pretrained_model_name_or_path) {
+      this.log(`starting from the weights in ${a.pretrained_model_name_or_path}`);
     }
     const scheduler = new DDPMScheduler(model.scheduler_config as Partial<SchedulerConfig>);
     const snr = Array.from(scheduler.alphas_cumprod, (ac) => ac / (1 - ac));
@@ -257,6 +265,14 @@ function freshModel(a: PretrainArgs): BasModel {
   const unet = new UNet2DConditionModel({ ...u, sample_size }, { generator: gen });
   const text_encoder = new CLIPTextModel(pretrainTextEncoderConfig(a.config, tokenizer.length), { generator: gen });
   return { unet, text_encoder, tokenizer, scheduler_config: { _class_name: 'DDIMScheduler', ...pretrainSchedulerConfig(a.beta_schedule) } };
+}
+
+function startingModel(dir: string): BasModel {
+  try {
+    return loadModel(dir);
+  } catch (e) {
+    throw new InputError(`--pretrained_model_name_or_path: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export function resolvePretrainCheckpoint(spec: string, outputDir: string): string {

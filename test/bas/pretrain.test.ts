@@ -88,6 +88,24 @@ describe('bas pretrain (tiny config)', () => {
     expect(differingTensors(readWeights(join(a, 'model')), readWeights(join(b, 'model'))).length).toBeGreaterThan(0);
   }, 60_000);
 
+  it('--pretrained_model_name_or_path starts from that folder: at lr 0 the run ends on its weights, at lr 1e-2 it moves off them', async () => {
+    const a = tmp.fresh('start');
+    await new Pretrainer(args(a, { max_train_steps: 2, checkpointing_steps: 0 }), () => {}).train();
+    const start = readWeights(join(a, 'model'));
+    const log: string[] = [];
+    const still = tmp.fresh('still');
+    // lr 0: AdamW moves nothing and weight decay scales by 1 - 0, so raw and EMA weights stay the start's
+    await new Pretrainer(args(still, { max_train_steps: 2, checkpointing_steps: 0, learning_rate: 0, pretrained_model_name_or_path: join(a, 'model') }), (m) => log.push(m)).train();
+    expect(log[0]).toContain('starting from the weights in');
+    expect(differingTensors(start, readWeights(join(still, 'model')))).toEqual([]);
+    const moved = tmp.fresh('moved');
+    await new Pretrainer(args(moved, { max_train_steps: 2, checkpointing_steps: 0, pretrained_model_name_or_path: join(a, 'model') }), () => {}).train();
+    const diff = differingTensors(start, readWeights(join(moved, 'model')));
+    expect(diff.length).toBeGreaterThan(0);
+    // and it trained the same architecture, not a fresh one of --config's
+    expect(Object.keys(readWeights(join(moved, 'model'))).sort()).toEqual(Object.keys(start).sort());
+  }, 60_000);
+
   it('a stop request ends after the current step with a checkpoint there', async () => {
     const c = tmp.fresh('c');
     const t = new Pretrainer(args(c, { checkpointing_steps: 0, sample_steps: 0 }), () => {});
@@ -97,7 +115,7 @@ describe('bas pretrain (tiny config)', () => {
     expect(existsSync(join(c, 'model'))).toBe(false);
   }, 60_000);
 
-  it('the CLI names a bad --resolution or --lr_scheduler', async () => {
+  it('the CLI names a bad --resolution, --lr_scheduler or --pretrained_model_name_or_path', async () => {
     const errs: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errs.push(a.map(String).join(' ')));
     expect(await main(['pretrain', '--config', 'tiny', '--resolution', '40', '--output_dir', tmp.fresh('d'), '--backend', 'cpu'])).not.toBe(0);
@@ -105,5 +123,8 @@ describe('bas pretrain (tiny config)', () => {
     errs.length = 0;
     expect(await main(['pretrain', '--lr_scheduler', 'step', '--output_dir', tmp.fresh('e')])).not.toBe(0);
     expect(errs.join('\n')).toMatch(/--lr_scheduler/);
+    errs.length = 0;
+    expect(await main(['pretrain', '--pretrained_model_name_or_path', join(tmp.fresh('f'), 'nowhere'), '--output_dir', tmp.fresh('g'), '--backend', 'cpu'])).not.toBe(0);
+    expect(errs.join('\n')).toMatch(/--pretrained_model_name_or_path.*nowhere/);
   }, 60_000);
 });
