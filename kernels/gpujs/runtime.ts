@@ -32,6 +32,12 @@ export interface DeviceStats {
   bytes: number;
   /** GL textures alive in the context (all of gpu.js's, including kernels' own outputs); -1 off GL */
   glTextures: number;
+  /**
+   * What the garbage collector has released so far (textures, bytes, GL textures of storages it
+   * finalized undisposed). Added to the live counts above they give counts that do not depend on
+   * when the collector runs: what was made minus what dispose() released.
+   */
+  finalized: { textures: number; bytes: number; glTextures: number };
   kernels: number;
 }
 
@@ -47,6 +53,9 @@ export class GpuJsRuntime implements TextureOwner {
   private undisposed = 0;
   private bytes = 0;
   private glTextures = -1;
+  private readonly finalized = { textures: 0, bytes: 0, glTextures: 0 };
+  /** set while a finalizer deletes a texture, so the GL deletions it causes are counted apart */
+  private reclaiming = false;
   private countedContext: unknown = null;
 
   constructor(mode: GpuJsMode, readonly backendName: string) {
@@ -57,7 +66,7 @@ export class GpuJsRuntime implements TextureOwner {
   }
 
   stats(): DeviceStats {
-    return { storages: this.storages, undisposed: this.undisposed, textures: this.textures, bytes: this.bytes, glTextures: this.glTextures, kernels: this.kernels.size };
+    return { storages: this.storages, undisposed: this.undisposed, textures: this.textures, bytes: this.bytes, glTextures: this.glTextures, finalized: { ...this.finalized }, kernels: this.kernels.size };
   }
 
   born(): void {
@@ -80,6 +89,18 @@ export class GpuJsRuntime implements TextureOwner {
     this.bytes -= bytes;
   }
 
+  reclaim(tex: Texture, bytes: number): void {
+    this.reclaiming = true;
+    try {
+      tex.delete();
+    } finally {
+      this.reclaiming = false;
+    }
+    this.released(bytes);
+    this.finalized.textures++;
+    this.finalized.bytes += bytes;
+  }
+
   /** Wraps the GL context once so that texture creation and deletion are counted. */
   private countTextures(kernel: IKernelRunShortcut): void {
     const ctx = (kernel.kernel as { context?: WebGLRenderingContext }).context;
@@ -93,7 +114,10 @@ export class GpuJsRuntime implements TextureOwner {
       return create();
     };
     ctx.deleteTexture = (t: WebGLTexture | null): void => {
-      if (t) this.glTextures--;
+      if (t) {
+        this.glTextures--;
+        if (this.reclaiming) this.finalized.glTextures++;
+      }
       del(t);
     };
   }

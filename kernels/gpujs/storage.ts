@@ -12,6 +12,8 @@ export interface TextureOwner {
   download(tex: Texture, size: number): Float32Array;
   upload(host: Float32Array): Texture;
   released(bytes: number): void;
+  /** Deletes the texture of a storage the garbage collector reclaimed undisposed, counted apart. */
+  reclaim(tex: Texture, bytes: number): void;
   allocated(bytes: number): void;
   /** live-storage count, host or device */
   born(): void;
@@ -28,10 +30,7 @@ interface Held {
 
 const finalizer = new FinalizationRegistry<Held>((h) => {
   h.owner.died(true);
-  if (h.tex) {
-    h.tex.delete();
-    h.owner.released(h.bytes);
-  }
+  if (h.tex) h.owner.reclaim(h.tex, h.bytes);
 });
 
 export class GpuStorage implements Storage {
