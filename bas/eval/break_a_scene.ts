@@ -3,6 +3,8 @@
 //   attention IoU: per concept, the final model's averaged cross-attention at its token (full
 //     prompt, the training image noised at fixed timesteps) vs its mask, as the trainer logs it;
 //   identity: "a photo of <assetI>" shows concept I's colour and shape;
+//   identity, colour only: ... shows I's colour (separates a token that lost its concept from a
+//     base model that cannot draw the shape);
 //   disentanglement: ... and no other concept's colour;
 //   pairs: "a photo of <assetI> and <assetJ>" shows both.
 import { rmSync } from 'node:fs';
@@ -57,9 +59,10 @@ export interface VariantResult {
   variant: string;
   attention_iou: number;
   identity: number;
+  identity_colour: number;
   disentanglement: number;
   pairs_both: number;
-  per_scene: { scene: string; iou: number[]; identity: number[]; disentanglement: number[]; pairs_both: number }[];
+  per_scene: { scene: string; iou: number[]; identity: number[]; identity_colour: number[]; disentanglement: number[]; pairs_both: number }[];
 }
 
 /**
@@ -136,11 +139,13 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
       const iou = finalAttentionIoU(model, s.dir, o.seed);
       const concepts: Concept[] = s.scene.objects.map((obj) => ({ colour: obj.colour, shape: obj.shape }));
       const identity: number[] = [];
+      const identity_colour: number[] = [];
       const disentanglement: number[] = [];
       concepts.forEach((c, i) => {
         const imgs = sample(model, { prompt: `a photo of <asset${i}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale });
         const dets = detectBatch(imgs.images);
         identity.push(mean(dets.map((d) => (hasConcept(d, c) ? 1 : 0))));
+        identity_colour.push(mean(dets.map((d) => (hasColour(d, c.colour) ? 1 : 0))));
         disentanglement.push(mean(dets.map((d) => (concepts.every((other, j) => j === i || !hasColour(d, other.colour)) ? 1 : 0))));
       });
       const pairHits: number[] = [];
@@ -148,13 +153,14 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
         const imgs = sample(model, { prompt: `a photo of <asset${i}> and <asset${i + 1}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale });
         pairHits.push(...detectBatch(imgs.images).map((d) => (hasConcept(d, concepts[i]!) && hasConcept(d, concepts[i + 1]!) ? 1 : 0)));
       }
-      per_scene.push({ scene: s.name, iou, identity, disentanglement, pairs_both: mean(pairHits) });
-      log(`  IoU ${iou.map((v) => v.toFixed(2)).join(' ')}; identity ${mean(identity).toFixed(2)}; disentanglement ${mean(disentanglement).toFixed(2)}; pairs ${mean(pairHits).toFixed(2)}`);
+      per_scene.push({ scene: s.name, iou, identity, identity_colour, disentanglement, pairs_both: mean(pairHits) });
+      log(`  IoU ${iou.map((v) => v.toFixed(2)).join(' ')}; identity ${mean(identity).toFixed(2)} (colour ${mean(identity_colour).toFixed(2)}); disentanglement ${mean(disentanglement).toFixed(2)}; pairs ${mean(pairHits).toFixed(2)}`);
     }
     results.push({
       variant,
       attention_iou: mean(per_scene.flatMap((p) => p.iou)),
       identity: mean(per_scene.flatMap((p) => p.identity)),
+      identity_colour: mean(per_scene.flatMap((p) => p.identity_colour)),
       disentanglement: mean(per_scene.flatMap((p) => p.disentanglement)),
       pairs_both: mean(per_scene.map((p) => p.pairs_both)),
       per_scene,

@@ -30,9 +30,9 @@ export function reportMarkdown(r: EvalReport): string {
     lines.push(
       '## Break-A-Scene and ablations',
       '',
-      '| variant | attention IoU | identity | disentanglement | pairs: both found |',
-      '|---|---|---|---|---|',
-      ...r.break_a_scene.map((v) => `| ${v.variant} | ${v.attention_iou.toFixed(3)} | ${pct(v.identity)} | ${pct(v.disentanglement)} | ${pct(v.pairs_both)} |`),
+      '| variant | attention IoU | identity | identity: colour only | disentanglement | pairs: both found |',
+      '|---|---|---|---|---|---|',
+      ...r.break_a_scene.map((v) => `| ${v.variant} | ${v.attention_iou.toFixed(3)} | ${pct(v.identity)} | ${pct(v.identity_colour)} | ${pct(v.disentanglement)} | ${pct(v.pairs_both)} |`),
       '',
     );
   }

@@ -67,7 +67,7 @@ describe('bas eval --quick', () => {
     const json = JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as {
       command: string;
       base: { colour_fidelity: number; shape_fidelity: number; both_present: number; single_images: number };
-      break_a_scene: { variant: string; attention_iou: number; identity: number; disentanglement: number }[];
+      break_a_scene: { variant: string; attention_iou: number; identity: number; identity_colour: number; disentanglement: number; per_scene: { identity: number[]; identity_colour: number[] }[] }[];
     };
     expect(json.command).toBe(`npx bas eval --quick --output_dir ${out}`);
     expect(json.base.single_images).toBe(2);
@@ -77,10 +77,16 @@ describe('bas eval --quick', () => {
       expect(v.attention_iou).toBeGreaterThanOrEqual(0);
       expect(v.attention_iou).toBeLessThanOrEqual(1);
       expect(Number.isFinite(v.identity) && Number.isFinite(v.disentanglement)).toBe(true);
+      // a concept found with its shape is found by its colour: per concept, colour-only >= identity
+      for (const p of v.per_scene) {
+        expect(p.identity_colour.length).toBe(p.identity.length);
+        p.identity.forEach((id, i) => expect(p.identity_colour[i]).toBeGreaterThanOrEqual(id));
+      }
     }
     const md = readFileSync(join(out, 'eval.md'), 'utf8');
     expect(md).toContain(`Reproduce: \`npx bas eval --quick --output_dir ${out}\``);
-    expect(md).toMatch(/\| full \| [01]\.\d{3} \|/);
+    expect(md).toContain('| variant | attention IoU | identity | identity: colour only | disentanglement | pairs: both found |');
+    expect(md).toMatch(/\| full \| [01]\.\d{3} \| [\d.]+% \| [\d.]+% \| [\d.]+% \| [\d.]+% \|/);
     expect(existsSync(join(out, 'runs', 'full', 'scene-0', 'model_index.json'))).toBe(true);
   }, 600_000);
 });
