@@ -6,8 +6,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { read_json_object } from '../nn/fs_atomic.js';
-import { loadModel, sample } from '../bas/model.js';
-import { detectBatch, hasColour, hasConcept, mean, type Concept } from '../bas/eval/judge.js';
+import { loadModel } from '../bas/model.js';
+import { identityDetections } from '../bas/eval/break_a_scene.js';
+import { hasColour, hasConcept, mean, type Concept } from '../bas/eval/judge.js';
+import { pct } from '../bas/eval/report.js';
 
 const evalDir = process.argv[2] ?? 'outputs/eval';
 const seeds = Number(process.argv[3] ?? 4);
@@ -26,16 +28,18 @@ for (const variant of readdirSync(runsDir).sort()) {
     const scene = read_json_object(join(evalDir, 'scenes', sceneName, 'scene.json'), 'scene') as unknown as { objects: Concept[] };
     const model = loadModel(join(runsDir, variant, sceneName));
     scene.objects.forEach((c, i) => {
-      const dets = detectBatch(sample(model, { prompt: `a photo of <asset${i}>`, num_images: seeds, seed: 0, num_inference_steps: 25, guidance_scale: 4 }).images);
-      for (const d of dets) {
+      // bas eval's defaults, so the same samples it judged
+      for (const d of identityDetections(model, i, { seeds, seed: 0, num_inference_steps: 25, guidance_scale: 4 })) {
         colourHits.push(hasColour(d, c.colour) ? 1 : 0);
         conceptHits.push(hasConcept(d, c) ? 1 : 0);
         const found = d.find((x) => x.colour === c.colour);
-        if (found) readShapes.set(`${c.shape}->${found.shape}`, (readShapes.get(`${c.shape}->${found.shape}`) ?? 0) + 1);
+        if (found) {
+          const key = `${c.shape}->${found.shape}`;
+          readShapes.set(key, (readShapes.get(key) ?? 0) + 1);
+        }
       }
     });
   }
   const top = [...readShapes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${k} ${n}`).join(', ');
-  const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
   console.log(`| ${variant.replace(/_/g, ' ')} | ${pct(mean(colourHits))} | ${pct(mean(conceptHits))} | ${top} |`);
 }

@@ -21,7 +21,7 @@ import { normalizeByMax } from '../losses/attention_loss.js';
 import { defaultAttnRes, encodePrompts, loadModel, sample, trainingScheduler, type BasModel } from '../model.js';
 import { TRAIN_FLAGS } from '../train/args.js';
 import { BreakASceneTrainer } from '../train/trainer.js';
-import { sampleScene, writeSceneFolder, type Scene } from '../world/index.js';
+import { sampleScene, writeSceneFolder, type Detection, type Scene } from '../world/index.js';
 import { detectBatch, hasColour, hasConcept, mean, type Concept } from './judge.js';
 
 /** The full method and the paper's ablations, as extra `bas train` flags. */
@@ -103,6 +103,12 @@ export function finalAttentionIoU(model: BasModel, folder: string, seed: number,
   }
 }
 
+/** What the detector finds in each of the `seeds` samples of "a photo of <assetI>". */
+export function identityDetections(model: BasModel, i: number, o: Pick<BasEvalOptions, 'seeds' | 'seed' | 'num_inference_steps' | 'guidance_scale'>): Detection[][] {
+  const imgs = sample(model, { prompt: `a photo of <asset${i}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale });
+  return detectBatch(imgs.images);
+}
+
 export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => void = () => {}): Promise<VariantResult[]> {
   const gen = new Generator(o.seed);
   const scenes: { name: string; dir: string; scene: Scene }[] = [];
@@ -142,8 +148,7 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
       const identity_colour: number[] = [];
       const disentanglement: number[] = [];
       concepts.forEach((c, i) => {
-        const imgs = sample(model, { prompt: `a photo of <asset${i}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale });
-        const dets = detectBatch(imgs.images);
+        const dets = identityDetections(model, i, o);
         identity.push(mean(dets.map((d) => (hasConcept(d, c) ? 1 : 0))));
         identity_colour.push(mean(dets.map((d) => (hasColour(d, c.colour) ? 1 : 0))));
         disentanglement.push(mean(dets.map((d) => (concepts.every((other, j) => j === i || !hasColour(d, other.colour)) ? 1 : 0))));

@@ -12,7 +12,7 @@ export interface EvalReport {
   seconds: number;
 }
 
-const pct = (v: number): string => (Number.isNaN(v) ? '-' : `${(100 * v).toFixed(1)}%`);
+export const pct = (v: number): string => (Number.isNaN(v) ? '-' : `${(100 * v).toFixed(1)}%`);
 
 export function reportMarkdown(r: EvalReport): string {
   const lines = [`# bas eval`, '', `Reproduce: \`${r.command}\` (${(r.seconds / 60).toFixed(1)} min)`, ''];
