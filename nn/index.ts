@@ -12,6 +12,7 @@ export * from './layers/feedforward.js';
 export * from './attention_processor.js';
 export * from './attention.js';
 export * from './unet/embeddings.js';
+export * from './unet/text_time_embedding.js';
 export * from './unet/resnet.js';
 export * from './unet/transformer_2d.js';
 export * from './unet/unet_blocks.js';

@@ -1,22 +1,30 @@
 // Which caption words does a base model use? For single-object scenes of the world, the denoising
 // error (epsilon MSE) under the true caption, the caption naming another shape, another colour, and
 // the empty caption, at a few noise levels, on the same noise. A word the model uses makes its
-// wrong version cost more error; one it ignores costs nothing.
+// wrong version cost more error; one it ignores costs nothing. A v-prediction model's output is
+// turned into its epsilon estimate first, so models of either kind are compared alike.
 // Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)]
-import { Generator, mse_loss, no_grad, tensor } from '../core/index.js';
+import { add, Generator, mse_loss, mul, no_grad, tensor, type Tensor } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
 import { captionOf, COLOUR_NAMES, sceneAt, SHAPE_NAMES } from '../bas/world/index.js';
 
 const dir = process.argv[2] ?? 'models/base';
 const count = Number(process.argv[3] ?? 48);
 if (!Number.isInteger(count) || count < 1) throw new Error(`SCENES must be a positive integer, got ${process.argv[3]}`);
-const TIMESTEPS = [200, 400, 600] as const;
+const TIMESTEPS = [200, 400, 600, 800] as const;
 const KINDS = ['true caption', 'wrong shape', 'wrong colour', 'empty caption'] as const;
 
 const model = loadModel(dir);
 const scheduler = trainingScheduler(model);
 const res = model.unet.config.sample_size ?? 32;
 const gen = new Generator(0);
+const vPred = scheduler.config.prediction_type === 'v_prediction';
+/** The model's epsilon estimate: eps = sqrt(abar) v + sqrt(1 - abar) x_t for a v-prediction model. */
+const epsilonOf = (out: Tensor, noisy: Tensor, t: number): Tensor => {
+  if (!vPred) return out;
+  const ab = scheduler.alphas_cumprod[t]!;
+  return add(mul(out, Math.sqrt(ab)), mul(noisy, Math.sqrt(1 - ab)));
+};
 const sums = new Map<string, number>();
 no_grad(() => {
   for (let i = 0; i < count; i++) {
@@ -38,7 +46,7 @@ no_grad(() => {
       const noise = gen.randn([1, 3, res, res], { dtype: model.unet.dtype });
       const noisy = scheduler.add_noise(x0, noise, [t]);
       for (const k of KINDS) {
-        const pred = model.unet.forward(noisy, [t], encodePrompts(model, [captions[k]])).sample;
+        const pred = epsilonOf(model.unet.forward(noisy, [t], encodePrompts(model, [captions[k]])).sample, noisy, t);
         const key = `${k}@${t}`;
         sums.set(key, (sums.get(key) ?? 0) + mse_loss(pred, noise).item());
       }
@@ -49,3 +57,10 @@ console.log(`denoising error (epsilon MSE x 1e3), ${count} single-object scenes,
 console.log(`| caption | ${TIMESTEPS.map((t) => `t = ${t}`).join(' | ')} |`);
 console.log(`|---|${TIMESTEPS.map(() => '---').join('|')}|`);
 for (const k of KINDS) console.log(`| ${k} | ${TIMESTEPS.map((t) => ((1e3 * sums.get(`${k}@${t}`)!) / count).toFixed(3)).join(' | ')} |`);
+console.log(`\nincrease over the true caption's error\n`);
+console.log(`| caption | ${TIMESTEPS.map((t) => `t = ${t}`).join(' | ')} |`);
+console.log(`|---|${TIMESTEPS.map(() => '---').join('|')}|`);
+for (const k of KINDS.slice(1)) {
+  const pct = (t: number): string => `${(100 * (sums.get(`${k}@${t}`)! / sums.get(`true caption@${t}`)! - 1)).toFixed(1)}%`;
+  console.log(`| ${k} | ${TIMESTEPS.map(pct).join(' | ')} |`);
+}

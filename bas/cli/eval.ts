@@ -6,6 +6,7 @@ import { evalBreakAScene, VARIANTS } from '../eval/break_a_scene.js';
 import { reportMarkdown, writeReport } from '../eval/report.js';
 import { loadBaseModel } from '../model.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
+import { InputError } from './errors.js';
 
 const FLAGS = {
   output_dir: { type: 'string', help: 'where eval.md, eval.json and the runs go', default: 'outputs/eval' },
@@ -14,10 +15,10 @@ const FLAGS = {
   skip_bas: { type: 'boolean', help: 'skip the Break-A-Scene measurements' },
   pretrained_model_name_or_path: { type: 'string', help: 'base model folder (default: the shipped one)' },
   seeds: { type: 'int', help: 'images per prompt', default: 4 },
-  num_colours: { type: 'int', help: 'colours in single-object prompts', default: 6 },
-  num_shapes: { type: 'int', help: 'shapes in single-object prompts', default: 3 },
+  num_colours: { type: 'int', help: `colours in single-object prompts (the first N of ${COLOUR_NAMES.length})`, default: COLOUR_NAMES.length },
+  num_shapes: { type: 'int', help: `shapes in single-object prompts (the first N of ${SHAPE_NAMES.length})`, default: SHAPE_NAMES.length },
   pairs: { type: 'int', help: 'two-object prompts', default: 8 },
-  scenes: { type: 'int', help: 'generated scenes for Break-A-Scene', default: 4 },
+  scenes: { type: 'int', help: 'generated scenes for Break-A-Scene', default: 5 },
   phase1_train_steps: { type: 'int', help: 'per run', default: 100 },
   phase2_train_steps: { type: 'int', help: 'per run', default: 100 },
   variants: { type: 'strings', help: `which runs (${Object.keys(VARIANTS).join(' | ')})`, default: Object.keys(VARIANTS) },
@@ -36,6 +37,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const f = parseFlags(argv, FLAGS, 'eval');
+  for (const [flag, n, max] of [['num_colours', f.num_colours, COLOUR_NAMES.length], ['num_shapes', f.num_shapes, SHAPE_NAMES.length]] as const) {
+    if (!(n >= 1 && n <= max)) throw new InputError(`--${flag}: must be 1..${max}, got ${n}`);
+  }
   const q = f.quick;
   const t0 = Date.now();
   const log = (m: string): void => console.log(m);

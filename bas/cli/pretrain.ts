@@ -1,7 +1,9 @@
 // bas pretrain: the project's base model, from scratch, on the synthetic world.
 import { UNET_CONFIGS, type UNetConfigName } from '../../nn/configs.js';
 import { Pretrainer, type PretrainArgs } from '../pretrain/pretrainer.js';
+import { TEXTURES, type TextureName } from '../world/index.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
+import { InputError } from './errors.js';
 
 const FLAGS = {
   output_dir: { type: 'string', help: 'checkpoints, samples/, metrics.jsonl and the final model/', default: 'outputs/pretrain' },
@@ -21,8 +23,12 @@ const FLAGS = {
   uncond_prob: { type: 'number', help: 'share of empty captions (classifier-free guidance)', default: 0.1 },
   background_drop_prob: { type: 'number', help: 'share of captions without "on a ... background", so prompts without it are in distribution', default: 0.5 },
   beta_schedule: { type: 'string', help: 'noise schedule (pixel space: linear)', default: 'linear', choices: ['linear', 'scaled_linear', 'squaredcos_cap_v2'] },
+  prediction_type: { type: 'string', help: 'what the UNet predicts (v_prediction: v = sqrt(abar) eps - sqrt(1 - abar) x0)', default: 'epsilon', choices: ['epsilon', 'v_prediction'] },
+  addition_embed_type: { type: 'string', help: 'text: the pooled caption is added to the time embedding, reaching every ResNet block', default: 'none', choices: ['none', 'text'] },
+  textures: { type: 'strings', help: `background textures of the scenes (${TEXTURES.join(' | ')})`, default: [...TEXTURES] },
   min_objects: { type: 'int', help: 'fewest objects per scene', default: 1 },
   max_objects: { type: 'int', help: 'most objects per scene', default: 2 },
+  curriculum_steps: { type: 'int', help: 'the first N steps show one object on a plain background, then the world above', default: 0 },
   seed: { type: 'int', help: 'seed of init, scene stream, noise and timesteps', default: 0 },
   checkpointing_steps: { type: 'int', help: 'checkpoint every N steps', default: 250 },
   sample_steps: { type: 'int', help: 'sample grid every N steps (0: never)', default: 500 },
@@ -39,7 +45,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   const f = parseFlags(argv, FLAGS, 'pretrain');
   const { help: _help, ...rest } = f;
-  const args: PretrainArgs = { ...rest, config: f.config as UNetConfigName, lr_scheduler: f.lr_scheduler as PretrainArgs['lr_scheduler'], beta_schedule: f.beta_schedule as PretrainArgs['beta_schedule'] };
+  const unknownTexture = f.textures.find((t) => !(TEXTURES as readonly string[]).includes(t));
+  if (unknownTexture !== undefined) throw new InputError(`--textures: unknown texture "${unknownTexture}" (known: ${TEXTURES.join(', ')})`);
+  const args: PretrainArgs = {
+    ...rest,
+    config: f.config as UNetConfigName,
+    lr_scheduler: f.lr_scheduler as PretrainArgs['lr_scheduler'],
+    beta_schedule: f.beta_schedule as PretrainArgs['beta_schedule'],
+    prediction_type: f.prediction_type as PretrainArgs['prediction_type'],
+    addition_embed_type: f.addition_embed_type as PretrainArgs['addition_embed_type'],
+    textures: f.textures as TextureName[],
+  };
   const trainer = new Pretrainer(args);
   const onSigint = (): void => trainer.requestStop();
   process.on('SIGINT', onSigint);

@@ -22,7 +22,7 @@ import { writePng } from '../io/png.js';
 import { loadModel, sample, saveModel, tokenizePrompts, type BasModel } from '../model.js';
 import { Progress } from '../train/progress.js';
 import { grid } from '../vis/index.js';
-import { captionOf, sceneAt } from '../world/index.js';
+import { captionOf, sceneAt, type SceneStreamOptions, type TextureName } from '../world/index.js';
 import { EMA } from './ema.js';
 import { listCheckpoints } from '../train/checkpoint.js';
 import { truncateJsonl } from '../io/jsonl.js';
@@ -55,8 +55,16 @@ export interface PretrainArgs {
   /** Share of (non-empty) captions without their background phrase. */
   background_drop_prob: number;
   beta_schedule: 'linear' | 'scaled_linear' | 'squaredcos_cap_v2';
+  /** What the UNet predicts: the noise, or v = sqrt(abar) eps - sqrt(1 - abar) x0 (whose MSE weighs high noise more). */
+  prediction_type: 'epsilon' | 'v_prediction';
+  /** 'text': the pooled caption joins the time embedding (diffusers' addition_embed_type), so every ResNet block sees it. */
+  addition_embed_type: 'none' | 'text';
+  /** Background textures of the scenes (default: all the world has). */
+  textures?: readonly TextureName[] | undefined;
   min_objects: number;
   max_objects: number;
+  /** The first N steps draw one object on a plain background (shape is then most of what the caption adds); the full world after. */
+  curriculum_steps: number;
   seed: number;
   checkpointing_steps: number;
   sample_steps: number;
@@ -69,10 +77,33 @@ export interface PretrainArgs {
   backend?: string | undefined;
 }
 
-/** The noise schedule of a pixel-space model: DDPM's linear betas (SD's scaled_linear is for latents). */
-export function pretrainSchedulerConfig(beta_schedule: PretrainArgs['beta_schedule']): SchedulerConfig {
-  const base = { ...SD_SCHEDULER_CONFIG, beta_schedule } as SchedulerConfig;
+/**
+ * The noise schedule of a pixel-space model: DDPM's linear betas (SD's scaled_linear is for latents),
+ * and x0 clipped to the image range while sampling, as DDPM's pixel models do. Without the clip, an
+ * x0 estimate at high noise (divided by sqrt(abar) ~ 0.01) overshoots and the sample saturates to
+ * a black or white field: on the shipped model that was every colour miss (70% -> 100%, docs/base_model.md).
+ */
+export function pretrainSchedulerConfig(beta_schedule: PretrainArgs['beta_schedule'], prediction_type: PretrainArgs['prediction_type'] = 'epsilon'): SchedulerConfig {
+  const base = { ...SD_SCHEDULER_CONFIG, beta_schedule, prediction_type, clip_sample: true } as SchedulerConfig;
   return beta_schedule === 'linear' ? { ...base, beta_start: 1e-4, beta_end: 0.02 } : base;
+}
+
+/** The world of the curriculum's first stage: single objects on plain backgrounds. */
+const CURRICULUM_WORLD = { minObjects: 1, maxObjects: 1, textures: ['plain'] as const };
+
+/** The scenes step `step` (0-based) draws from: the curriculum's first stage, then the configured world. */
+export function worldAt(a: Pick<PretrainArgs, 'curriculum_steps' | 'min_objects' | 'max_objects' | 'textures'>, step: number): SceneStreamOptions {
+  return step < a.curriculum_steps ? CURRICULUM_WORLD : { minObjects: a.min_objects, maxObjects: a.max_objects, textures: a.textures };
+}
+
+/**
+ * min-SNR-gamma loss weights per sample, as diffusers' training scripts compute them: min(SNR, gamma)
+ * over SNR for epsilon, over SNR + 1 for v (both put weight min(SNR, gamma) on the x0 error);
+ * gamma 0 gives plain MSE (in x0 terms: SNR for epsilon, SNR + 1 for v).
+ */
+export function minSnrWeights(snr: readonly number[], gamma: number, prediction_type: string): number[] {
+  if (gamma <= 0) return snr.map(() => 1);
+  return snr.map((s) => Math.min(s, gamma) / (prediction_type === 'v_prediction' ? s + 1 : s));
 }
 
 interface PretrainState {
@@ -139,7 +170,8 @@ export class Pretrainer {
       const t0 = Date.now();
       const bsz = a.train_batch_size;
       // the scene stream is indexed by (step, row): resuming needs only the step
-      const scenes = Array.from({ length: bsz }, (_, i) => sceneAt(a.seed, step * bsz + i, { resolution: res, minObjects: a.min_objects, maxObjects: a.max_objects }));
+      const world = worldAt(a, step);
+      const scenes = Array.from({ length: bsz }, (_, i) => sceneAt(a.seed, step * bsz + i, { resolution: res, ...world }));
       const pixels = new Float32Array(bsz * 3 * res * res);
       scenes.forEach((s, b) => {
         for (let p = 0; p < res * res; p++) for (let c = 0; c < 3; c++) pixels[(b * 3 + c) * res * res + p] = s.rgb[p * 3 + c]! / 127.5 - 1;
@@ -158,11 +190,11 @@ export class Pretrainer {
         const noisy = scheduler.add_noise(x0, noise, timesteps);
         const context = model.text_encoder.forward(tokenizePrompts(model, captions)).last_hidden_state;
         const pred = model.unet.forward(noisy, timesteps, context).sample;
-        let sq = mse_loss(pred, noise, 'none');
+        const vPred = scheduler.config.prediction_type === 'v_prediction';
+        let sq = mse_loss(pred, vPred ? scheduler.get_velocity(x0, noise, timesteps) : noise, 'none');
         if (a.object_loss_weight !== 1) sq = mul(sq, tensor(pixelWeights(scenes, res, a.object_loss_weight), { shape: [bsz, 1, res, res], dtype: sq.dtype }));
         const perSample = sq.mean([1, 2, 3]);
-        // min-SNR-gamma weighting for epsilon prediction: min(SNR, gamma) / SNR per sample
-        const w = timesteps.map((t) => (a.snr_gamma > 0 ? Math.min(snr[t]!, a.snr_gamma) / snr[t]! : 1));
+        const w = minSnrWeights(timesteps.map((t) => snr[t]!), a.snr_gamma, scheduler.config.prediction_type);
         const loss = mul(perSample, tensor(w, { dtype: perSample.dtype })).mean();
         const lossValue = loss.item();
         if (!Number.isFinite(lossValue)) throw new InputError(`non-finite pretraining loss (${lossValue}) at step ${step + 1}`);
@@ -256,15 +288,19 @@ export function pixelWeights(scenes: readonly { masks: Uint8Array[] }[], res: nu
   return out;
 }
 
+/** Heads of the caption's attention pooling: diffusers' default of 64 would leave one channel per head at width 64. */
+const ADDITION_EMBED_HEADS = 4;
+
 function freshModel(a: PretrainArgs): BasModel {
   const gen = new Generator(a.seed);
   const tokenizer = new CLIPTokenizer({ model_max_length: textEncoderConfig('default').max_position_embeddings ?? 24 });
   const u = unetConfig(a.config);
   const sample_size = a.resolution ?? Math.max(32, u.sample_size ?? 32);
   if (!(sample_size > 0 && sample_size % 32 === 0)) throw new InputError(`--resolution: the world draws scenes at multiples of 32 pixels, got ${sample_size}`);
-  const unet = new UNet2DConditionModel({ ...u, sample_size }, { generator: gen });
+  const global = a.addition_embed_type === 'text' ? { addition_embed_type: 'text' as const, addition_embed_type_num_heads: ADDITION_EMBED_HEADS } : {};
+  const unet = new UNet2DConditionModel({ ...u, sample_size, ...global }, { generator: gen });
   const text_encoder = new CLIPTextModel(pretrainTextEncoderConfig(a.config, tokenizer.length), { generator: gen });
-  return { unet, text_encoder, tokenizer, scheduler_config: { _class_name: 'DDIMScheduler', ...pretrainSchedulerConfig(a.beta_schedule) } };
+  return { unet, text_encoder, tokenizer, scheduler_config: { _class_name: 'DDIMScheduler', ...pretrainSchedulerConfig(a.beta_schedule, a.prediction_type) } };
 }
 
 function startingModel(dir: string): BasModel {

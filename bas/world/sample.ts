@@ -9,7 +9,7 @@
 import type { Generator } from '../../core/index.js';
 import { captionOf } from './caption.js';
 import { colourRegion, fitRegion, LABEL_BACKGROUND, MIN_AREA_32, MIN_COMPONENT_AREA_32, REFERENCE_RESOLUTION, SIZE_RADIUS_RANGES, sizeOfRadius } from './detector.js';
-import { BACKGROUNDS, COLOURS, TEXTURES, type ColourName } from './palette.js';
+import { BACKGROUNDS, COLOURS, TEXTURES, type ColourName, type TextureName } from './palette.js';
 import { objectPixels } from './render.js';
 import type { Scene, SceneBackground, SceneObject, SizeName, StripeOrientation } from './scene.js';
 import { SHAPE_NAMES, SHAPES } from './shapes.js';
@@ -31,6 +31,8 @@ export interface SampleSceneOptions {
   numObjects?: number;
   /** Side in pixels (default 32; 64 is the other supported size). */
   resolution?: number;
+  /** Background textures to draw from (default all; ['plain'] gives flat backgrounds). */
+  textures?: readonly TextureName[];
   /** When given, counts why placements were rejected (for measuring the world, not needed to use it). */
   stats?: SampleStats;
 }
@@ -56,10 +58,10 @@ function gridValue(gen: Generator, lo: number, hi: number, step: number): number
   return gen.integer(a, b + 1) * step;
 }
 
-export function sampleBackground(gen: Generator, resolution: number): SceneBackground {
+export function sampleBackground(gen: Generator, resolution: number, textures: readonly TextureName[] = TEXTURES): SceneBackground {
   const s = resolution / REFERENCE_RESOLUTION;
   const bg = pick(gen, BACKGROUNDS);
-  const texture = pick(gen, TEXTURES);
+  const texture = pick(gen, textures);
   const params: SceneBackground['params'] = { period: 0, orientation: 'horizontal', seed: 0 };
   if (texture === 'striped') {
     params.period = pick(gen, [4, 6, 8]) * s;
@@ -90,9 +92,9 @@ function recognisable(owner: Int8Array, colourOf: readonly number[], i: number, 
   );
 }
 
-function tryScene(gen: Generator, resolution: number, n: number, stats: SampleStats | undefined): Scene | null {
+function tryScene(gen: Generator, resolution: number, n: number, textures: readonly TextureName[], stats: SampleStats | undefined): Scene | null {
   const s = resolution / REFERENCE_RESOLUTION;
-  const background = sampleBackground(gen, resolution);
+  const background = sampleBackground(gen, resolution, textures);
   const colours = gen.sample(COLOURS.map((c) => c.name), n) as ColourName[];
   const colourOf = colours.map((name) => COLOURS.findIndex((c) => c.name === name));
   const owner = new Int8Array(resolution * resolution).fill(-1);
@@ -152,8 +154,11 @@ export function sampleScene(gen: Generator, opts: SampleSceneOptions = {}): Scen
   if (!Number.isInteger(n) || n < MIN_OBJECTS || n > MAX_OBJECTS) {
     throw new Error(`sampleScene: numObjects must be an integer in ${MIN_OBJECTS}..${MAX_OBJECTS}, got ${n}`);
   }
+  const textures = opts.textures ?? TEXTURES;
+  const unknown = textures.filter((t) => !TEXTURES.includes(t));
+  if (textures.length === 0 || unknown.length > 0) throw new Error(`sampleScene: textures must be a non-empty subset of ${TEXTURES.join(', ')}, got [${textures.join(', ')}]`);
   for (let t = 0; t < SCENE_RESTARTS; t++) {
-    const scene = tryScene(gen, resolution, n, opts.stats);
+    const scene = tryScene(gen, resolution, n, textures, opts.stats);
     if (scene !== null) return scene;
     if (opts.stats) opts.stats.sceneRestarts++;
   }

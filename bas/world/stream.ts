@@ -6,6 +6,7 @@ import { Generator } from '../../core/index.js';
 import { renderScene, type RenderedScene } from './render.js';
 import { MAX_OBJECTS, MIN_OBJECTS, sampleScene } from './sample.js';
 import type { Scene } from './scene.js';
+import type { TextureName } from './palette.js';
 
 export interface SceneStreamOptions {
   /** Side in pixels (default 32). */
@@ -13,6 +14,8 @@ export interface SceneStreamOptions {
   /** Objects per scene, drawn uniformly from minObjects..maxObjects (default 1..4). */
   minObjects?: number;
   maxObjects?: number;
+  /** Background textures to draw from (default all). */
+  textures?: readonly TextureName[];
 }
 
 export interface SceneSample extends RenderedScene {
@@ -48,8 +51,8 @@ export function sampleSeed(seed: number, index: number): number {
   return (mix(words, 1) & 0x1fffff) * 4294967296 + mix(words, 2);
 }
 
-function checkOptions(opts: SceneStreamOptions): Required<SceneStreamOptions> {
-  const o = { resolution: opts.resolution ?? 32, minObjects: opts.minObjects ?? MIN_OBJECTS, maxObjects: opts.maxObjects ?? MAX_OBJECTS };
+function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<Omit<SceneStreamOptions, 'textures'>> {
+  const o = { resolution: opts.resolution ?? 32, minObjects: opts.minObjects ?? MIN_OBJECTS, maxObjects: opts.maxObjects ?? MAX_OBJECTS, textures: opts.textures };
   if (!(Number.isInteger(o.minObjects) && Number.isInteger(o.maxObjects) && MIN_OBJECTS <= o.minObjects && o.minObjects <= o.maxObjects && o.maxObjects <= MAX_OBJECTS)) {
     throw new Error(`scene stream: need ${MIN_OBJECTS} <= minObjects <= maxObjects <= ${MAX_OBJECTS}, got ${o.minObjects}..${o.maxObjects}`);
   }
@@ -60,12 +63,12 @@ function checkOptions(opts: SceneStreamOptions): Required<SceneStreamOptions> {
 export function sceneAt(seed: number, index: number, opts: SceneStreamOptions = {}): SceneSample {
   const o = checkOptions(opts);
   const gen = new Generator(sampleSeed(seed, index));
-  const scene = sampleScene(gen, { resolution: o.resolution, numObjects: gen.integer(o.minObjects, o.maxObjects + 1) });
+  const scene = sampleScene(gen, { resolution: o.resolution, numObjects: gen.integer(o.minObjects, o.maxObjects + 1), textures: o.textures });
   return { ...renderScene(scene), index, scene };
 }
 
 export class SceneStream implements Iterable<SceneSample> {
-  private readonly opts: Required<SceneStreamOptions>;
+  private readonly opts: SceneStreamOptions;
   private index: number;
 
   constructor(

@@ -1,12 +1,13 @@
 // diffusers' UNet2DConditionModel, built from a config with diffusers' keys. Enumeration order of
 // children (conv_in, time_proj, time_embedding, down_blocks, up_blocks, mid_block, conv_norm_out,
 // conv_out) follows diffusers' constructor, so state dicts and attn_processors list keys alike.
-import { mul, reshape, silu, sub, Tensor } from '../../core/index.js';
+import { add, mul, reshape, silu, sub, Tensor } from '../../core/index.js';
 import { attnProcessorsOf, setAttnProcessorOf, type AttentionProcessor } from '../attention_processor.js';
 import { Conv2d } from '../layers/conv2d.js';
 import { GroupNorm } from '../layers/norm.js';
 import { Module, ModuleList, type ModuleOptions } from '../module.js';
 import { TimestepEmbedding, Timesteps } from './embeddings.js';
+import { TextTimeEmbedding } from './text_time_embedding.js';
 import { get_down_block, get_up_block, UNetMidBlock2DCrossAttn, type BlockContext, type DownBlock, type DownBlockType, type UpBlock, type UpBlockType } from './unet_blocks.js';
 
 /** diffusers' config keys (the subset this architecture uses), fully resolved. */
@@ -38,6 +39,9 @@ export interface UNet2DConditionConfig {
   resnet_time_scale_shift: 'default';
   conv_in_kernel: number;
   conv_out_kernel: number;
+  /** "text": the pooled caption is added to the time embedding (TextTimeEmbedding); null: cross-attention only. */
+  addition_embed_type: 'text' | null;
+  addition_embed_type_num_heads: number;
 }
 
 export type UNet2DConditionConfigInput = Partial<UNet2DConditionConfig>;
@@ -70,6 +74,8 @@ export const UNET_DEFAULTS: UNet2DConditionConfig = {
   resnet_time_scale_shift: 'default',
   conv_in_kernel: 3,
   conv_out_kernel: 3,
+  addition_embed_type: null,
+  addition_embed_type_num_heads: 64,
 };
 
 const KNOWN_KEYS = new Set(Object.keys(UNET_DEFAULTS));
@@ -87,6 +93,7 @@ export function resolveUNetConfig(input: UNet2DConditionConfigInput): UNet2DCond
   if (c.mid_block_type !== 'UNetMidBlock2DCrossAttn') throw new Error(`mid_block_type "${String(c.mid_block_type)}" is not supported`);
   if (c.act_fn !== 'silu') throw new Error(`act_fn "${String(c.act_fn)}" is not supported`);
   if (c.resnet_time_scale_shift !== 'default') throw new Error(`resnet_time_scale_shift "${String(c.resnet_time_scale_shift)}" is not supported`);
+  if (c.addition_embed_type !== null && c.addition_embed_type !== 'text') throw new Error(`addition_embed_type "${String(c.addition_embed_type)}" is not supported (null or "text")`);
   if (c.upcast_attention) throw new Error('upcast_attention is not supported (float32 softmax is already the computation dtype)');
   return c;
 }
@@ -107,6 +114,7 @@ export class UNet2DConditionModel extends Module {
   readonly conv_in: Conv2d;
   readonly time_proj: Timesteps;
   readonly time_embedding: TimestepEmbedding;
+  readonly add_embedding: TextTimeEmbedding | null;
   readonly down_blocks: ModuleList<DownBlock>;
   readonly up_blocks: ModuleList<UpBlock>;
   readonly mid_block: UNetMidBlock2DCrossAttn;
@@ -139,6 +147,8 @@ export class UNet2DConditionModel extends Module {
     this.conv_in = this.add_module('conv_in', new Conv2d(c.in_channels, ch[0]!, c.conv_in_kernel, { ...base, padding: (c.conv_in_kernel - 1) / 2 }));
     this.time_proj = this.add_module('time_proj', new Timesteps(ch[0]!, c.flip_sin_to_cos, c.freq_shift));
     this.time_embedding = this.add_module('time_embedding', new TimestepEmbedding(ch[0]!, temb, base));
+    this.add_embedding =
+      c.addition_embed_type === 'text' ? this.add_module('add_embedding', new TextTimeEmbedding(cross[0]!, temb, c.addition_embed_type_num_heads, base)) : null;
     this.down_blocks = this.add_module('down_blocks', new ModuleList<DownBlock>());
     this.up_blocks = this.add_module('up_blocks', new ModuleList<UpBlock>());
 
@@ -223,7 +233,8 @@ export class UNet2DConditionModel extends Module {
     }
 
     const ts = timestepList(timestep, b);
-    const emb = this.time_embedding.forward(this.time_proj.forward(ts, sample.dtype));
+    let emb = this.time_embedding.forward(this.time_proj.forward(ts, sample.dtype));
+    if (this.add_embedding) emb = add(emb, this.add_embedding.forward(encoder_hidden_states));
     const ctx: BlockContext = { temb: emb, encoder_hidden_states, encoder_attention_mask: mask };
 
     let h = this.config.center_input_sample ? sub(mul(sample, 2), 1) : sample;

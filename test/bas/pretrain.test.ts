@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { main } from '../../bas/cli/main.js';
 import { readImage } from '../../bas/io/image.js';
 import { loadModel } from '../../bas/model.js';
-import { pixelWeights, Pretrainer, type PretrainArgs } from '../../bas/pretrain/pretrainer.js';
+import { minSnrWeights, pixelWeights, Pretrainer, worldAt, type PretrainArgs } from '../../bas/pretrain/pretrainer.js';
+import { sceneAt } from '../../bas/world/index.js';
 import { lr_factor } from '../../nn/optim/lr_schedule.js';
 import { differingTensors, readWeights, tempRoot } from '../helpers/tiny_model.js';
 
@@ -26,7 +27,7 @@ function args(output_dir: string, over: Partial<PretrainArgs> = {}): PretrainArg
   return {
     output_dir, config: 'tiny', resolution: 32, max_train_steps: 4, train_batch_size: 2, learning_rate: 1e-2, lr_warmup_steps: 1,
     lr_scheduler: 'warmup_stable_decay', lr_decay_steps: 2, adam_weight_decay: 1e-2, max_grad_norm: 1, ema_decay: 0.9, snr_gamma: 5, object_loss_weight: 1,
-    uncond_prob: 0.5, background_drop_prob: 0.5, beta_schedule: 'linear', min_objects: 1, max_objects: 2, seed: 3, checkpointing_steps: 2, sample_steps: 0, ...over,
+    uncond_prob: 0.5, background_drop_prob: 0.5, beta_schedule: 'linear', prediction_type: 'epsilon', addition_embed_type: 'none', min_objects: 1, max_objects: 2, curriculum_steps: 0, seed: 3, checkpointing_steps: 2, sample_steps: 0, ...over,
   };
 }
 
@@ -106,6 +107,38 @@ describe('bas pretrain (tiny config)', () => {
     expect(Object.keys(readWeights(join(moved, 'model'))).sort()).toEqual(Object.keys(start).sort());
   }, 60_000);
 
+  it('min-SNR weights follow diffusers: min(SNR, gamma) / SNR for epsilon, / (SNR + 1) for v; gamma 0 is plain MSE', () => {
+    const snr = [0.01, 1, 5, 100];
+    expect(minSnrWeights(snr, 5, 'epsilon')).toEqual([1, 1, 1, 0.05]);
+    const v = minSnrWeights(snr, 5, 'v_prediction');
+    [0.01 / 1.01, 1 / 2, 5 / 6, 5 / 101].forEach((want, i) => expect(v[i]).toBeCloseTo(want, 14));
+    expect(minSnrWeights(snr, 0, 'v_prediction')).toEqual([1, 1, 1, 1]);
+  });
+
+  it('the curriculum shows one object on a plain background for its steps, then the configured world', () => {
+    const a = { curriculum_steps: 3, min_objects: 2, max_objects: 3, textures: ['striped', 'dotted'] as const };
+    for (const step of [0, 2]) {
+      const w = worldAt(a, step);
+      const scenes = Array.from({ length: 20 }, (_, i) => sceneAt(5, i, w).scene);
+      expect(scenes.every((sc) => sc.objects.length === 1 && sc.background.texture === 'plain')).toBe(true);
+    }
+    const after = Array.from({ length: 20 }, (_, i) => sceneAt(5, i, worldAt(a, 3)).scene);
+    expect(after.every((sc) => sc.objects.length >= 2 && sc.objects.length <= 3 && ['striped', 'dotted'].includes(sc.background.texture))).toBe(true);
+  });
+
+  it('v-prediction with the pooled caption in the time embedding: the folder says so and the run differs from epsilon', async () => {
+    const e = tmp.fresh('eps');
+    const v = tmp.fresh('v');
+    await new Pretrainer(args(e, { max_train_steps: 2, checkpointing_steps: 0 }), () => {}).train();
+    await new Pretrainer(args(v, { max_train_steps: 2, checkpointing_steps: 0, prediction_type: 'v_prediction', addition_embed_type: 'text' }), () => {}).train();
+    const m = loadModel(join(v, 'model'));
+    expect(m.scheduler_config).toMatchObject({ prediction_type: 'v_prediction', clip_sample: true, beta_schedule: 'linear' });
+    expect(m.unet.config.addition_embed_type).toBe('text');
+    expect(m.unet.add_embedding).not.toBeNull();
+    expect(loadModel(join(e, 'model')).unet.add_embedding).toBeNull();
+    expect(metrics(v)[0]!.loss).not.toBe(metrics(e)[0]!.loss);
+  }, 60_000);
+
   it('a stop request ends after the current step with a checkpoint there', async () => {
     const c = tmp.fresh('c');
     const t = new Pretrainer(args(c, { checkpointing_steps: 0, sample_steps: 0 }), () => {});
@@ -115,7 +148,7 @@ describe('bas pretrain (tiny config)', () => {
     expect(existsSync(join(c, 'model'))).toBe(false);
   }, 60_000);
 
-  it('the CLI names a bad --resolution, --lr_scheduler or --pretrained_model_name_or_path', async () => {
+  it('the CLI names a bad --resolution, --lr_scheduler, --pretrained_model_name_or_path or --textures', async () => {
     const errs: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errs.push(a.map(String).join(' ')));
     expect(await main(['pretrain', '--config', 'tiny', '--resolution', '40', '--output_dir', tmp.fresh('d'), '--backend', 'cpu'])).not.toBe(0);
@@ -126,5 +159,8 @@ describe('bas pretrain (tiny config)', () => {
     errs.length = 0;
     expect(await main(['pretrain', '--pretrained_model_name_or_path', join(tmp.fresh('f'), 'nowhere'), '--output_dir', tmp.fresh('g'), '--backend', 'cpu'])).not.toBe(0);
     expect(errs.join('\n')).toMatch(/--pretrained_model_name_or_path.*nowhere/);
+    errs.length = 0;
+    expect(await main(['pretrain', '--textures', 'plain', 'woven', '--output_dir', tmp.fresh('h')])).not.toBe(0);
+    expect(errs.join('\n')).toMatch(/--textures.*woven/);
   }, 60_000);
 });
