@@ -19,6 +19,7 @@ const FLAGS = {
   max_grad_norm: { type: 'number', help: 'gradient-norm clip', default: 1.0 },
   ema_decay: { type: 'number', help: 'EMA decay of the sampling weights', default: 0.999 },
   snr_gamma: { type: 'number', help: 'min-SNR loss weighting gamma (0 = plain MSE)', default: 5 },
+  snr_weight_floor: { type: 'number', help: 'x0-error weight min(SNR, gamma) + F: F = 1 keeps the high-noise steps that decide a layout weighted (use with v_prediction)', default: 0 },
   object_loss_weight: { type: 'number', help: 'loss weight of object pixels over background ones (1 = plain MSE)', default: 1 },
   uncond_prob: { type: 'number', help: 'share of empty captions (classifier-free guidance)', default: 0.1 },
   background_drop_prob: { type: 'number', help: 'share of captions without "on a ... background", so prompts without it are in distribution', default: 0.5 },

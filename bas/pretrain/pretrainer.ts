@@ -45,6 +45,8 @@ export interface PretrainArgs {
   max_grad_norm: number;
   ema_decay: number;
   snr_gamma: number;
+  /** Added to min(SNR, gamma), the weight of the x0 error: 1 keeps high-noise steps weighted (best with v-prediction). */
+  snr_weight_floor: number;
   /**
    * Weight of the loss on object pixels relative to the background (1: plain MSE). Objects are a
    * few percent of a 32 px scene, and a shape differs from a blob of its colour in a few dozen
@@ -97,13 +99,14 @@ export function worldAt(a: Pick<PretrainArgs, 'curriculum_steps' | 'min_objects'
 }
 
 /**
- * min-SNR-gamma loss weights per sample, as diffusers' training scripts compute them: min(SNR, gamma)
- * over SNR for epsilon, over SNR + 1 for v (both put weight min(SNR, gamma) on the x0 error);
- * gamma 0 gives plain MSE (in x0 terms: SNR for epsilon, SNR + 1 for v).
+ * min-SNR-gamma loss weights per sample. With floor 0, as diffusers' training scripts compute them:
+ * min(SNR, gamma) over SNR for epsilon, over SNR + 1 for v; both put weight min(SNR, gamma) on the
+ * x0 error, which vanishes at high noise, where a caption decides the layout. `floor` adds to that
+ * x0 weight: min(SNR, gamma) + floor. gamma 0 gives plain MSE (x0 weight SNR for epsilon, SNR + 1 for v).
  */
-export function minSnrWeights(snr: readonly number[], gamma: number, prediction_type: string): number[] {
+export function minSnrWeights(snr: readonly number[], gamma: number, prediction_type: string, floor = 0): number[] {
   if (gamma <= 0) return snr.map(() => 1);
-  return snr.map((s) => Math.min(s, gamma) / (prediction_type === 'v_prediction' ? s + 1 : s));
+  return snr.map((s) => (Math.min(s, gamma) + floor) / (prediction_type === 'v_prediction' ? s + 1 : s));
 }
 
 interface PretrainState {
@@ -194,7 +197,7 @@ export class Pretrainer {
         let sq = mse_loss(pred, vPred ? scheduler.get_velocity(x0, noise, timesteps) : noise, 'none');
         if (a.object_loss_weight !== 1) sq = mul(sq, tensor(pixelWeights(scenes, res, a.object_loss_weight), { shape: [bsz, 1, res, res], dtype: sq.dtype }));
         const perSample = sq.mean([1, 2, 3]);
-        const w = minSnrWeights(timesteps.map((t) => snr[t]!), a.snr_gamma, scheduler.config.prediction_type);
+        const w = minSnrWeights(timesteps.map((t) => snr[t]!), a.snr_gamma, scheduler.config.prediction_type, a.snr_weight_floor);
         const loss = mul(perSample, tensor(w, { dtype: perSample.dtype })).mean();
         const lossValue = loss.item();
         if (!Number.isFinite(lossValue)) throw new InputError(`non-finite pretraining loss (${lossValue}) at step ${step + 1}`);

@@ -26,7 +26,7 @@ afterEach(() => vi.restoreAllMocks());
 function args(output_dir: string, over: Partial<PretrainArgs> = {}): PretrainArgs {
   return {
     output_dir, config: 'tiny', resolution: 32, max_train_steps: 4, train_batch_size: 2, learning_rate: 1e-2, lr_warmup_steps: 1,
-    lr_scheduler: 'warmup_stable_decay', lr_decay_steps: 2, adam_weight_decay: 1e-2, max_grad_norm: 1, ema_decay: 0.9, snr_gamma: 5, object_loss_weight: 1,
+    lr_scheduler: 'warmup_stable_decay', lr_decay_steps: 2, adam_weight_decay: 1e-2, max_grad_norm: 1, ema_decay: 0.9, snr_gamma: 5, snr_weight_floor: 0, object_loss_weight: 1,
     uncond_prob: 0.5, background_drop_prob: 0.5, beta_schedule: 'linear', prediction_type: 'epsilon', addition_embed_type: 'none', min_objects: 1, max_objects: 2, curriculum_steps: 0, seed: 3, checkpointing_steps: 2, sample_steps: 0, ...over,
   };
 }
@@ -113,6 +113,10 @@ describe('bas pretrain (tiny config)', () => {
     const v = minSnrWeights(snr, 5, 'v_prediction');
     [0.01 / 1.01, 1 / 2, 5 / 6, 5 / 101].forEach((want, i) => expect(v[i]).toBeCloseTo(want, 14));
     expect(minSnrWeights(snr, 0, 'v_prediction')).toEqual([1, 1, 1, 1]);
+    // floor 1: x0 weight min(SNR, gamma) + 1, so v's weight tends to 1 at high noise instead of to 0
+    const f = minSnrWeights(snr, 5, 'v_prediction', 1);
+    [1.01 / 1.01, 2 / 2, 6 / 6, 6 / 101].forEach((want, i) => expect(f[i]).toBeCloseTo(want, 14));
+    expect(minSnrWeights([0.5], 5, 'epsilon', 1)[0]).toBeCloseTo(1.5 / 0.5, 14);
   });
 
   it('the curriculum shows one object on a plain background for its steps, then the configured world', () => {
