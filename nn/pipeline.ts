@@ -75,34 +75,40 @@ function without(obj: Record<string, unknown>, keys: readonly string[]): Record<
 }
 
 /** Writes every file of the pipeline under `root` (a fresh folder). */
-function write_pipeline_files(root: string, parts: PipelineComponents): void {
-  const unet_sd = parts.unet.state_dict();
-  const text_sd = parts.text_encoder.state_dict();
+/** text_encoder/ (config.json, model.safetensors) and tokenizer/ under root, as transformers writes them. */
+function write_text_encoder_files(root: string, text_encoder: PretrainedModule, tokenizer: CLIPTokenizer): void {
+  const text_sd = text_encoder.state_dict();
   const table = text_sd[TOKEN_EMBEDDING];
   // the weights are the truth: a grown embedding table must show in the saved vocab_size
-  const text_config: Record<string, unknown> = { ...(parts.text_encoder.config as Record<string, unknown>) };
+  const text_config: Record<string, unknown> = { ...(text_encoder.config as Record<string, unknown>) };
   if (table) {
     const rows = table.shape[0]!;
-    if (parts.tokenizer.length > rows) {
-      throw new Error(`save_pretrained: the tokenizer has ${parts.tokenizer.length} tokens but the text encoder's embedding table only ${rows} rows (resize it after add_tokens)`);
+    if (tokenizer.length > rows) {
+      throw new Error(`save_pretrained: the tokenizer has ${tokenizer.length} tokens but the text encoder's embedding table only ${rows} rows (resize it after add_tokens)`);
     }
     text_config.vocab_size = rows;
   }
   const positions = text_config.max_position_embeddings;
-  if (typeof positions === 'number' && parts.tokenizer.model_max_length > positions) {
-    throw new Error(`save_pretrained: the tokenizer pads to ${parts.tokenizer.model_max_length} tokens but the text encoder has ${positions} positions`);
+  if (typeof positions === 'number' && tokenizer.model_max_length > positions) {
+    throw new Error(`save_pretrained: the tokenizer pads to ${tokenizer.model_max_length} tokens but the text encoder has ${positions} positions`);
   }
-  for (const d of COMPONENT_DIRS) mkdirSync(join(root, d), { recursive: true });
-  const scheduler_class = typeof parts.scheduler_config._class_name === 'string' ? parts.scheduler_config._class_name : 'DDIMScheduler';
-
-  write_file_atomic(join(root, PIPELINE_FILES.unet_config), to_json_text({ _class_name: 'UNet2DConditionModel', _diffusers_version: DIFFUSERS_VERSION, ...without(parts.unet.config as Record<string, unknown>, UNET_META_KEYS) }));
-  save_file(unet_sd, join(root, PIPELINE_FILES.unet_weights), { format: 'pt' });
+  for (const d of ['text_encoder', 'tokenizer']) mkdirSync(join(root, d), { recursive: true });
   write_file_atomic(
     join(root, PIPELINE_FILES.text_encoder_config),
     to_json_text({ architectures: ['CLIPTextModel'], model_type: 'clip_text_model', ...without(text_config, TEXT_META_KEYS), torch_dtype: dtype_of(text_sd), transformers_version: TRANSFORMERS_VERSION }),
   );
   save_file(text_sd, join(root, PIPELINE_FILES.text_encoder_weights), { format: 'pt' });
-  parts.tokenizer.save_pretrained(join(root, PIPELINE_FILES.tokenizer));
+  tokenizer.save_pretrained(join(root, PIPELINE_FILES.tokenizer));
+}
+
+function write_pipeline_files(root: string, parts: PipelineComponents): void {
+  const unet_sd = parts.unet.state_dict();
+  write_text_encoder_files(root, parts.text_encoder, parts.tokenizer);
+  for (const d of COMPONENT_DIRS) mkdirSync(join(root, d), { recursive: true });
+  const scheduler_class = typeof parts.scheduler_config._class_name === 'string' ? parts.scheduler_config._class_name : 'DDIMScheduler';
+
+  write_file_atomic(join(root, PIPELINE_FILES.unet_config), to_json_text({ _class_name: 'UNet2DConditionModel', _diffusers_version: DIFFUSERS_VERSION, ...without(parts.unet.config as Record<string, unknown>, UNET_META_KEYS) }));
+  save_file(unet_sd, join(root, PIPELINE_FILES.unet_weights), { format: 'pt' });
   write_file_atomic(join(root, PIPELINE_FILES.scheduler_config), to_json_text({ ...parts.scheduler_config, _class_name: scheduler_class, _diffusers_version: DIFFUSERS_VERSION }));
   write_file_atomic(
     join(root, PIPELINE_FILES.model_index),
@@ -146,6 +152,26 @@ function need_file(dir: string, rel: string, what: string): string {
   return path;
 }
 
+/** One model of a pipeline folder: its config, a model built from it, its weights loaded strictly. */
+function load_component<M extends PretrainedModule>(dir: string, what: string, config_rel: string, weights_rel: string, meta: readonly string[], make: (c: Record<string, unknown>, d: DType) => M, want?: DType): M {
+  const config = read_json_object(need_file(dir, config_rel, `${what} config`), `${what} config`);
+  const weights_path = need_file(dir, weights_rel, `${what} weights`);
+  const sd = load_file(weights_path);
+  const dtype = want ?? dtype_of(sd);
+  let model: M;
+  try {
+    model = make(without(config, meta), dtype);
+  } catch (e) {
+    throw new Error(`cannot build the ${what} from ${join(dir, config_rel)}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    model.load_state_dict(sd, true);
+  } catch (e) {
+    throw new Error(`${weights_path} does not fit the ${what} of ${join(dir, config_rel)}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return model;
+}
+
 /** Reads a pipeline folder, building the models with `factories`, weights loaded strictly. */
 export function load_pipeline<U extends PretrainedModule, T extends PretrainedModule>(dir: string, factories: ModelFactories<U, T>, opts: { dtype?: DType } = {}): LoadedPipeline<U, T> {
   if (!existsSync(dir)) throw new Error(`pipeline folder not found: ${dir}`);
@@ -155,24 +181,8 @@ export function load_pipeline<U extends PretrainedModule, T extends PretrainedMo
   for (const c of COMPONENT_DIRS) {
     if (!Array.isArray(model_index[c])) throw new Error(`pipeline index ${index_path} lists no ${c}`);
   }
-  const load_model = <M extends PretrainedModule>(what: string, config_rel: string, weights_rel: string, meta: readonly string[], make: (c: Record<string, unknown>, d: DType) => M): M => {
-    const config = read_json_object(need_file(dir, config_rel, `${what} config`), `${what} config`);
-    const weights_path = need_file(dir, weights_rel, `${what} weights`);
-    const sd = load_file(weights_path);
-    const dtype = opts.dtype ?? dtype_of(sd);
-    let model: M;
-    try {
-      model = make(without(config, meta), dtype);
-    } catch (e) {
-      throw new Error(`cannot build the ${what} from ${join(dir, config_rel)}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    try {
-      model.load_state_dict(sd, true);
-    } catch (e) {
-      throw new Error(`${weights_path} does not fit the ${what} of ${join(dir, config_rel)}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    return model;
-  };
+  const load_model = <M extends PretrainedModule>(what: string, config_rel: string, weights_rel: string, meta: readonly string[], make: (c: Record<string, unknown>, d: DType) => M): M =>
+    load_component(dir, what, config_rel, weights_rel, meta, make, opts.dtype);
   const unet = load_model('unet', PIPELINE_FILES.unet_config, PIPELINE_FILES.unet_weights, UNET_META_KEYS, factories.unet);
   const text_encoder = load_model('text encoder', PIPELINE_FILES.text_encoder_config, PIPELINE_FILES.text_encoder_weights, TEXT_META_KEYS, factories.text_encoder);
   const tok_dir = join(dir, PIPELINE_FILES.tokenizer);
@@ -192,4 +202,33 @@ export const DEFAULT_FACTORIES: ModelFactories<UNet2DConditionModel, CLIPTextMod
 /** Loads a pipeline saved by `save_pretrained` (or laid out the same way). */
 export function from_pretrained(dir: string, opts: { dtype?: DType } = {}): LoadedPipeline<UNet2DConditionModel, CLIPTextModel> {
   return load_pipeline(dir, DEFAULT_FACTORIES, opts);
+}
+
+/**
+ * Saves a text encoder and its tokenizer alone, in the pipeline's text_encoder/ and tokenizer/
+ * layout (a pretrained text encoder a pipeline can start from), written to a staging sibling first.
+ */
+export function save_text_encoder(dir: string, text_encoder: PretrainedModule, tokenizer: CLIPTokenizer): void {
+  const stage = temp_sibling(dir);
+  try {
+    mkdirSync(stage, { recursive: true });
+    write_text_encoder_files(stage, text_encoder, tokenizer);
+    mkdirSync(dir, { recursive: true });
+    for (const d of ['text_encoder', 'tokenizer']) {
+      const target = join(dir, d);
+      if (existsSync(target)) renameSync(target, join(stage, `${d}.old`));
+      renameSync(join(stage, d), target);
+    }
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+/** The text_encoder/ and tokenizer/ of a folder (a pipeline, or one save_text_encoder wrote). */
+export function load_text_encoder(dir: string, opts: { dtype?: DType } = {}): { text_encoder: CLIPTextModel; tokenizer: CLIPTokenizer } {
+  if (!existsSync(dir)) throw new Error(`text encoder folder not found: ${dir}`);
+  const text_encoder = load_component(dir, 'text encoder', PIPELINE_FILES.text_encoder_config, PIPELINE_FILES.text_encoder_weights, TEXT_META_KEYS, DEFAULT_FACTORIES.text_encoder, opts.dtype);
+  const tok_dir = join(dir, PIPELINE_FILES.tokenizer);
+  if (!existsSync(tok_dir)) throw new Error(`tokenizer folder not found: ${tok_dir}`);
+  return { text_encoder, tokenizer: CLIPTokenizer.from_pretrained(tok_dir) };
 }

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   generate: { summary: 'render a prompt with learned tokens from a trained model folder', load: () => import('./generate.js') },
   'make-scene': { summary: 'write one synthetic scene (image, exact masks, caption) as an instance folder', load: () => import('./make_scene.js') },
   pretrain: { summary: "train the project's base text-to-image model on synthetic scenes", load: () => import('./pretrain.js') },
+  'pretrain-clip': { summary: "train the base model's text encoder contrastively on the world's image-caption pairs", load: () => import('./pretrain_clip.js') },
   eval: { summary: 'measure the base model and Break-A-Scene (with ablations) on the synthetic world', load: () => import('./eval.js') },
   gradcheck: { summary: 'check the full Break-A-Scene loss gradient in float64 on a tiny model', load: () => import('./gradcheck.js') },
 };

@@ -35,6 +35,8 @@ const FLAGS = {
   sample_steps: { type: 'int', help: 'sample grid every N steps (0: never)', default: 500 },
   resume_from_checkpoint: { type: 'string', help: 'PATH or "latest"' },
   pretrained_model_name_or_path: { type: 'string', help: 'start from this pipeline folder (its weights and architecture; --config and --resolution unused) instead of from scratch' },
+  text_encoder_name_or_path: { type: 'string', help: 'a fresh UNet reads the text encoder (and tokenizer) of this folder, e.g. a `bas pretrain-clip` output' },
+  freeze_text_encoder: { type: 'boolean', help: "keep the text encoder's weights fixed (as Stable Diffusion keeps CLIP)", default: false },
   backend: { type: 'string', help: 'kernel backend (default $BAS_BACKEND, else gpujs-webasm)' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpecs;
@@ -57,6 +59,9 @@ export async function run(argv: string[]): Promise<number> {
     addition_embed_type: f.addition_embed_type as PretrainArgs['addition_embed_type'],
     textures: f.textures as TextureName[],
   };
+  if (f.text_encoder_name_or_path !== undefined && f.pretrained_model_name_or_path !== undefined) {
+    throw new InputError('--text_encoder_name_or_path and --pretrained_model_name_or_path: the pipeline folder brings its own text encoder; give one of them');
+  }
   const trainer = new Pretrainer(args);
   const onSigint = (): void => trainer.requestStop();
   process.on('SIGINT', onSigint);

@@ -4,10 +4,11 @@
 // warmup, EMA weights for sampling, sample grids, metrics.jsonl, checkpoints and exact resume.
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Generator, mse_loss, mul, tensor, tidy, type GeneratorState } from '../../core/index.js';
+import { Generator, mse_loss, mul, no_grad, tensor, tidy, type GeneratorState, type Tensor } from '../../core/index.js';
 import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
 import { CLIPTextModel, type CLIPTextConfig } from '../../nn/clip/text_model.js';
 import { textEncoderConfig, unetConfig, type UNetConfigName } from '../../nn/configs.js';
+import { load_text_encoder } from '../../nn/pipeline.js';
 import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import { AdamW } from '../../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
@@ -76,6 +77,10 @@ export interface PretrainArgs {
    * a fresh optimizer, schedule and EMA: continued pretraining, e.g. with a new loss weighting.
    */
   pretrained_model_name_or_path?: string | undefined;
+  /** A fresh UNet reads this folder's text_encoder/ and tokenizer/ (`bas pretrain-clip`) instead of a fresh encoder. */
+  text_encoder_name_or_path?: string | undefined;
+  /** Keep the text encoder's weights fixed, as Stable Diffusion keeps its CLIP. */
+  freeze_text_encoder?: boolean | undefined;
   backend?: string | undefined;
 }
 
@@ -139,7 +144,7 @@ export class Pretrainer {
     const resumeDir = a.resume_from_checkpoint ? resolvePretrainCheckpoint(a.resume_from_checkpoint, a.output_dir) : null;
     // a checkpoint holds the run's own weights, so it wins over the starting model on resume
     const model = resumeDir ? loadModel(join(resumeDir, 'model')) : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
-    const params = [...model.unet.parameters(), ...model.text_encoder.parameters()];
+    const params = [...model.unet.parameters(), ...(a.freeze_text_encoder ? [] : model.text_encoder.parameters())];
     const optimizer = new AdamW(params, { lr: a.learning_rate, weight_decay: a.adam_weight_decay });
     const lr = get_scheduler(a.lr_scheduler, optimizer, {
       num_warmup_steps: a.lr_warmup_steps,
@@ -191,7 +196,8 @@ export class Pretrainer {
         const timesteps = Array.from({ length: bsz }, () => gen.integer(0, scheduler.config.num_train_timesteps));
 
         const noisy = scheduler.add_noise(x0, noise, timesteps);
-        const context = model.text_encoder.forward(tokenizePrompts(model, captions)).last_hidden_state;
+        const encode = (): Tensor => model.text_encoder.forward(tokenizePrompts(model, captions)).last_hidden_state;
+        const context = a.freeze_text_encoder ? no_grad(encode) : encode();
         const pred = model.unet.forward(noisy, timesteps, context).sample;
         const vPred = scheduler.config.prediction_type === 'v_prediction';
         let sq = mse_loss(pred, vPred ? scheduler.get_velocity(x0, noise, timesteps) : noise, 'none');
@@ -268,7 +274,7 @@ export class Pretrainer {
  * The text encoder paired with each UNet config: the world's vocabulary always, its width the
  * UNet's cross_attention_dim (the `tiny` pair exists so tests can pretrain in milliseconds).
  */
-function pretrainTextEncoderConfig(config: UNetConfigName, vocab_size: number): Partial<CLIPTextConfig> {
+export function pretrainTextEncoderConfig(config: UNetConfigName, vocab_size: number): Partial<CLIPTextConfig> {
   const t = textEncoderConfig('default');
   if (config === 'default') return { ...t, vocab_size };
   const width = unetConfig(config).cross_attention_dim as number;
@@ -302,8 +308,26 @@ function freshModel(a: PretrainArgs): BasModel {
   if (!(sample_size > 0 && sample_size % 32 === 0)) throw new InputError(`--resolution: the world draws scenes at multiples of 32 pixels, got ${sample_size}`);
   const global = a.addition_embed_type === 'text' ? { addition_embed_type: 'text' as const, addition_embed_type_num_heads: ADDITION_EMBED_HEADS } : {};
   const unet = new UNet2DConditionModel({ ...u, sample_size, ...global }, { generator: gen });
+  const scheduler_config = { _class_name: 'DDIMScheduler', ...pretrainSchedulerConfig(a.beta_schedule, a.prediction_type) };
+  // drawn even when a pretrained encoder replaces it, so the UNet's init does not depend on the choice
   const text_encoder = new CLIPTextModel(pretrainTextEncoderConfig(a.config, tokenizer.length), { generator: gen });
-  return { unet, text_encoder, tokenizer, scheduler_config: { _class_name: 'DDIMScheduler', ...pretrainSchedulerConfig(a.beta_schedule, a.prediction_type) } };
+  if (a.text_encoder_name_or_path === undefined) return { unet, text_encoder, tokenizer, scheduler_config };
+  return { unet, ...pretrainedTextEncoder(a.text_encoder_name_or_path, unet), scheduler_config };
+}
+
+/** A `bas pretrain-clip` output (or any pipeline folder) whose encoder fits the UNet's cross-attention. */
+function pretrainedTextEncoder(dir: string, unet: UNet2DConditionModel): Pick<BasModel, 'text_encoder' | 'tokenizer'> {
+  let loaded;
+  try {
+    loaded = load_text_encoder(dir);
+  } catch (e) {
+    throw new InputError(`--text_encoder_name_or_path: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const width = unet.config.cross_attention_dim;
+  if (loaded.text_encoder.config.hidden_size !== width) {
+    throw new InputError(`--text_encoder_name_or_path: ${dir} holds a text encoder of width ${loaded.text_encoder.config.hidden_size}; the UNet's cross-attention reads width ${String(width)}`);
+  }
+  return loaded;
 }
 
 function startingModel(dir: string): BasModel {
