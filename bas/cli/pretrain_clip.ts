@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const f = parseFlags(argv, FLAGS, 'pretrain-clip');
-  for (const k of ['max_train_steps', 'train_batch_size', 'eval_scenes'] as const) if (f[k] < 1) throw new InputError(`--${k} must be at least 1, got ${f[k]}`);
+  for (const k of ['max_train_steps', 'eval_scenes'] as const) if (f[k] < 1) throw new InputError(`--${k} must be at least 1, got ${f[k]}`);
   if (f.train_batch_size < 2) throw new InputError(`--train_batch_size must be at least 2 (a contrastive batch needs negatives), got ${f.train_batch_size}`);
   if (f.resolution <= 0 || f.resolution % 32 !== 0) throw new InputError(`--resolution: the world draws scenes at multiples of 32 pixels, got ${f.resolution}`);
   if (f.min_objects < 1 || f.max_objects < f.min_objects) throw new InputError(`--min_objects ${f.min_objects} / --max_objects ${f.max_objects}: need 1 <= min <= max`);

@@ -18,7 +18,7 @@ import { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
 import { truncateJsonl } from '../io/jsonl.js';
 import { Progress } from '../train/progress.js';
 import { captionOf, COLOUR_NAMES, objectPhrase, sceneAt, SHAPE_NAMES, type SceneSample } from '../world/index.js';
-import { pretrainTextEncoderConfig } from './pretrainer.js';
+import { pretrainTextEncoderConfig, scenePixels } from './pretrainer.js';
 import { clipLoss, WORLD_CLIP_CONFIG, WorldCLIP } from './world_clip.js';
 
 export interface ClipPretrainArgs {
@@ -47,14 +47,8 @@ export interface ClipPretrainResult {
   shape_accuracy: number;
 }
 
-/** Scenes as (B, 3, H, W) pixels in [-1, 1]. */
-function pixelsOf(scenes: readonly SceneSample[], res: number): Tensor {
-  const px = new Float32Array(scenes.length * 3 * res * res);
-  scenes.forEach((s, b) => {
-    for (let p = 0; p < res * res; p++) for (let c = 0; c < 3; c++) px[(b * 3 + c) * res * res + p] = s.rgb[p * 3 + c]! / 127.5 - 1;
-  });
-  return tensor(px, { shape: [scenes.length, 3, res, res], dtype: 'float32' });
-}
+/** Scenes as a (B, 3, H, W) tensor in [-1, 1]. */
+const pixelsOf = (scenes: readonly SceneSample[], res: number): Tensor => tensor(scenePixels(scenes, res), { shape: [scenes.length, 3, res, res], dtype: 'float32' });
 
 export async function pretrainWorldClip(a: ClipPretrainArgs, log: (m: string) => void = (m) => console.log(m)): Promise<ClipPretrainResult> {
   mkdirSync(a.output_dir, { recursive: true });

@@ -180,10 +180,7 @@ export class Pretrainer {
       // the scene stream is indexed by (step, row): resuming needs only the step
       const world = worldAt(a, step);
       const scenes = Array.from({ length: bsz }, (_, i) => sceneAt(a.seed, step * bsz + i, { resolution: res, ...world }));
-      const pixels = new Float32Array(bsz * 3 * res * res);
-      scenes.forEach((s, b) => {
-        for (let p = 0; p < res * res; p++) for (let c = 0; c < 3; c++) pixels[(b * 3 + c) * res * res + p] = s.rgb[p * 3 + c]! / 127.5 - 1;
-      });
+      const pixels = scenePixels(scenes, res);
       // the step's tensors live in one scope: on a GL backend their textures go when it closes
       const { lossValue, grad_norm } = tidy(() => {
         const x0 = tensor(pixels, { shape: [bsz, 3, res, res], dtype: model.unet.dtype });
@@ -279,6 +276,15 @@ export function pretrainTextEncoderConfig(config: UNetConfigName, vocab_size: nu
   if (config === 'default') return { ...t, vocab_size };
   const width = unetConfig(config).cross_attention_dim as number;
   return { ...t, vocab_size, hidden_size: width, intermediate_size: 4 * width, num_hidden_layers: 1, num_attention_heads: 2 };
+}
+
+/** Scenes' RGB bytes as (B, 3, H, W) floats in [-1, 1], the model's pixel range. */
+export function scenePixels(scenes: readonly { rgb: Uint8Array }[], res: number): Float32Array {
+  const px = new Float32Array(scenes.length * 3 * res * res);
+  scenes.forEach((s, b) => {
+    for (let p = 0; p < res * res; p++) for (let c = 0; c < 3; c++) px[(b * 3 + c) * res * res + p] = s.rgb[p * 3 + c]! / 127.5 - 1;
+  });
+  return px;
 }
 
 /** Per-pixel loss weights (batch, H * W): k on any object's pixels, 1 elsewhere, scaled to mean 1 per image. */
