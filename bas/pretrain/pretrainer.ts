@@ -120,6 +120,28 @@ interface PretrainState {
   generator: GeneratorState;
   ema_step: number;
   lr_scheduler: ReturnType<LRScheduler['state_dict']>;
+  /** The flags of the run that wrote it (absent in checkpoints from before they were kept). */
+  args?: Partial<PretrainArgs>;
+}
+
+/**
+ * Flags a resumed run may change without changing what it learns from: where it writes, how long
+ * it runs (and so where the decay sits), how often it checkpoints or samples, the kernel backend,
+ * and where the first run found its weights (a checkpoint brings its own).
+ */
+const RUN_FLAGS: ReadonlySet<string> = new Set([
+  'output_dir', 'resume_from_checkpoint', 'backend', 'max_train_steps', 'lr_decay_steps', 'checkpointing_steps', 'sample_steps',
+  'text_encoder_name_or_path', 'pretrained_model_name_or_path',
+]);
+
+/** `--flag: checkpoint X, now Y` for each recipe flag a resumption changes (the checkpoint's args against these). */
+export function recipeChanges(saved: Partial<PretrainArgs>, now: PretrainArgs): string[] {
+  const keys = new Set([...Object.keys(saved), ...Object.keys(now)].filter((k) => !RUN_FLAGS.has(k)));
+  const text = (v: unknown): string => (v === undefined ? 'unset' : JSON.stringify(v));
+  return [...keys]
+    .filter((k) => text(saved[k as keyof PretrainArgs]) !== text(now[k as keyof PretrainArgs]))
+    .sort()
+    .map((k) => `--${k}: checkpoint ${text(saved[k as keyof PretrainArgs])}, now ${text(now[k as keyof PretrainArgs])}`);
 }
 
 /** A fixed list of single-object prompts the sample grids show (a few colours x shapes). */
@@ -164,6 +186,9 @@ export class Pretrainer {
       const shadow = load_file(join(resumeDir, 'ema.safetensors'));
       ema.load(params.map((_, i) => Float32Array.from(shadow[String(i)]!.data)), st.ema_step);
       this.log(`resuming from ${resumeDir} at step ${step}`);
+      // a resumption that silently trains another recipe is the easiest way to spoil a long run
+      const changes = st.args ? recipeChanges(st.args, a) : [];
+      if (changes.length > 0) this.log(`warning: the resumed run changes the checkpoint's recipe:\n  ${changes.join('\n  ')}`);
     } else if (a.pretrained_model_name_or_path) {
       this.log(`starting from the weights in ${a.pretrained_model_name_or_path}`);
     }
@@ -256,7 +281,7 @@ export class Pretrainer {
       const opt = adamw_state_to_safetensors(optimizer.state_dict());
       save_file(opt.tensors, join(tmp, 'optimizer.safetensors'), opt.metadata);
       save_file(Object.fromEntries(ema.shadow.map((s, i) => [String(i), tensor(s, { dtype: 'float32' })])), join(tmp, 'ema.safetensors'));
-      const st: PretrainState = { format: 'bas-ts-pretrain-1', global_step: step, generator: gen.get_state(), ema_step: ema.step, lr_scheduler: lr.state_dict() };
+      const st: PretrainState = { format: 'bas-ts-pretrain-1', global_step: step, generator: gen.get_state(), ema_step: ema.step, lr_scheduler: lr.state_dict(), args: { ...this.args } };
       write_file_atomic(join(tmp, STATE_FILE), to_json_text(st));
       rmSync(dir, { recursive: true, force: true });
       renameSync(tmp, dir);

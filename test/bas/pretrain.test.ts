@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { main } from '../../bas/cli/main.js';
 import { readImage } from '../../bas/io/image.js';
 import { loadModel } from '../../bas/model.js';
-import { minSnrWeights, pixelWeights, Pretrainer, worldAt, type PretrainArgs } from '../../bas/pretrain/pretrainer.js';
+import { minSnrWeights, pixelWeights, Pretrainer, recipeChanges, worldAt, type PretrainArgs } from '../../bas/pretrain/pretrainer.js';
 import { sceneAt } from '../../bas/world/index.js';
 import { lr_factor } from '../../nn/optim/lr_schedule.js';
 import { differingTensors, readWeights, tempRoot } from '../helpers/tiny_model.js';
@@ -56,6 +56,8 @@ describe('bas pretrain (tiny config)', () => {
     const log: string[] = [];
     expect(await new Pretrainer(args(b, { resume_from_checkpoint: 'latest', sample_steps: 0 }), (m) => log.push(m)).train()).toEqual({ steps: 4, interrupted: false });
     expect(log[0]).toContain('resuming from');
+    // the same recipe, only longer-lived flags changed: no warning
+    expect(log.some((l) => l.includes('warning'))).toBe(false);
     expect(withoutTime(metrics(b))).toEqual(withoutTime(la));
     expect(differingTensors(readWeights(join(a, 'model')), readWeights(join(b, 'model')))).toEqual([]);
     expect(differingTensors(readWeights(join(a, 'checkpoint-4', 'model')), readWeights(join(b, 'checkpoint-4', 'model')))).toEqual([]);
@@ -67,6 +69,19 @@ describe('bas pretrain (tiny config)', () => {
     expect(m.unet.config.sample_size).toBe(32);
     expect(m.text_encoder.config.hidden_size).toBe(m.unet.config.cross_attention_dim);
   }, 120_000);
+
+  it("warns when a resumption changes the checkpoint's recipe, naming each flag", async () => {
+    const a = tmp.fresh('recipe');
+    await new Pretrainer(args(a, { max_train_steps: 2 }), () => {}).train();
+    const log: string[] = [];
+    await new Pretrainer(args(a, { max_train_steps: 3, resume_from_checkpoint: 'latest', snr_gamma: 0, lr_decay_steps: 1 }), (m) => log.push(m)).train();
+    const warning = log.find((l) => l.startsWith('warning'));
+    expect(warning).toContain('--snr_gamma: checkpoint 5, now 0');
+    // the length of the run and its decay may change freely
+    expect(warning).not.toContain('max_train_steps');
+    expect(warning).not.toContain('lr_decay_steps');
+    expect(recipeChanges({ seed: 1, textures: ['plain'] }, args(a, { seed: 1 }))).toContain(`--textures: checkpoint ["plain"], now unset`);
+  }, 60_000);
 
   it('object pixels weigh k times the background, the weights of each image averaging 1', () => {
     const res = 4;
