@@ -14,7 +14,7 @@ import { UNet2DConditionModel } from '../nn/unet/unet_2d_condition.js';
 import { AttentionStore } from './attention/attention_store.js';
 import { register_attention_control } from './attention/register_attention_control.js';
 import { aggregate_attention } from './attention/aggregate_attention.js';
-import { InputError } from './cli/errors.js';
+import { InputError } from './errors.js';
 
 export interface BasModel {
   unet: UNet2DConditionModel;

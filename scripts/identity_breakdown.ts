@@ -7,9 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { read_json_object } from '../nn/fs_atomic.js';
 import { loadModel } from '../bas/model.js';
-import { identityDetections } from '../bas/eval/break_a_scene.js';
-import { hasColour, hasConcept, mean, type Concept } from '../bas/eval/judge.js';
-import { pct } from '../bas/eval/report.js';
+import { identityDetections } from '../lab/eval/break_a_scene.js';
+import { hasColour, hasConcept, mean, type Concept } from '../lab/eval/judge.js';
+import { pct } from '../lab/eval/report.js';
 
 const evalDir = process.argv[2] ?? 'outputs/eval';
 const seeds = Number(process.argv[3] ?? 4);

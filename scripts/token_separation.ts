@@ -8,11 +8,11 @@
 // Usage: npx tsx scripts/token_separation.ts [FOLDER (default models/base)]...
 import { Generator, no_grad } from '../core/index.js';
 import { CLIPTextModel } from '../nn/clip/text_model.js';
-import { pretrainTextEncoderConfig } from '../bas/pretrain/pretrainer.js';
+import { pretrainTextEncoderConfig } from '../lab/pretrain/pretrainer.js';
 import { load_text_encoder } from '../nn/pipeline.js';
 import { CLIPTokenizer } from '../nn/tokenizer/clip_tokenizer.js';
 import { textEncoderConfig } from '../nn/configs.js';
-import { COLOUR_NAMES, SHAPE_NAMES } from '../bas/world/index.js';
+import { COLOUR_NAMES, SHAPE_NAMES } from '../lab/world/index.js';
 
 interface Separation {
   maxToken: number;

@@ -6,7 +6,7 @@
 // Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)]
 import { add, Generator, mse_loss, mul, no_grad, tensor, type Tensor } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
-import { captionOf, COLOUR_NAMES, sceneAt, SHAPE_NAMES } from '../bas/world/index.js';
+import { captionOf, COLOUR_NAMES, sceneAt, SHAPE_NAMES } from '../lab/world/index.js';
 
 const dir = process.argv[2] ?? 'models/base';
 const count = Number(process.argv[3] ?? 48);

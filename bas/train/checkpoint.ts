@@ -10,7 +10,7 @@ import type { AdamW } from '../../nn/optim/adamw.js';
 import type { LRScheduler, LRSchedulerState } from '../../nn/optim/lr_schedule.js';
 import { adamw_state_from_safetensors, adamw_state_to_safetensors } from '../../nn/optim/state_io.js';
 import { load_file, load_file_with_metadata, save_file } from '../../nn/safetensors.js';
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 import { loadModel, saveModel, type BasModel } from '../model.js';
 
 export interface TrainingState {
@@ -57,11 +57,11 @@ export interface LoadedCheckpoint {
 /** `latest` -> the highest checkpoint-N under outputDir; a path -> that folder. */
 export function resolveCheckpoint(spec: string, outputDir: string): string {
   if (spec !== 'latest') {
-    if (!existsSync(join(spec, FILES.state))) throw new InputError(`--resume_from_checkpoint: ${spec} is not a checkpoint (no ${FILES.state})`);
+    if (!existsSync(join(spec, FILES.state))) throw new InputError((n) => `${n('resume_from_checkpoint')}: ${spec} is not a checkpoint (no ${FILES.state})`);
     return spec;
   }
   const steps = listCheckpoints(outputDir);
-  if (steps.length === 0) throw new InputError(`--resume_from_checkpoint latest: no checkpoint-N folder in ${outputDir}`);
+  if (steps.length === 0) throw new InputError((n) => `${n('resume_from_checkpoint')} latest: no checkpoint-N folder in ${outputDir}`);
   return checkpointDir(outputDir, steps[steps.length - 1]!);
 }
 

@@ -58,11 +58,36 @@ export interface LossInputs {
   timesteps: readonly number[];
 }
 
-export interface LossResult {
-  loss: Tensor;
+/**
+ * The terms of the loss, by the names metrics.jsonl gives them (in this order); null where a run
+ * has no such term (no prior preservation, lambda_attention 0). A new term is added here, in
+ * LOSS_TERM_LABELS and in breakASceneLoss: the trainer checks, logs and records every term it finds.
+ */
+export interface LossTerms {
   diffusion_loss: Tensor;
   prior_loss: Tensor | null;
   attn_loss: Tensor | null;
+}
+
+/** How messages name each term (a non-finite term stops the run by this name). */
+export const LOSS_TERM_LABELS: { readonly [K in keyof LossTerms]: string } = {
+  diffusion_loss: 'diffusion loss',
+  prior_loss: 'prior loss',
+  attn_loss: 'attention loss',
+};
+
+/** The terms as numbers, a metrics line's share. */
+export type LossTermValues = { [K in keyof LossTerms]: LossTerms[K] extends Tensor ? number : number | null };
+
+/** Each term's value, in the order of LossTerms. */
+export function lossTermValues(terms: LossTerms): LossTermValues {
+  return Object.fromEntries(Object.entries(terms).map(([k, t]: [string, Tensor | null]) => [k, t === null ? null : t.item()])) as LossTermValues;
+}
+
+export interface LossResult {
+  /** The sum that is differentiated: diffusion + prior_loss_weight * prior + attention. */
+  loss: Tensor;
+  terms: LossTerms;
   /** Per instance sample and chosen concept: attention IoU at attn_res (map >= max/2 vs mask >= 1/2). */
   iou: number[][];
   /** Per instance sample: the aggregated cross-attention (res, res, tokens), detached. */
@@ -123,5 +148,5 @@ export function breakASceneLoss(inp: LossInputs, opt: LossOptions): LossResult {
   }
   const iou = no_grad(() => samples.map((s) => s.tokenIndices.map((t, i) => attentionIoU(normalizeByMax(select(s.aggregated, -1, t)), s.masks[i]!))));
   const attention = samples.map((s) => s.aggregated.detach());
-  return { loss, diffusion_loss, prior_loss, attn_loss, iou, attention };
+  return { loss, terms: { diffusion_loss, prior_loss, attn_loss }, iou, attention };
 }

@@ -4,7 +4,7 @@
 import type { Generator } from '../../core/index.js';
 import type { CLIPTextModel } from '../../nn/clip/text_model.js';
 import type { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 
 export interface Placeholders {
   tokens: string[];
@@ -23,9 +23,9 @@ export function addPlaceholderTokens(
   generator?: Generator,
   template = '<asset>',
 ): Placeholders {
-  if (!/^<[^<>\s]+>$/.test(template)) throw new InputError(`--placeholder_token must look like <name>, got "${template}"`);
+  if (!/^<[^<>\s]+>$/.test(template)) throw new InputError((n) => `${n('placeholder_token')} must look like <name>, got "${template}"`);
   if (initializer_tokens.length > 0 && initializer_tokens.length !== n) {
-    throw new InputError(`--initializer_tokens gives ${initializer_tokens.length} words for --num_of_assets ${n}`);
+    throw new InputError((f) => `${f('initializer_tokens')} gives ${initializer_tokens.length} words for ${f('num_of_assets')} ${n}`);
   }
   const initIds = initializer_tokens.map((w) => {
     const ids = tokenizer.encode(w, { add_special_tokens: false, on_unknown: 'unk' });

@@ -11,33 +11,28 @@ import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
 import { get_scheduler, type LRScheduler, type ScheduleName } from '../../nn/optim/lr_schedule.js';
 import { AttentionStore, MAX_STORED_PIXELS } from '../attention/attention_store.js';
 import { register_attention_control } from '../attention/register_attention_control.js';
-import { selectBackend } from '../cli/backend.js';
-import { InputError } from '../cli/errors.js';
+import { useBackend } from '../backend.js';
+import { InputError } from '../errors.js';
 import { instancePrompt, sampleUnion } from '../data/union_sampling.js';
 import { loadInstanceFolder, type InstanceFolder } from '../io/instance.js';
 import { loadBaseModel, defaultAttnRes, sample, saveModel, tokenizePrompts, trainingScheduler, type BasModel } from '../model.js';
 import { save_cross_attention_vis, labelsFromTokens } from '../vis/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
 import { writePng } from '../io/png.js';
-import type { TrainArgs } from './args.js';
+import { validateTrainConfig, type TrainConfig } from './config.js';
 import { checkpointDir, listCheckpoints, loadCheckpoint, pruneCheckpoints, resolveCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { ensureClassImages, loadClassImages } from './class_images.js';
-import { breakASceneLoss, type LossResult } from './loss.js';
+import { breakASceneLoss, LOSS_TERM_LABELS, lossTermValues, type LossResult, type LossTermValues } from './loss.js';
 import { addPlaceholderTokens } from './placeholders.js';
 import { Progress } from './progress.js';
 
-export interface MetricsLine {
-  step: number;
-  phase: 1 | 2;
-  loss: number;
-  diffusion_loss: number;
-  prior_loss: number | null;
-  attn_loss: number | null;
+/** One line of metrics.jsonl: the step, the loss and each of its terms (loss.ts), lr, gradient norm, IoU. */
+export type MetricsLine = { step: number; phase: 1 | 2; loss: number } & LossTermValues & {
   lr: number;
   grad_norm: number;
   /** Per instance sample: the concepts in the prompt and their attention IoU. */
   concepts: { ids: number[]; iou: number[] }[];
-}
+};
 
 export class NonFiniteError extends Error {
   constructor(message: string) {
@@ -60,7 +55,7 @@ interface Data {
   classIds: number[] | null;
 }
 
-/** The state of a run that resume restores: everything else is rebuilt from the arguments. */
+/** The state of a run that resume restores: everything else is rebuilt from the configuration. */
 interface RunState {
   model: BasModel;
   /** The checkpoint a resumed run started from. */
@@ -68,7 +63,20 @@ interface RunState {
   placeholders: { tokens: string[]; ids: number[] };
   origEmbeds: Tensor;
   gen: Generator;
+  /** Steps done: the next step's 0-based index. */
   step: number;
+}
+
+/** Everything a step works with: the restored state, the data, and what the loop set up around them. */
+interface Run extends RunState {
+  data: Data;
+  store: AttentionStore;
+  noiseScheduler: ReturnType<typeof trainingScheduler>;
+  /** The current phase's optimizer and schedule (phase 2 replaces phase 1's). */
+  optimizer: AdamW;
+  lr: LRScheduler;
+  attn_res: number;
+  resolution: number;
 }
 
 export class BreakASceneTrainer {
@@ -78,7 +86,7 @@ export class BreakASceneTrainer {
 
   /** `onStep` is called after every step with its metrics line (progress displays, tests). */
   constructor(
-    readonly args: TrainArgs,
+    readonly args: TrainConfig,
     opts: { log?: (msg: string) => void; onStep?: (line: MetricsLine) => void } = {},
   ) {
     this.log = opts.log ?? ((m) => console.log(m));
@@ -100,29 +108,30 @@ export class BreakASceneTrainer {
 
   async train(): Promise<TrainResult> {
     const a = this.args;
-    if (a.backend) selectBackend(a.backend);
-    validateArgs(a);
+    // a configuration built by hand, not by trainConfig, is checked too
+    validateTrainConfig(a);
+    if (a.backend) useBackend(a.backend);
 
     // everything that can reject the input (model, checkpoint, folder, tokens) runs before the
     // first write, so bad input leaves no output folder behind (or an existing one untouched)
-    const run = this.setupRun();
-    const { model } = run;
+    const state = this.setupRun();
+    const { model } = state;
     const resolution = a.resolution ?? model.unet.config.sample_size ?? 32;
     const instance = this.loadInstance(resolution);
     const withMaps = mapResolutions(model, resolution);
     // default: the largest grid with cross-attention at the working resolution (16 for `default`)
     const attn_res = a.attn_res ?? (withMaps.length > 0 ? Math.max(...withMaps) : defaultAttnRes(model));
-    validateAgainstModel(model, run.placeholders.tokens, attn_res, withMaps);
-    const startStep = run.step;
-    let { optimizer, lr } = this.makeOptimizer(model, this.phaseAt(startStep));
+    validateAgainstModel(model, state.placeholders.tokens, attn_res, withMaps);
+    const startStep = state.step;
+    const { optimizer, lr } = this.makeOptimizer(model, this.phaseAt(startStep));
     // a checkpoint taken on the last phase-1 step holds the phase-1 optimizer: phase 2 starts fresh
-    if (run.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) run.resumed.restoreOptimizer(optimizer, lr);
+    if (state.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) state.resumed.restoreOptimizer(optimizer, lr);
 
     mkdirSync(a.output_dir, { recursive: true });
     const data = this.loadData(model, instance, resolution);
     const store = new AttentionStore();
     register_attention_control(model.unet, store);
-    const noiseScheduler = trainingScheduler(model);
+    const run: Run = { ...state, data, store, noiseScheduler: trainingScheduler(model), optimizer, lr, attn_res, resolution };
     const metricsPath = join(a.output_dir, 'metrics.jsonl');
     truncateJsonl(metricsPath, run.step);
     const progress = new Progress(this.totalSteps, run.step);
@@ -132,14 +141,14 @@ export class BreakASceneTrainer {
 
     for (let step = run.step; step < this.totalSteps; step++) {
       if (step === a.phase1_train_steps && step !== startStep) {
-        ({ optimizer, lr } = this.makeOptimizer(model, 2));
+        ({ optimizer: run.optimizer, lr: run.lr } = this.makeOptimizer(model, 2));
       }
       const phase = this.phaseAt(step);
       // one scope per step: on a GL backend every texture the step made but the updated
       // parameters (assign_ keeps those) is released when it closes; only numbers and a host copy
       // of the first sample's attention maps (for the logged PNGs) leave it
       const { line, prompt, attention } = tidy(() => {
-        const r = this.step(step, phase, run, data, store, noiseScheduler, optimizer, lr, attn_res, resolution);
+        const r = this.step(run);
         const att = r.result.attention[0];
         return { line: r.line, prompt: r.prompt, attention: att ? tensor(att.data, { shape: att.shape, dtype: att.dtype }) : null };
       });
@@ -151,14 +160,14 @@ export class BreakASceneTrainer {
       lastPrompt = prompt;
       run.step = step + 1;
 
-      if (a.checkpointing_steps > 0 && run.step % a.checkpointing_steps === 0 && run.step < this.totalSteps) this.checkpoint(run, optimizer, lr);
+      if (a.checkpointing_steps > 0 && run.step % a.checkpointing_steps === 0 && run.step < this.totalSteps) this.checkpoint(run);
       if (a.log_checkpoints && phase === 2 && run.step % a.img_log_steps === 0) this.imageLogs(run, lastAttention, lastPrompt, attn_res);
       // let a pending Ctrl-C reach its handler between steps
       await new Promise((r) => setImmediate(r));
       // a stop asked for during the last step just lets the run finish: the model is saved below
       if (this.stopRequested && run.step < this.totalSteps) {
         progress.done();
-        this.checkpoint(run, optimizer, lr);
+        this.checkpoint(run);
         this.log(`interrupted: checkpoint saved at step ${run.step} in ${checkpointDir(a.output_dir, run.step)}`);
         return { steps: run.step, interrupted: true, output_dir: a.output_dir, last };
       }
@@ -179,7 +188,7 @@ export class BreakASceneTrainer {
       const dir = resolveCheckpoint(a.resume_from_checkpoint, a.output_dir);
       const ck = loadCheckpoint(dir);
       if (ck.state.placeholder_tokens.length !== a.num_of_assets) {
-        throw new InputError(`checkpoint ${dir} has ${ck.state.placeholder_tokens.length} concepts, --num_of_assets is ${a.num_of_assets}`);
+        throw new InputError((n) => `checkpoint ${dir} has ${ck.state.placeholder_tokens.length} concepts, ${n('num_of_assets')} is ${a.num_of_assets}`);
       }
       const gen = new Generator(a.seed).set_state(ck.state.generator);
       this.log(`resuming from ${dir} at step ${ck.state.global_step}`);
@@ -188,7 +197,7 @@ export class BreakASceneTrainer {
     const stale = listCheckpoints(a.output_dir);
     if (stale.length > 0) {
       // `latest` would later pick an old run's checkpoint: continue that run or use another folder
-      throw new InputError(`--output_dir ${a.output_dir} already holds checkpoints of an earlier run (checkpoint-${stale[stale.length - 1]}); pass --resume_from_checkpoint latest to continue it, or choose another --output_dir`);
+      throw new InputError((n) => `${n('output_dir')} ${a.output_dir} already holds checkpoints of an earlier run (checkpoint-${stale[stale.length - 1]}); pass ${n('resume_from_checkpoint')} latest to continue it, or choose another ${n('output_dir')}`);
     }
     const gen = new Generator(a.seed);
     const model = loadBaseModel(a.pretrained_model_name_or_path, a.seed, (m) => this.log(m));
@@ -203,7 +212,8 @@ export class BreakASceneTrainer {
     try {
       return loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets });
     } catch (e) {
-      throw new InputError(e instanceof Error ? e.message.replace('numOfAssets', '--num_of_assets') : String(e));
+      const why = e instanceof Error ? e.message : String(e);
+      throw new InputError((n) => why.replace('numOfAssets', n('num_of_assets')));
     }
   }
 
@@ -244,20 +254,11 @@ export class BreakASceneTrainer {
     return { optimizer, lr };
   }
 
-  private step(
-    step: number,
-    phase: 1 | 2,
-    run: RunState,
-    data: Data,
-    store: AttentionStore,
-    noiseScheduler: ReturnType<typeof trainingScheduler>,
-    optimizer: AdamW,
-    lr: LRScheduler,
-    attn_res: number,
-    resolution: number,
-  ): { result: LossResult; line: MetricsLine; prompt: number[] } {
+  /** Step `run.step` (0-based): draw, loss, backward, clip, update; `run.step` itself is the caller's to advance. */
+  private step(run: Run): { result: LossResult; line: MetricsLine; prompt: number[] } {
     const a = this.args;
-    const { model, gen } = run;
+    const { model, gen, data, store, noiseScheduler, optimizer, lr, attn_res, resolution, step } = run;
+    const phase = this.phaseAt(step);
     const bsz = a.train_batch_size;
     // draw order per step: union samples, class indices, noise, timesteps
     const samples = Array.from({ length: bsz }, () =>
@@ -293,11 +294,11 @@ export class BreakASceneTrainer {
         attn_res,
       },
     );
-    for (const [name, t] of [['diffusion loss', result.diffusion_loss], ['prior loss', result.prior_loss], ['attention loss', result.attn_loss]] as const) {
-      const v = t?.item();
-      if (v !== undefined && !Number.isFinite(v)) {
+    const terms = lossTermValues(result.terms);
+    for (const [name, v] of Object.entries(terms) as [keyof typeof terms, number | null][]) {
+      if (v !== null && !Number.isFinite(v)) {
         const kept = listCheckpoints(a.output_dir);
-        throw new NonFiniteError(`non-finite ${name} (${v}) at step ${step + 1}; stopping. ${kept.length ? `Last good checkpoint: ${checkpointDir(a.output_dir, kept[kept.length - 1]!)}` : 'No checkpoint was written yet.'}`);
+        throw new NonFiniteError(`non-finite ${LOSS_TERM_LABELS[name]} (${v}) at step ${step + 1}; stopping. ${kept.length ? `Last good checkpoint: ${checkpointDir(a.output_dir, kept[kept.length - 1]!)}` : 'No checkpoint was written yet.'}`);
       }
     }
     result.loss.backward();
@@ -314,9 +315,7 @@ export class BreakASceneTrainer {
       step: step + 1,
       phase,
       loss: result.loss.item(),
-      diffusion_loss: result.diffusion_loss.item(),
-      prior_loss: result.prior_loss?.item() ?? null,
-      attn_loss: result.attn_loss?.item() ?? null,
+      ...terms,
       lr: optimizer.param_groups[0]!.lr,
       grad_norm,
       concepts: samples.map((s, i) => ({ ids: s.token_ids, iou: result.iou[i]!.map((v) => Math.round(v * 1e4) / 1e4) })),
@@ -324,9 +323,9 @@ export class BreakASceneTrainer {
     return { result, line, prompt: input_ids[0]! };
   }
 
-  private checkpoint(run: RunState, optimizer: AdamW, lr: LRScheduler): void {
+  private checkpoint(run: Run): void {
     const a = this.args;
-    saveCheckpoint(checkpointDir(a.output_dir, run.step), run.model, optimizer, lr, run.origEmbeds, {
+    saveCheckpoint(checkpointDir(a.output_dir, run.step), run.model, run.optimizer, run.lr, run.origEmbeds, {
       global_step: run.step,
       generator: run.gen.get_state(),
       placeholder_tokens: run.placeholders.tokens,
@@ -379,21 +378,6 @@ function validateAgainstModel(model: BasModel, tokens: readonly string[], attn_r
   const prompt = instancePrompt(tokens);
   const needed = model.tokenizer.encode(prompt).length;
   const max = model.tokenizer.model_max_length;
-  if (needed > max) throw new InputError(`--num_of_assets ${tokens.length}: the prompt "${prompt}" needs ${needed} tokens, the model's tokenizer holds ${max}`);
-  if (!withMaps.includes(attn_res)) throw new InputError(`--attn_res ${attn_res}: the model has cross-attention maps at ${withMaps.map((r) => `${r}x${r}`).join(', ') || 'no resolution'} in its down and up blocks`);
-}
-
-function validateArgs(a: TrainArgs): void {
-  const positive: [string, number][] = [
-    ['--num_of_assets', a.num_of_assets],
-    ['--train_batch_size', a.train_batch_size],
-    ['--num_class_images', a.num_class_images],
-    ['--sample_batch_size', a.sample_batch_size],
-    ['--img_log_steps', a.img_log_steps],
-  ];
-  for (const [flag, v] of positive) if (!(v >= 1)) throw new InputError(`${flag} must be at least 1, got ${v}`);
-  for (const [flag, v] of [['--phase1_train_steps', a.phase1_train_steps], ['--phase2_train_steps', a.phase2_train_steps], ['--checkpointing_steps', a.checkpointing_steps]] as const) {
-    if (!(v >= 0)) throw new InputError(`${flag} must be >= 0, got ${v}`);
-  }
-  if (a.resolution !== undefined && a.resolution < 8) throw new InputError(`--resolution ${a.resolution} is too small`);
+  if (needed > max) throw new InputError((n) => `${n('num_of_assets')} ${tokens.length}: the prompt "${prompt}" needs ${needed} tokens, the model's tokenizer holds ${max}`);
+  if (!withMaps.includes(attn_res)) throw new InputError((n) => `${n('attn_res')} ${attn_res}: the model has cross-attention maps at ${withMaps.map((r) => `${r}x${r}`).join(', ') || 'no resolution'} in its down and up blocks`);
 }

@@ -13,13 +13,14 @@ import { getBackend, setBackend, type Tensor } from '../../core/index.js';
 import { GpuJsBackend, unsupportedReason } from '../../kernels/index.js';
 import { BreakASceneTrainer } from '../../bas/train/trainer.js';
 import { glAvailable } from '../helpers/environment.js';
-import { readMetrics, readWeights, tempRoot, trainArgs, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
+import type { TrainConfig } from '../../bas/train/config.js';
+import { readMetrics, readWeights, tempRoot, tinyTrainConfig, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
 import type { MetricsLine } from '../../bas/train/trainer.js';
 
 const LOSS_RTOL = 1e-4;
 const WEIGHT_ATOL = 2e-4;
 const UPDATE_RTOL = 1e-3;
-const FLAGS = ['--phase1_train_steps', '2', '--phase2_train_steps', '3', '--initial_learning_rate', '1e-2', '--learning_rate', '1e-3', '--seed', '4'];
+const FLAGS: Partial<TrainConfig> = { phase1_train_steps: 2, phase2_train_steps: 3, initial_learning_rate: 1e-2, learning_rate: 1e-3, seed: 4 };
 
 const tmp = tempRoot('bas-train-backend');
 let model = '';
@@ -31,7 +32,7 @@ async function run(backend: string): Promise<{ metrics: MetricsLine[]; weights: 
   const out = tmp.fresh(backend);
   const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   try {
-    await new BreakASceneTrainer(trainArgs(model, scene, out, [...FLAGS, '--backend', backend]), { log: () => undefined }).train();
+    await new BreakASceneTrainer(tinyTrainConfig(model, scene, out, { ...FLAGS, backend }), { log: () => undefined }).train();
     // the run really went through the backend asked for
     const b = getBackend();
     expect(b.name).toBe(backend);

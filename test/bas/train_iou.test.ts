@@ -18,7 +18,8 @@
 // while telling concepts apart by colour alone takes it many more steps.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BreakASceneTrainer } from '../../bas/train/trainer.js';
-import { readMetrics, tempRoot, trainArgs, writeScene, writeTinyModel, type Rect } from '../helpers/tiny_model.js';
+import type { TrainConfig } from '../../bas/train/config.js';
+import { readMetrics, tempRoot, tinyTrainConfig, writeScene, writeTinyModel, type Rect } from '../helpers/tiny_model.js';
 import type { MetricsLine } from '../../bas/train/trainer.js';
 
 const BANDS: readonly Rect[] = [
@@ -26,7 +27,7 @@ const BANDS: readonly Rect[] = [
   { y0: 3, y1: 5, x0: 1, x1: 7, rgb: [30, 200, 40] },
   { y0: 6, y1: 8, x0: 1, x1: 7, rgb: [40, 60, 230] },
 ];
-const STEPS = ['--phase1_train_steps', '10', '--phase2_train_steps', '150', '--learning_rate', '1e-3', '--seed', '2'];
+const STEPS: Partial<TrainConfig> = { phase1_train_steps: 10, phase2_train_steps: 150, learning_rate: 1e-3, seed: 2 };
 /** Steps averaged at the start and at the end of a run. */
 const WINDOW = 20;
 
@@ -56,7 +57,7 @@ describe('end to end: the attention loss aligns every concept with its mask', ()
     const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     for (const lambda of ['0', '1e-2', '1']) {
       const out = tmp.fresh(`lambda${lambda}`);
-      await new BreakASceneTrainer(trainArgs(model, scene, out, [...STEPS, '--lambda_attention', lambda]), { log: () => undefined }).train();
+      await new BreakASceneTrainer(tinyTrainConfig(model, scene, out, { ...STEPS, lambda_attention: Number(lambda) }), { log: () => undefined }).train();
       runs.set(lambda, readMetrics(out));
     }
     quiet.mockRestore();

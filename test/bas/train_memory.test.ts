@@ -8,7 +8,8 @@ import { getBackend, setBackend } from '../../core/index.js';
 import { GpuJsBackend, unsupportedReason, type DeviceStats } from '../../kernels/index.js';
 import { BreakASceneTrainer } from '../../bas/train/trainer.js';
 import { glAvailable } from '../helpers/environment.js';
-import { tempRoot, trainArgs, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
+import type { TrainConfig } from '../../bas/train/config.js';
+import { tempRoot, tinyTrainConfig, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
 
 const tmp = tempRoot('bas-train-memory');
 afterAll(() => tmp.cleanup());
@@ -18,11 +19,11 @@ afterEach(() => setBackend('cpu'));
 async function statsPerStep(backend: string): Promise<DeviceStats[]> {
   const model = writeTinyModel(tmp.fresh(`model-${backend}`), 3);
   const scene = writeScene(tmp.fresh(`scene-${backend}`));
-  const flags = ['--phase1_train_steps', '2', '--phase2_train_steps', '6', '--seed', '1', '--backend', backend];
+  const flags: Partial<TrainConfig> = { phase1_train_steps: 2, phase2_train_steps: 6, seed: 1, backend };
   const stats: DeviceStats[] = [];
   const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   try {
-    const trainer = new BreakASceneTrainer(trainArgs(model, scene, tmp.fresh(`out-${backend}`), flags), {
+    const trainer = new BreakASceneTrainer(tinyTrainConfig(model, scene, tmp.fresh(`out-${backend}`), flags), {
       log: () => undefined,
       onStep: () => stats.push((getBackend() as GpuJsBackend).stats()),
     });

@@ -4,11 +4,12 @@
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../bas/cli/main.js';
+import { main } from '../../cli/main.js';
 import { readImage } from '../../bas/io/image.js';
 import { loadModel } from '../../bas/model.js';
 import { BreakASceneTrainer, type TrainResult } from '../../bas/train/trainer.js';
-import { differingTensors, readMetrics, readWeights, tempRoot, tensorBytes, trainArgs, trainArgv, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
+import type { TrainConfig } from '../../bas/train/config.js';
+import { differingTensors, readMetrics, readWeights, tempRoot, tensorBytes, tinyTrainConfig, trainArgv, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
 
 const tmp = tempRoot('bas-train-run');
 let model = '';
@@ -29,8 +30,8 @@ afterEach(() => vi.restoreAllMocks());
 
 const log = (m: string): void => void logs.push(m);
 
-async function train(out: string, extra: readonly string[], opts: { stopAfterFirstStep?: boolean } = {}): Promise<TrainResult> {
-  const trainer = new BreakASceneTrainer(trainArgs(model, scene, out, extra), { log });
+async function train(out: string, overrides: Partial<TrainConfig>, opts: { stopAfterFirstStep?: boolean } = {}): Promise<TrainResult> {
+  const trainer = new BreakASceneTrainer(tinyTrainConfig(model, scene, out, overrides), { log });
   // a stop requested before the run starts is honoured after its first step, as a Ctrl-C would be
   if (opts.stopAfterFirstStep) trainer.requestStop();
   return trainer.train();
@@ -41,7 +42,7 @@ const metricsText = (out: string): string => readFileSync(join(out, 'metrics.jso
 describe('phase 1 (textual inversion)', () => {
   it('changes only the placeholder rows: every other weight stays bit-identical to the base model', async () => {
     const out = tmp.fresh('out');
-    const r = await train(out, ['--phase1_train_steps', '4', '--phase2_train_steps', '0', '--initializer_tokens', 'red', 'green', 'blue', '--initial_learning_rate', '1e-2']);
+    const r = await train(out, { phase1_train_steps: 4, phase2_train_steps: 0, initializer_tokens: ['red', 'green', 'blue'], initial_learning_rate: 1e-2 });
     expect(r).toMatchObject({ steps: 4, interrupted: false });
     expect(readMetrics(out).map((m) => m.phase)).toEqual([1, 1, 1, 1]);
 
@@ -77,15 +78,15 @@ describe('phase 1 (textual inversion)', () => {
 describe('resume', () => {
   // lr large enough that every step moves the weights; prior preservation on, so the class
   // batch (indexed by step) and the class-image folder take part in the resume too
-  const FLAGS = [
-    '--phase1_train_steps', '3', '--phase2_train_steps', '3', '--seed', '5', '--initial_learning_rate', '1e-2', '--learning_rate', '1e-3',
-    '--no_prior_preservation=false', '--num_class_images', '2', '--sample_batch_size', '1', '--num_inference_steps', '2',
-  ];
+  const FLAGS: Partial<TrainConfig> = {
+    phase1_train_steps: 3, phase2_train_steps: 3, seed: 5, initial_learning_rate: 1e-2, learning_rate: 1e-3,
+    no_prior_preservation: false, num_class_images: 2, sample_batch_size: 1, num_inference_steps: 2,
+  };
   let reference = '';
   beforeAll(async () => {
     reference = tmp.fresh('ref');
     const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const r = await new BreakASceneTrainer(trainArgs(model, scene, reference, FLAGS), { log: () => undefined }).train();
+    const r = await new BreakASceneTrainer(tinyTrainConfig(model, scene, reference, FLAGS), { log: () => undefined }).train();
     quiet.mockRestore();
     expect(r).toMatchObject({ steps: 6, interrupted: false });
   });
@@ -100,10 +101,10 @@ describe('resume', () => {
 
   it('stopping after every step and resuming from "latest" equals the uninterrupted run, bit for bit', async () => {
     const out = tmp.fresh('chain');
-    const extra = [...FLAGS, '--checkpoints_total_limit', '1'];
+    const extra: Partial<TrainConfig> = { ...FLAGS, checkpoints_total_limit: 1 };
     // resumes at steps 1, 2 (phase 1), 3 (the boundary: a fresh phase-2 optimizer), 4, 5 (phase 2)
     for (let k = 0; k < 6; k++) {
-      const r = await train(out, k === 0 ? extra : [...extra, '--resume_from_checkpoint', 'latest'], { stopAfterFirstStep: true });
+      const r = await train(out, k === 0 ? extra : { ...extra, resume_from_checkpoint: 'latest' }, { stopAfterFirstStep: true });
       expect(r.steps).toBe(k + 1);
       expect(r.interrupted).toBe(k < 5);
       // checkpoints_total_limit 1: only the newest checkpoint is kept
@@ -121,7 +122,7 @@ describe('resume', () => {
   it('resuming from an explicit checkpoint drops the later metrics lines and replays them identically', async () => {
     // one run checkpointing every step: the same results as the reference (saving perturbs nothing)
     const full = tmp.fresh('full');
-    await train(full, [...FLAGS, '--checkpointing_steps', '1']);
+    await train(full, { ...FLAGS, checkpointing_steps: 1 });
     expect(metricsText(full)).toBe(metricsText(reference));
     expect(differingTensors(readWeights(reference), readWeights(full))).toEqual([]);
 
@@ -130,7 +131,7 @@ describe('resume', () => {
       cpSync(full, out, { recursive: true });
       // the finished model goes, so only the resumed run can put it back
       for (const n of ['model_index.json', 'unet', 'text_encoder', 'tokenizer', 'scheduler']) rmSync(join(out, n), { recursive: true });
-      const r = await train(out, [...FLAGS, '--resume_from_checkpoint', join(out, `checkpoint-${k}`)]);
+      const r = await train(out, { ...FLAGS, resume_from_checkpoint: join(out, `checkpoint-${k}`) });
       expect(r.steps).toBe(6);
       expect(metricsText(out), `resumed at ${k}`).toBe(metricsText(reference));
       expect(differingTensors(readWeights(reference), readWeights(out)), `resumed at ${k}`).toEqual([]);
@@ -141,7 +142,7 @@ describe('resume', () => {
 describe('class images', () => {
   it('are generated once into --class_data_dir, reused by a later run, and topped up when more are asked for', async () => {
     const classes = tmp.fresh('classes');
-    const flags = ['--phase1_train_steps', '1', '--phase2_train_steps', '1', '--no_prior_preservation=false', '--class_data_dir', classes, '--num_class_images', '2', '--num_inference_steps', '2', '--sample_batch_size', '2'];
+    const flags: Partial<TrainConfig> = { phase1_train_steps: 1, phase2_train_steps: 1, no_prior_preservation: false, class_data_dir: classes, num_class_images: 2, num_inference_steps: 2, sample_batch_size: 2 };
     const first = tmp.fresh('out');
     await train(first, flags);
     expect(logs).toContain(`generating 2 class images of "a photo at the beach" into ${classes}`);
@@ -160,7 +161,7 @@ describe('class images', () => {
     expect(existsSync(join(second, 'class_images'))).toBe(false);
 
     logs = [];
-    await train(tmp.fresh('out'), [...flags, '--num_class_images', '3']);
+    await train(tmp.fresh('out'), { ...flags, num_class_images: 3 });
     expect(logs).toContain(`generating 1 class images of "a photo at the beach" into ${classes}`);
     expect(readdirSync(classes).sort()).toEqual([...files, 'class-0002.png']);
     expect(files.map((f) => `${statSync(join(classes, f)).mtimeMs}:${readFileSync(join(classes, f)).toString('base64')}`)).toEqual(before);
@@ -170,7 +171,7 @@ describe('class images', () => {
 describe('--log_checkpoints', () => {
   it('saves the model, the step\'s attention, a sample and its attention every --img_log_steps phase-2 steps', async () => {
     const out = tmp.fresh('logs');
-    await train(out, ['--phase1_train_steps', '1', '--phase2_train_steps', '2', '--log_checkpoints', '--img_log_steps', '2', '--num_inference_steps', '2']);
+    await train(out, { phase1_train_steps: 1, phase2_train_steps: 2, log_checkpoints: true, img_log_steps: 2, num_inference_steps: 2 });
     // step 2 is a phase-2 step divisible by 2; step 3 is not
     expect(readdirSync(join(out, 'img_logs')).sort()).toEqual(['00002_full_attn.png', '00002_full_pred.png', '00002_step_attn.png', 'final_step_attn.png']);
     expect(readdirSync(join(out, 'checkpoints'))).toEqual(['00002']);

@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, type DType, type Tensor } from '../../core/index.js';
 import { SD_SCHEDULER_CONFIG } from '../../diffusion/index.js';
-import { parseFlags } from '../../bas/cli/args.js';
 import { writePng } from '../../bas/io/png.js';
 import { saveModel, type BasModel } from '../../bas/model.js';
-import { TRAIN_FLAGS, type TrainArgs } from '../../bas/train/args.js';
+import { trainConfig, type TrainConfig } from '../../bas/train/config.js';
 import type { MetricsLine } from '../../bas/train/trainer.js';
 import { CLIPTextModel } from '../../nn/clip/text_model.js';
 import { load_file } from '../../nn/safetensors.js';
@@ -116,11 +115,15 @@ export function writeScene(dir: string, rects: readonly Rect[] = THREE_RECTS, si
   return dir;
 }
 
-/** `bas train` flags parsed as the CLI does: the tiny model, no prior preservation, no class images. */
-export function trainArgs(model: string, scene: string, output: string, extra: readonly string[] = []): TrainArgs {
-  return parseFlags(trainArgv(model, scene, output, extra), TRAIN_FLAGS, 'train');
+/** The tiny runs' settings: three concepts, 3 + 3 steps, no prior preservation (no class images), no checkpoints. */
+export const TINY_TRAIN: Readonly<Partial<TrainConfig>> = { num_of_assets: 3, phase1_train_steps: 3, phase2_train_steps: 3, no_prior_preservation: true, checkpointing_steps: 0 };
+
+/** A training config for the tiny model at `model` on `scene`: TINY_TRAIN, with `overrides` on top. */
+export function tinyTrainConfig(model: string, scene: string, output: string, overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return trainConfig({ pretrained_model_name_or_path: model, instance_data_dir: scene, output_dir: output, ...TINY_TRAIN, ...overrides });
 }
 
+/** The same run as `bas train` argv (TINY_TRAIN as flags), for the CLI's tests. */
 export function trainArgv(model: string, scene: string, output: string, extra: readonly string[] = []): string[] {
   const defaults = ['--num_of_assets', '3', '--phase1_train_steps', '3', '--phase2_train_steps', '3', '--no_prior_preservation', '--checkpointing_steps', '0'];
   // later flags win in parseFlags, so `extra` overrides the defaults

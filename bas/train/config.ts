@@ -1,0 +1,147 @@
+// A Break-A-Scene training run's configuration as data: every field typed, defaulted as in
+// Break-A-Scene's train.py (scaled to this project's model where the original's values assume
+// Stable Diffusion at 512 px: resolution, batch size), and checked here, where a bad value is
+// named by its field. The CLI, the eval's variants and the tests all build runs through
+// `trainConfig(overrides)`.
+import type { ScheduleName } from '../../nn/optim/lr_schedule.js';
+import { InputError } from '../errors.js';
+
+/** The learning-rate schedules a training run may use (diffusers' names). */
+export const TRAIN_LR_SCHEDULERS = ['constant', 'constant_with_warmup', 'linear', 'cosine'] as const satisfies readonly ScheduleName[];
+
+export interface TrainConfig {
+  /** Folder with img.jpg|img.png and mask0.png ... */
+  instance_data_dir: string;
+  /** Number of concepts (masks) to extract. */
+  num_of_assets: number;
+  /** One vocabulary word per concept to initialise its token from (empty: random rows). */
+  initializer_tokens: string[];
+  /** Template of the concept tokens (<asset> -> <asset0> ...). */
+  placeholder_token: string;
+  /** Textual-inversion steps (token embeddings only). */
+  phase1_train_steps: number;
+  /** Steps training the UNet (and text encoder) too. */
+  phase2_train_steps: number;
+  /** Where the model, metrics.jsonl, checkpoints and images go. */
+  output_dir: string;
+  /** Weight of the cross-attention loss. */
+  lambda_attention: number;
+  /** Resolution of the supervised attention maps (unset: the largest grid with attention). */
+  attn_res?: number | undefined;
+  no_prior_preservation: boolean;
+  /** Class images folder (unset: OUTPUT_DIR/class_images). */
+  class_data_dir?: string | undefined;
+  class_prompt: string;
+  /** Class images to generate once and reuse. */
+  num_class_images: number;
+  /** Batch size when generating class images. */
+  sample_batch_size: number;
+  prior_loss_weight: number;
+  /** Plain diffusion loss instead of the masked one. */
+  do_not_apply_masked_loss: boolean;
+  /** Ablation: every prompt lists every concept, in order. */
+  no_union_sampling: boolean;
+  /** Phase 2 trains UNet + token embeddings, not the whole text encoder. */
+  no_train_text_encoder: boolean;
+  /** Phase-2 learning rate. */
+  learning_rate: number;
+  /** Phase-1 learning rate. */
+  initial_learning_rate: number;
+  lr_scheduler: (typeof TRAIN_LR_SCHEDULERS)[number];
+  lr_warmup_steps: number;
+  adam_beta1: number;
+  adam_beta2: number;
+  adam_weight_decay: number;
+  adam_epsilon: number;
+  /** Gradient-norm clip. */
+  max_grad_norm: number;
+  /** Fixes data sampling, noise, timesteps and init. */
+  seed: number;
+  /** Working resolution (unset: the model's sample_size). */
+  resolution?: number | undefined;
+  /** Instance samples per step. */
+  train_batch_size: number;
+  /** Save a resumable checkpoint every N steps (0: never). */
+  checkpointing_steps: number;
+  /** Keep at most this many checkpoints (unset: all). */
+  checkpoints_total_limit?: number | undefined;
+  /** A checkpoint folder, or "latest" in output_dir. */
+  resume_from_checkpoint?: string | undefined;
+  /** With log_checkpoints: every N phase-2 steps save the model, attention maps and a sample. */
+  img_log_steps: number;
+  log_checkpoints: boolean;
+  /** DDIM steps of logged samples and class images. */
+  num_inference_steps: number;
+  /** Guidance of logged samples and class images. */
+  guidance_scale: number;
+  /** Base model folder (unset: the shipped base model). */
+  pretrained_model_name_or_path?: string | undefined;
+  /** Kernel backend for the run (unset: the one already selected). */
+  backend?: string | undefined;
+}
+
+/** What a caller must give (the instance folder) and may give (anything else). */
+export type TrainOverrides = Partial<TrainConfig> & Pick<TrainConfig, 'instance_data_dir'>;
+
+/** Every field with a default; the optional fields are unset unless given. */
+export const TRAIN_DEFAULTS = {
+  num_of_assets: 1,
+  initializer_tokens: [] as string[],
+  placeholder_token: '<asset>',
+  phase1_train_steps: 400,
+  phase2_train_steps: 400,
+  output_dir: 'outputs/break-a-scene',
+  lambda_attention: 1e-2,
+  no_prior_preservation: false,
+  class_prompt: 'a photo at the beach',
+  num_class_images: 100,
+  sample_batch_size: 4,
+  prior_loss_weight: 1.0,
+  do_not_apply_masked_loss: false,
+  no_union_sampling: false,
+  no_train_text_encoder: false,
+  learning_rate: 2e-6,
+  initial_learning_rate: 5e-4,
+  lr_scheduler: 'constant',
+  lr_warmup_steps: 0,
+  adam_beta1: 0.9,
+  adam_beta2: 0.999,
+  adam_weight_decay: 1e-2,
+  adam_epsilon: 1e-8,
+  max_grad_norm: 1.0,
+  seed: 0,
+  train_batch_size: 1,
+  checkpointing_steps: 500,
+  img_log_steps: 200,
+  log_checkpoints: false,
+  num_inference_steps: 50,
+  guidance_scale: 7.5,
+} as const satisfies Omit<TrainConfig, 'instance_data_dir'>;
+
+const OPTIONAL_FIELDS = ['attn_res', 'class_data_dir', 'resolution', 'checkpoints_total_limit', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'backend'] as const;
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(['instance_data_dir', ...Object.keys(TRAIN_DEFAULTS), ...OPTIONAL_FIELDS]);
+
+/** The defaults with `overrides` on top, checked; an override of `undefined` keeps the default. */
+export function trainConfig(overrides: TrainOverrides): TrainConfig {
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const config: TrainConfig = { ...TRAIN_DEFAULTS, initializer_tokens: [...TRAIN_DEFAULTS.initializer_tokens], ...given } as TrainConfig;
+  validateTrainConfig(config);
+  return config;
+}
+
+/** Ranges and enums of a configuration, each failure naming its field. */
+export function validateTrainConfig(c: TrainConfig): void {
+  // an unknown key is a misspelt field, which would otherwise be ignored
+  const unknown = Object.keys(c).find((k) => !KNOWN_FIELDS.has(k));
+  if (unknown !== undefined) throw new InputError(`unknown training config field "${unknown}"`);
+  if (typeof c.instance_data_dir !== 'string' || c.instance_data_dir === '') throw new InputError((n) => `${n('instance_data_dir')} is required`);
+  const atLeastOne = ['num_of_assets', 'train_batch_size', 'num_class_images', 'sample_batch_size', 'img_log_steps'] as const;
+  for (const k of atLeastOne) if (!(c[k] >= 1)) throw new InputError((n) => `${n(k)} must be at least 1, got ${c[k]}`);
+  for (const k of ['phase1_train_steps', 'phase2_train_steps', 'checkpointing_steps'] as const) {
+    if (!(c[k] >= 0)) throw new InputError((n) => `${n(k)} must be >= 0, got ${c[k]}`);
+  }
+  if (c.resolution !== undefined && c.resolution < 8) throw new InputError((n) => `${n('resolution')} ${c.resolution} is too small`);
+  if (!(TRAIN_LR_SCHEDULERS as readonly string[]).includes(c.lr_scheduler)) {
+    throw new InputError((n) => `${n('lr_scheduler')} must be one of ${TRAIN_LR_SCHEDULERS.join(', ')}, got "${c.lr_scheduler}"`);
+  }
+}

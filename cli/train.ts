@@ -1,0 +1,82 @@
+// bas train: Break-A-Scene on one image and its masks. The flags are the fields of the library's
+// TrainConfig (bas/train/config.ts), with its defaults; the command parses argv into overrides and
+// leaves the defaults and the checks to trainConfig.
+import { TRAIN_DEFAULTS, TRAIN_LR_SCHEDULERS, trainConfig } from '../bas/train/config.js';
+import { BreakASceneTrainer, NonFiniteError } from '../bas/train/trainer.js';
+import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
+
+const D = TRAIN_DEFAULTS;
+
+export const TRAIN_FLAGS = {
+  instance_data_dir: { type: 'string', help: 'folder with img.jpg|img.png and mask0.png ...', required: true },
+  num_of_assets: { type: 'int', help: 'number of concepts (masks) to extract', default: D.num_of_assets },
+  initializer_tokens: { type: 'strings', help: 'one vocabulary word per concept to initialise its token from', default: D.initializer_tokens },
+  placeholder_token: { type: 'string', help: 'template of the concept tokens (<asset> -> <asset0> ...)', default: D.placeholder_token },
+  phase1_train_steps: { type: 'int', help: 'textual-inversion steps (token embeddings only)', default: D.phase1_train_steps },
+  phase2_train_steps: { type: 'int', help: 'steps training the UNet (and text encoder) too', default: D.phase2_train_steps },
+  output_dir: { type: 'string', help: 'where the model, metrics.jsonl, checkpoints and images go', default: D.output_dir },
+  lambda_attention: { type: 'number', help: 'weight of the cross-attention loss', default: D.lambda_attention },
+  attn_res: { type: 'int', help: 'resolution of the supervised attention maps (default: the largest grid with attention, 16 for default)' },
+  no_prior_preservation: { type: 'boolean', help: 'train without class images' },
+  class_data_dir: { type: 'string', help: 'class images folder (default: OUTPUT_DIR/class_images)' },
+  class_prompt: { type: 'string', help: 'prompt of the class images', default: D.class_prompt },
+  num_class_images: { type: 'int', help: 'class images to generate once and reuse', default: D.num_class_images },
+  sample_batch_size: { type: 'int', help: 'batch size when generating class images', default: D.sample_batch_size },
+  prior_loss_weight: { type: 'number', help: 'weight of the prior-preservation loss', default: D.prior_loss_weight },
+  do_not_apply_masked_loss: { type: 'boolean', help: 'plain diffusion loss instead of the masked one' },
+  no_union_sampling: { type: 'boolean', help: 'ablation: every prompt lists every concept, in order' },
+  no_train_text_encoder: { type: 'boolean', help: 'phase 2 trains UNet + token embeddings, not the whole text encoder' },
+  learning_rate: { type: 'number', help: 'phase-2 learning rate', default: D.learning_rate },
+  initial_learning_rate: { type: 'number', help: 'phase-1 learning rate', default: D.initial_learning_rate },
+  lr_scheduler: { type: 'string', help: 'learning-rate schedule', default: D.lr_scheduler, choices: TRAIN_LR_SCHEDULERS },
+  lr_warmup_steps: { type: 'int', help: 'warmup steps of the schedule', default: D.lr_warmup_steps },
+  adam_beta1: { type: 'number', help: 'AdamW beta1', default: D.adam_beta1 },
+  adam_beta2: { type: 'number', help: 'AdamW beta2', default: D.adam_beta2 },
+  adam_weight_decay: { type: 'number', help: 'AdamW decoupled weight decay', default: D.adam_weight_decay },
+  adam_epsilon: { type: 'number', help: 'AdamW epsilon', default: D.adam_epsilon },
+  max_grad_norm: { type: 'number', help: 'gradient-norm clip', default: D.max_grad_norm },
+  seed: { type: 'int', help: 'fixes data sampling, noise, timesteps and init', default: D.seed },
+  resolution: { type: 'int', help: 'working resolution (default: the model sample_size)' },
+  train_batch_size: { type: 'int', help: 'instance samples per step', default: D.train_batch_size },
+  checkpointing_steps: { type: 'int', help: 'save a resumable checkpoint every N steps', default: D.checkpointing_steps },
+  checkpoints_total_limit: { type: 'int', help: 'keep at most this many checkpoints (default: all)' },
+  resume_from_checkpoint: { type: 'string', help: 'PATH of a checkpoint, or "latest" in output_dir' },
+  img_log_steps: { type: 'int', help: 'with --log_checkpoints: every N phase-2 steps save the model, attention maps and a sample', default: D.img_log_steps },
+  log_checkpoints: { type: 'boolean', help: 'enable the --img_log_steps logs' },
+  num_inference_steps: { type: 'int', help: 'DDIM steps of logged samples and class images', default: D.num_inference_steps },
+  guidance_scale: { type: 'number', help: 'guidance of logged samples and class images', default: D.guidance_scale },
+  pretrained_model_name_or_path: { type: 'string', help: 'base model folder (default: the shipped base model)' },
+  backend: { type: 'string', help: 'kernel backend: cpu, gpujs, gpujs-webasm, gpujs-headlessgl, ... (default $BAS_BACKEND, else gpujs-webasm)' },
+  help: { type: 'boolean', help: 'show this help' },
+} satisfies FlagSpecs;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    console.log(formatHelp('train', 'extract concepts from one image and its masks (Break-A-Scene)', TRAIN_FLAGS));
+    return 0;
+  }
+  const { help: _help, ...flags } = parseFlags(argv, TRAIN_FLAGS, 'train');
+  // parseFlags checked each choice against TRAIN_LR_SCHEDULERS
+  const config = trainConfig({ ...flags, lr_scheduler: flags.lr_scheduler as (typeof TRAIN_LR_SCHEDULERS)[number] });
+  const trainer = new BreakASceneTrainer(config);
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130); // a second Ctrl-C does not wait for the checkpoint
+    console.log('\ninterrupt: finishing this step, then saving a checkpoint (Ctrl-C again to quit now)');
+    trainer.requestStop();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const r = await trainer.train();
+    return r.interrupted ? 130 : 0;
+  } catch (e) {
+    if (e instanceof NonFiniteError) {
+      console.error(`bas train: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,130 @@
+// A pretraining run's configuration as data: every field typed, with the defaults `bas pretrain`
+// shows, and checked here, where a bad value is named by its field. The CLI and the scripts build
+// runs through `pretrainConfig(overrides)`; a checkpoint keeps the configuration of the run that
+// wrote it (recipeChanges compares them on resume).
+import { UNET_CONFIGS, type UNetConfigName } from '../../nn/configs.js';
+import { InputError } from '../../bas/errors.js';
+import { TEXTURES, type TextureName } from '../world/index.js';
+
+/** The enumerated fields' allowed values. */
+export const PRETRAIN_CHOICES = {
+  lr_scheduler: ['constant_with_warmup', 'linear', 'cosine', 'warmup_stable_decay'],
+  beta_schedule: ['linear', 'scaled_linear', 'squaredcos_cap_v2'],
+  prediction_type: ['epsilon', 'v_prediction'],
+  addition_embed_type: ['none', 'text'],
+} as const;
+
+export interface PretrainConfig {
+  output_dir: string;
+  config: UNetConfigName;
+  /** Scene side; the world draws at multiples of 32. */
+  resolution?: number | undefined;
+  max_train_steps: number;
+  train_batch_size: number;
+  learning_rate: number;
+  lr_warmup_steps: number;
+  /** A function of the step alone, so resuming (even with a later end) is exact up to the decay. */
+  lr_scheduler: (typeof PRETRAIN_CHOICES.lr_scheduler)[number];
+  lr_decay_steps: number;
+  adam_weight_decay: number;
+  max_grad_norm: number;
+  ema_decay: number;
+  snr_gamma: number;
+  /** Added to min(SNR, gamma), the weight of the x0 error: 1 keeps high-noise steps weighted (best with v-prediction). */
+  snr_weight_floor: number;
+  /**
+   * Weight of the loss on object pixels relative to the background (1: plain MSE). Objects are a
+   * few percent of a 32 px scene, and a shape differs from a blob of its colour in a few dozen
+   * pixels, so plain MSE pays little for a wrong shape.
+   */
+  object_loss_weight: number;
+  uncond_prob: number;
+  /** Share of (non-empty) captions without their background phrase. */
+  background_drop_prob: number;
+  beta_schedule: (typeof PRETRAIN_CHOICES.beta_schedule)[number];
+  /** What the UNet predicts: the noise, or v = sqrt(abar) eps - sqrt(1 - abar) x0 (whose MSE weighs high noise more). */
+  prediction_type: (typeof PRETRAIN_CHOICES.prediction_type)[number];
+  /** 'text': the pooled caption joins the time embedding (diffusers' addition_embed_type), so every ResNet block sees it. */
+  addition_embed_type: (typeof PRETRAIN_CHOICES.addition_embed_type)[number];
+  /** Background textures of the scenes (default: all the world has). */
+  textures?: readonly TextureName[] | undefined;
+  min_objects: number;
+  max_objects: number;
+  /** The first N steps draw one object on a plain background (shape is then most of what the caption adds); the full world after. */
+  curriculum_steps: number;
+  seed: number;
+  checkpointing_steps: number;
+  sample_steps: number;
+  resume_from_checkpoint?: string | undefined;
+  /**
+   * Start from this pipeline folder's weights (and its architecture) instead of a fresh init, with
+   * a fresh optimizer, schedule and EMA: continued pretraining, e.g. with a new loss weighting.
+   */
+  pretrained_model_name_or_path?: string | undefined;
+  /** A fresh UNet reads this folder's text_encoder/ and tokenizer/ (`bas pretrain-clip`) instead of a fresh encoder. */
+  text_encoder_name_or_path?: string | undefined;
+  /** Keep the text encoder's weights fixed, as Stable Diffusion keeps its CLIP. */
+  freeze_text_encoder?: boolean | undefined;
+  backend?: string | undefined;
+}
+
+/**
+ * Every field with a default, in the order of `bas pretrain --help` (a checkpoint's state.json
+ * lists them in this order); the optional fields are unset unless given.
+ */
+export const PRETRAIN_DEFAULTS = {
+  output_dir: 'outputs/pretrain',
+  config: 'default',
+  max_train_steps: 3900,
+  train_batch_size: 16,
+  learning_rate: 1e-3,
+  lr_warmup_steps: 200,
+  lr_scheduler: 'warmup_stable_decay',
+  lr_decay_steps: 1200,
+  adam_weight_decay: 1e-2,
+  max_grad_norm: 1.0,
+  ema_decay: 0.999,
+  snr_gamma: 5,
+  snr_weight_floor: 0,
+  object_loss_weight: 1,
+  uncond_prob: 0.1,
+  background_drop_prob: 0.5,
+  beta_schedule: 'linear',
+  prediction_type: 'epsilon',
+  addition_embed_type: 'none',
+  textures: TEXTURES,
+  min_objects: 1,
+  max_objects: 2,
+  curriculum_steps: 0,
+  seed: 0,
+  checkpointing_steps: 250,
+  sample_steps: 500,
+  freeze_text_encoder: false,
+} as const satisfies PretrainConfig;
+
+const OPTIONAL_FIELDS = ['resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'text_encoder_name_or_path', 'backend'] as const;
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([...Object.keys(PRETRAIN_DEFAULTS), ...OPTIONAL_FIELDS]);
+
+/** The defaults with `overrides` on top, checked; an override of `undefined` keeps the default. */
+export function pretrainConfig(overrides: Partial<PretrainConfig> = {}): PretrainConfig {
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const config = { ...PRETRAIN_DEFAULTS, textures: [...PRETRAIN_DEFAULTS.textures], ...given } as PretrainConfig;
+  validatePretrainConfig(config);
+  return config;
+}
+
+/** Enums, textures and the starting points that exclude each other, each failure naming its field. */
+export function validatePretrainConfig(c: PretrainConfig): void {
+  // an unknown key is a misspelt field, which would otherwise be ignored (and kept in checkpoints)
+  const unknown = Object.keys(c).find((k) => !KNOWN_FIELDS.has(k));
+  if (unknown !== undefined) throw new InputError(`unknown pretraining config field "${unknown}"`);
+  if (!Object.hasOwn(UNET_CONFIGS, c.config)) throw new InputError((n) => `${n('config')} must be one of ${Object.keys(UNET_CONFIGS).join(', ')}, got "${c.config}"`);
+  for (const [k, allowed] of Object.entries(PRETRAIN_CHOICES) as [keyof typeof PRETRAIN_CHOICES, readonly string[]][]) {
+    if (!allowed.includes(c[k])) throw new InputError((n) => `${n(k)} must be one of ${allowed.join(', ')}, got "${c[k]}"`);
+  }
+  const unknownTexture = c.textures?.find((t) => !(TEXTURES as readonly string[]).includes(t));
+  if (unknownTexture !== undefined) throw new InputError((n) => `${n('textures')}: unknown texture "${unknownTexture}" (known: ${TEXTURES.join(', ')})`);
+  if (c.text_encoder_name_or_path !== undefined && c.pretrained_model_name_or_path !== undefined) {
+    throw new InputError((n) => `${n('text_encoder_name_or_path')} and ${n('pretrained_model_name_or_path')}: the pipeline folder brings its own text encoder; give one of them`);
+  }
+}
