@@ -1,7 +1,7 @@
 // `npm run bench`: every op of cases.ts on each bas-ts backend available here and on TF.js's cpu
 // and wasm backends, side by side in one run; prints a table and writes bench/results.json.
 // GL rows need a GL context: run `xvfb-run -a npm run bench` to include gpujs-headlessgl.
-// Environment: BAS_BENCH_BUDGET_MS (timing budget per row, default 400), BAS_BENCH_SKIP_UNET=1.
+// Environment: BAS_BENCH_BUDGET_MS (timing budget per row, default 400), BAS_BENCH_SKIP_UNET=1 (no whole-step rows).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,6 +10,9 @@ import { setBackend, tidy, unsupportedReason, type GpuJsMode, type KernelBackend
 import { warmCpuThreads } from '../kernels/cpu/threads.js';
 import { warmSimd } from '../kernels/simd/gemm.js';
 import { basRunner } from './bas.js';
+import { STEP_CASES } from './steps.js';
+import { torchUnetRow } from './torch.js';
+import { unetConfig, unetFlops } from '../nn/index.js';
 import { CASES, type Case } from './cases.js';
 import { printTable, type Row } from './table.js';
 import { loadTf, tfRunner, useTfBackend } from './tfjs.js';
@@ -72,16 +75,31 @@ for (const name of ['cpu', 'wasm'] as const) {
 }
 
 if (process.env['BAS_BENCH_SKIP_UNET'] !== '1') {
-  const shape = 'default 2x3x32x32, 24 tokens, fwd+bwd';
-  for (const [impl, name] of backends) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(here, 'unet_child.ts'), name, String(budget * 2)], { encoding: 'utf8' });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; flops: number; peak_rss_mb: number } | { error: string };
-    if ('error' in r) {
-      notes.push(r.error);
+  // whole steps, each backend in a child process of its own (peak RSS per row); the slow
+  // reference backends run only the small UNet row
+  for (const c of STEP_CASES) {
+    for (const [impl, name] of backends) {
+      if (c !== 'unet-b2' && name !== 'gpujs-webasm') continue;
+      const out = execFileSync(process.execPath, ['--import', 'tsx', join(here, 'step_child.ts'), name, c, String(budget * 2)], { encoding: 'utf8' });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { op: string; shape: string; ms: number; flops: number; peak_rss_mb: number } | { error: string };
+      if ('error' in r) {
+        notes.push(r.error);
+        break;
+      }
+      row({ op: r.op, shape: r.shape, flops: r.flops }, impl, r.ms);
+      rows[rows.length - 1]!.peak_rss_mb = Math.round(r.peak_rss_mb);
+    }
+  }
+  // PyTorch on the same machine in the same run, where it is importable: the anchor of issue 11
+  for (const threads of [1, 2]) {
+    const r = await torchUnetRow(16, threads);
+    if (typeof r === 'string') {
+      notes.push(`pytorch row skipped: ${r}`);
       break;
     }
-    row({ op: 'unet', shape, flops: r.flops }, impl, r.ms);
-    rows[rows.length - 1]!.peak_rss_mb = Math.round(r.peak_rss_mb);
+    const flops = unetFlops(unetConfig('default'), 16, { seq_len: 24 }).forward_backward;
+    row({ op: 'unet', shape: 'default 16x3x32x32, 24 tokens, fwd+bwd', flops }, `pytorch-${r.torch}-${threads}t`, r.ms);
+    if (threads === 1) notes.push(`pytorch: torch ${r.torch}, attention ${r.attn}, BLAS ${r.blas} (${r.python})`);
   }
 }
 

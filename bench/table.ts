@@ -19,7 +19,7 @@ export function printTable(rows: readonly Row[], notes: readonly string[]): void
   for (const key of order) {
     for (const r of rows.filter((x) => `${x.op}|${x.shape}` === key)) {
       const base = ref.get(key);
-      lines.push([r.op, r.shape, r.impl, r.ms.toFixed(2), r.gflops.toFixed(2), base === undefined ? '-' : `x${(base / r.ms).toFixed(2)}`, r.peak_rss_mb === undefined ? '' : `${r.peak_rss_mb} MiB`]);
+      lines.push([r.op, r.shape, r.impl, r.ms.toFixed(2), r.gflops > 0 ? r.gflops.toFixed(2) : '-', base === undefined ? '-' : `x${(base / r.ms).toFixed(2)}`, r.peak_rss_mb === undefined ? '' : `${r.peak_rss_mb} MiB`]);
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));

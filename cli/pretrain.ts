@@ -6,6 +6,7 @@ import { PRETRAIN_CHOICES, PRETRAIN_DEFAULTS, pretrainConfig, type PretrainConfi
 import { Pretrainer } from '../lab/pretrain/pretrainer.js';
 import { TEXTURES, type TextureName } from '../lab/world/index.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
+import { PROFILE_FLAG, profilerFor } from './profile.js';
 
 const D = PRETRAIN_DEFAULTS;
 
@@ -42,6 +43,7 @@ const FLAGS = {
   text_encoder_name_or_path: { type: 'string', help: 'a fresh UNet reads the text encoder (and tokenizer) of this folder, e.g. a `bas pretrain-clip` output' },
   freeze_text_encoder: { type: 'boolean', help: "keep the text encoder's weights fixed (as Stable Diffusion keeps CLIP)", default: D.freeze_text_encoder },
   backend: { type: 'string', help: 'kernel backend (default $BAS_BACKEND, else gpujs-webasm)' },
+  profile_steps: PROFILE_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpecs;
 
@@ -50,7 +52,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(formatHelp('pretrain', "train the project's base text-to-image model on synthetic scenes", FLAGS));
     return 0;
   }
-  const { help: _help, ...f } = parseFlags(argv, FLAGS, 'pretrain');
+  const { help: _help, profile_steps, ...f } = parseFlags(argv, FLAGS, 'pretrain');
+  const profiler = profilerFor(profile_steps);
   // the string flags' values are checked by pretrainConfig, which names the field at fault
   const config = pretrainConfig({
     ...f,
@@ -61,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     addition_embed_type: f.addition_embed_type as PretrainConfig['addition_embed_type'],
     textures: f.textures as TextureName[],
   });
-  const trainer = new Pretrainer(config);
+  const trainer = new Pretrainer(config, undefined, profiler);
   const onSigint = (): void => trainer.requestStop();
   process.on('SIGINT', onSigint);
   try {

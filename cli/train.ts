@@ -4,6 +4,7 @@
 import { TRAIN_DEFAULTS, TRAIN_LR_SCHEDULERS, trainConfig } from '../bas/train/config.js';
 import { BreakASceneTrainer, NonFiniteError } from '../bas/train/trainer.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
+import { PROFILE_FLAG, profilerFor } from './profile.js';
 
 const D = TRAIN_DEFAULTS;
 
@@ -47,6 +48,7 @@ export const TRAIN_FLAGS = {
   guidance_scale: { type: 'number', help: 'guidance of logged samples and class images', default: D.guidance_scale },
   pretrained_model_name_or_path: { type: 'string', help: 'base model folder (default: the shipped base model)' },
   backend: { type: 'string', help: 'kernel backend: cpu, gpujs, gpujs-webasm, gpujs-headlessgl, ... (default $BAS_BACKEND, else gpujs-webasm)' },
+  profile_steps: PROFILE_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpecs;
 
@@ -55,10 +57,11 @@ export async function run(argv: string[]): Promise<number> {
     console.log(formatHelp('train', 'extract concepts from one image and its masks (Break-A-Scene)', TRAIN_FLAGS));
     return 0;
   }
-  const { help: _help, ...flags } = parseFlags(argv, TRAIN_FLAGS, 'train');
+  const { help: _help, profile_steps, ...flags } = parseFlags(argv, TRAIN_FLAGS, 'train');
+  const profiler = profilerFor(profile_steps);
   // parseFlags checked each choice against TRAIN_LR_SCHEDULERS
   const config = trainConfig({ ...flags, lr_scheduler: flags.lr_scheduler as (typeof TRAIN_LR_SCHEDULERS)[number] });
-  const trainer = new BreakASceneTrainer(config);
+  const trainer = new BreakASceneTrainer(config, profiler ? { profiler } : {});
   let interrupts = 0;
   const onSigint = (): void => {
     interrupts++;

@@ -2,6 +2,7 @@
 // gradient to its grad_fn and add the results into its inputs' gradients.
 import { backendFor, onBackend } from '../kernels/index.js';
 import { no_grad } from './grad_mode.js';
+import { opHooks } from './op_hooks.js';
 import { shapesEqual } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -48,6 +49,15 @@ export function backward(root: Tensor, gradient?: Tensor): void {
   if (!shapesEqual(seed.shape, root.shape)) throw new Error(`gradient shape [${seed.shape.join(', ')}] differs from output shape [${root.shape.join(', ')}]`);
   if (seed.dtype !== root.dtype) throw new Error(`gradient dtype ${seed.dtype} differs from output dtype ${root.dtype}`);
   const grads = new Map<number, Tensor>([[root.id, seed.detach()]]);
+  opHooks?.enterBackward();
+  try {
+    runBackward(root, grads);
+  } finally {
+    opHooks?.exitBackward();
+  }
+}
+
+function runBackward(root: Tensor, grads: Map<number, Tensor>): void {
   no_grad(() => {
     for (const t of topoOrder(root)) {
       const g = grads.get(t.id);
@@ -57,7 +67,9 @@ export function backward(root: Tensor, gradient?: Tensor): void {
         if (t.grad_fn === null) continue;
       }
       grads.delete(t.id);
+      opHooks?.nodeBegin(t.grad_fn.name);
       const inGrads = t.grad_fn.backward(g);
+      opHooks?.nodeEnd(t.grad_fn.name);
       t.grad_fn.inputs.forEach((inp, i) => {
         const gi = inGrads[i];
         if (!gi || !inp.requires_grad) return;

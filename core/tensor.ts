@@ -2,6 +2,7 @@
 // node that made it (`grad_fn`). Ops live in ops/; they are also installed as methods (methods.ts).
 import { backendFor, HostStorage, keep, unkeep, type DType, type Storage, type TypedArray } from '../kernels/index.js';
 import { isGradEnabled } from './grad_mode.js';
+import { opHooks } from './op_hooks.js';
 import { numel, type Shape } from './shape.js';
 
 /** The record an op leaves on its output: its inputs and how to map the output's grad onto them. */
@@ -153,5 +154,6 @@ export function fromOp(
   const needs = isGradEnabled() && inputs.some((t) => t.requires_grad);
   const out = new Tensor(storage, shape, needs);
   if (needs) out.grad_fn = { name, inputs, backward };
+  opHooks?.op(name);
   return out;
 }

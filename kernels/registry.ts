@@ -8,6 +8,9 @@ type Factory = () => KernelBackend;
 const factories = new Map<string, Factory>();
 const instances = new Map<string, KernelBackend>();
 let activeName: string | undefined;
+/** A profiler's wrapper around every backend (core/profiler.ts), and the wrapped instances. */
+let instrument: ((b: KernelBackend) => KernelBackend) | null = null;
+let wrapped = new WeakMap<KernelBackend, KernelBackend>();
 
 export function registerBackend(name: string, factory: Factory): void {
   factories.set(name, factory);
@@ -25,7 +28,17 @@ function instance(name: string): KernelBackend {
     b = f();
     instances.set(name, b);
   }
-  return b;
+  if (!instrument) return b;
+  let w = wrapped.get(b);
+  if (!w) wrapped.set(b, (w = instrument(b)));
+  return w;
+}
+
+/** Routes every kernel call through `wrap(backend)` until called again with null; the op layer
+ * asks the registry for its backend on every call, so nothing else needs to know. */
+export function setKernelInstrument(wrap: ((b: KernelBackend) => KernelBackend) | null): void {
+  instrument = wrap;
+  wrapped = new WeakMap();
 }
 
 /** Selects the backend for all later float32 kernels. Names: cpu, gpujs, gpujs-webasm, ... */

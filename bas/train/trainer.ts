@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { truncateJsonl } from '../io/jsonl.js';
 import { join } from 'node:path';
-import { cat, Generator, index_select, tensor, tidy, type Tensor } from '../../core/index.js';
+import { cat, Generator, index_select, tensor, tidy, type StepProfiler, type Tensor } from '../../core/index.js';
 import { AdamW } from '../../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
 import { get_scheduler, type LRScheduler, type ScheduleName } from '../../nn/optim/lr_schedule.js';
@@ -83,14 +83,17 @@ export class BreakASceneTrainer {
   private stopRequested = false;
   private readonly log: (msg: string) => void;
   private readonly onStep: ((line: MetricsLine) => void) | undefined;
+  private readonly profiler: StepProfiler | null;
 
-  /** `onStep` is called after every step with its metrics line (progress displays, tests). */
+  /** `onStep` is called after every step with its metrics line (progress displays, tests);
+   * `profiler` (a StepProfiler) is told each step's start, so a profile is of real steps. */
   constructor(
     readonly args: TrainConfig,
-    opts: { log?: (msg: string) => void; onStep?: (line: MetricsLine) => void } = {},
+    opts: { log?: (msg: string) => void; onStep?: (line: MetricsLine) => void; profiler?: StepProfiler } = {},
   ) {
     this.log = opts.log ?? ((m) => console.log(m));
     this.onStep = opts.onStep;
+    this.profiler = opts.profiler ?? null;
   }
 
   /** Asks the loop to checkpoint and stop after the current step (Ctrl-C). */
@@ -144,6 +147,7 @@ export class BreakASceneTrainer {
         ({ optimizer: run.optimizer, lr: run.lr } = this.makeOptimizer(model, 2));
       }
       const phase = this.phaseAt(step);
+      await this.profiler?.step();
       // one scope per step: on a GL backend every texture the step made but the updated
       // parameters (assign_ keeps those) is released when it closes; only numbers and a host copy
       // of the first sample's attention maps (for the logged PNGs) leave it
@@ -173,6 +177,7 @@ export class BreakASceneTrainer {
       }
     }
     progress.done();
+    await this.profiler?.finish();
     saveModel(a.output_dir, model);
     if (lastAttention) {
       this.saveAttention(join(a.output_dir, 'img_logs', 'final_step_attn.png'), model, lastAttention, lastPrompt);
@@ -304,11 +309,14 @@ export class BreakASceneTrainer {
     result.loss.backward();
     store.reset();
     const params = optimizer.param_groups.flatMap((g) => g.params);
-    const grad_norm = clip_grad_norm_(params, a.max_grad_norm);
-    if (!Number.isFinite(grad_norm)) throw new NonFiniteError(`non-finite gradient norm (${grad_norm}) at step ${step + 1}; stopping before the update`);
-    optimizer.step();
-    lr.step();
-    optimizer.zero_grad();
+    const grad_norm = this.section('optimizer', () => {
+      const norm = clip_grad_norm_(params, a.max_grad_norm);
+      if (!Number.isFinite(norm)) throw new NonFiniteError(`non-finite gradient norm (${norm}) at step ${step + 1}; stopping before the update`);
+      optimizer.step();
+      lr.step();
+      optimizer.zero_grad();
+      return norm;
+    });
     if (phase === 1) restoreRows(model, run.origEmbeds, run.placeholders.ids);
 
     const line: MetricsLine = {
@@ -321,6 +329,10 @@ export class BreakASceneTrainer {
       concepts: samples.map((s, i) => ({ ids: s.token_ids, iou: result.iou[i]!.map((v) => Math.round(v * 1e4) / 1e4) })),
     };
     return { result, line, prompt: input_ids[0]! };
+  }
+
+  private section<T>(name: string, fn: () => T): T {
+    return this.profiler ? this.profiler.section(name, fn) : fn();
   }
 
   private checkpoint(run: Run): void {

@@ -1,6 +1,7 @@
 // Ops that move values without arithmetic: reshape, permute, expand, slice, flip, gather, cat.
-// All but reshape are one strided copy (or gather) forward and its adjoint scatter-add backward.
-import type { StridedArgs } from '../../kernels/index.js';
+// All but reshape are one strided copy (or gather) forward and its adjoint scatter-add backward;
+// a permutation's adjoint is the inverse permutation.
+import type { Storage, StridedArgs } from '../../kernels/index.js';
 import { broadcastShapes, checkShape, normDim, numel, shapesEqual, stridesOf, type Shape } from '../shape.js';
 import { fromOp, Tensor } from '../tensor.js';
 import { backendOf, on } from './util.js';
@@ -61,7 +62,11 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(p).size !== p.length) throw new Error(`permute: dims ${JSON.stringify(dims)} repeat an axis`);
   if (p.every((d, i) => d === i)) return x;
   const st = stridesOf(x.shape);
-  return stridedOp(x, { outShape: p.map((d) => x.shape[d]!), strides: p.map((d) => st[d]!), offset: 0 }, 'PermuteBackward');
+  const b = backendOf(x);
+  const out = b.strided(on(x, b), { outShape: p.map((d) => x.shape[d]!), strides: p.map((d) => st[d]!), offset: 0 });
+  // a permutation's adjoint is the inverse permutation: a plain copy, not a scatter into zeros
+  const inverse = p.map((_, i) => p.indexOf(i));
+  return fromOp(out, p.map((d) => x.shape[d]!), 'PermuteBackward', [x], (g) => [permute(g, inverse)]);
 }
 
 export function transpose(x: Tensor, d0: number, d1: number): Tensor {
@@ -204,17 +209,17 @@ export function cat(xs: readonly Tensor[], dim = 0): Tensor {
   const size = numel(outShape);
   const b = backendOf(first);
   // each piece is scattered into its place; the pieces do not overlap, so the sum is a copy
-  let acc = b.fill(first.dtype, size, 0);
+  let acc: Storage | null = null;
   const offsets: number[] = [];
   let at = 0;
   for (const t of xs) {
     offsets.push(at);
     const args: StridedArgs = { outShape: t.shape, strides: outStrides, offset: at * outStrides[d]! };
     const placed = b.stridedScatterAdd(on(t, b), size, args);
-    acc = b.binary('add', acc, [size], placed, [size], [size]);
+    acc = acc ? b.binary('add', acc, [size], placed, [size], [size]) : placed;
     at += t.shape[d]!;
   }
-  return fromOp(acc, outShape, 'CatBackward', xs, (g) => xs.map((t, i) => narrow(g, d, offsets[i]!, t.shape[d]!)));
+  return fromOp(acc!, outShape, 'CatBackward', xs, (g) => xs.map((t, i) => narrow(g, d, offsets[i]!, t.shape[d]!)));
 }
 
 export function stack(xs: readonly Tensor[], dim = 0): Tensor {

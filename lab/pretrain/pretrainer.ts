@@ -4,7 +4,7 @@
 // warmup, EMA weights for sampling, sample grids, metrics.jsonl, checkpoints and exact resume.
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Generator, mse_loss, mul, no_grad, tensor, tidy, type GeneratorState, type Tensor } from '../../core/index.js';
+import { Generator, mse_loss, mul, no_grad, tensor, tidy, type GeneratorState, type StepProfiler, type Tensor } from '../../core/index.js';
 import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
 import { CLIPTextModel, type CLIPTextConfig } from '../../nn/clip/text_model.js';
 import { textEncoderConfig, unetConfig, type UNetConfigName } from '../../nn/configs.js';
@@ -97,9 +97,11 @@ export const GRID_PROMPTS = ['red circle', 'blue square', 'green triangle', 'yel
 export class Pretrainer {
   private stopRequested = false;
 
+  /** `profiler` (StepProfiler): the loop marks each step for it, so a profile is of real steps. */
   constructor(
     readonly args: PretrainConfig,
     private readonly log: (m: string) => void = (m) => console.log(m),
+    private readonly profiler: StepProfiler | null = null,
   ) {}
 
   requestStop(): void {
@@ -149,6 +151,7 @@ export class Pretrainer {
     const res = model.unet.config.sample_size ?? 32;
 
     for (; step < a.max_train_steps; ) {
+      await this.profiler?.step();
       const t0 = Date.now();
       const bsz = a.train_batch_size;
       // the scene stream is indexed by (step, row): resuming needs only the step
@@ -179,11 +182,14 @@ export class Pretrainer {
         const lossValue = loss.item();
         if (!Number.isFinite(lossValue)) throw new InputError(`non-finite pretraining loss (${lossValue}) at step ${step + 1}`);
         loss.backward();
-        const grad_norm = clip_grad_norm_(params, a.max_grad_norm);
-        optimizer.step();
-        lr.step();
-        optimizer.zero_grad();
-        ema.update();
+        const grad_norm = this.section('optimizer', () => {
+          const norm = clip_grad_norm_(params, a.max_grad_norm);
+          optimizer.step();
+          lr.step();
+          optimizer.zero_grad();
+          return norm;
+        });
+        this.section('EMA', () => ema.update());
         return { lossValue, grad_norm };
       });
       step++;
@@ -202,9 +208,14 @@ export class Pretrainer {
       }
     }
     progress.done();
+    await this.profiler?.finish();
     ema.withWeights(() => saveModel(join(a.output_dir, 'model'), model));
     this.log(`saved the EMA weights as a pipeline folder in ${join(a.output_dir, 'model')}`);
     return { steps: step, interrupted: false };
+  }
+
+  private section<T>(name: string, fn: () => T): T {
+    return this.profiler ? this.profiler.section(name, fn) : fn();
   }
 
   private sampleGrid(model: BasModel, ema: EMA, step: number): void {

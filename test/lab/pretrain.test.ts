@@ -183,4 +183,20 @@ describe('bas pretrain (tiny config)', () => {
     expect(await main(['pretrain', '--textures', 'plain', 'woven', '--output_dir', tmp.fresh('h')])).not.toBe(0);
     expect(errs.join('\n')).toMatch(/--textures.*woven/);
   }, 60_000);
+
+  it('--profile_steps N prints the per-kernel table of N steps after the warm-up, and names a bad N', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.map(String).join(' ')));
+    const errs: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errs.push(a.map(String).join(' ')));
+    const argv = ['pretrain', '--config', 'tiny', '--train_batch_size', '2', '--max_train_steps', '3', '--sample_steps', '0', '--checkpointing_steps', '0', '--backend', 'cpu'];
+    expect(await main([...argv, '--output_dir', tmp.fresh('p'), '--profile_steps', '1'])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/profile of 1 step after 2 warm-up steps/);
+    // the UNet's convolutions run forward and in both backward products
+    expect(text).toMatch(/\| conv2d +\| +forward \|/);
+    expect(text).toMatch(/\| conv2dBackwardInput +\| +backward \|/);
+    expect(await main([...argv, '--output_dir', tmp.fresh('q'), '--profile_steps', '0'])).not.toBe(0);
+    expect(errs.join('\n')).toMatch(/--profile_steps.*0/);
+  }, 60_000);
 });
