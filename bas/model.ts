@@ -88,6 +88,8 @@ export interface SampleOptions {
   record_attention?: boolean;
   attn_res?: number;
   callback?: (info: StepInfo) => void;
+  /** Local editing: the image to edit (1, 3, H, W) in [-1, 1] and where to draw (1, 1, H, W) in [0, 1]. */
+  edit?: { image: Tensor; mask: Tensor; strength?: number };
 }
 
 export interface SampleResult {
@@ -128,6 +130,7 @@ export function sample(m: BasModel, o: SampleOptions): SampleResult {
       guidance_scale: guidance,
       generator: new Generator(o.seed),
       ...(o.callback ? { callback: o.callback } : {}),
+      ...(o.edit ? { image: o.edit.image, mask_image: o.edit.mask, strength: o.edit.strength ?? 1 } : {}),
     });
     const attention = store ? aggregate_attention(store, o.attn_res ?? defaultAttnRes(m), ['up', 'down'], true, 0) : null;
     return { images: out.images, attention, input_ids: tokenizePrompts(m, [o.prompt])[0]! };

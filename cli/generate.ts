@@ -1,13 +1,11 @@
 // bas generate: render a prompt with the learned tokens of a trained model folder.
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { to_uint8_images } from '../diffusion/index.js';
-import { writePng } from '../bas/io/png.js';
-import { loadModel, sample } from '../bas/model.js';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { sample } from '../bas/model.js';
 import { labelsFromTokens, save_cross_attention_vis } from '../bas/vis/index.js';
 import { useBackend } from '../bas/backend.js';
-import { InputError } from '../bas/errors.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
+import { checkPromptTokens, loadModelFolder, writeImageRow } from './sample_io.js';
 
 const FLAGS = {
   model_path: { type: 'string', help: 'a trained model folder (pipeline layout)', required: true },
@@ -29,14 +27,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const f = parseFlags(argv, FLAGS, 'generate');
   if (f.backend) useBackend(f.backend);
-  if (!existsSync(join(f.model_path, 'model_index.json'))) throw new InputError(`--model_path ${f.model_path} is not a model folder (no model_index.json)`);
-  const model = loadModel(f.model_path);
-  // a <token> the tokenizer lacks would be split into "<", "asset", "0", ">": name it instead
-  const unknown = [...f.prompt.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]).filter((t) => !model.tokenizer.has_token(t));
-  if (unknown.length > 0) throw new InputError(`the prompt uses ${unknown.join(', ')}, which the model at ${f.model_path} does not have (it has: ${Object.keys(model.tokenizer.get_added_vocab()).join(', ') || 'no added tokens'})`);
-  const oov = model.tokenizer.unknown_words(f.prompt);
-  if (oov.length > 0) console.warn(`warning: not in the vocabulary, read as <|unk|>: ${oov.join(', ')}`);
-
+  const model = loadModelFolder(f.model_path);
+  checkPromptTokens(model, f.prompt, f.model_path);
   const t0 = Date.now();
   const out = sample(model, {
     prompt: f.prompt,
@@ -46,16 +38,8 @@ export async function run(argv: string[]): Promise<number> {
     guidance_scale: f.guidance_scale,
     record_attention: f.attention_map_path !== undefined,
   });
-  const imgs = to_uint8_images(out.images, 'rgb');
-  const h = imgs[0]!.height;
-  const w = imgs[0]!.width;
-  const row = new Uint8Array(imgs.length * w * h * 3);
-  imgs.forEach((img, k) => {
-    for (let y = 0; y < h; y++) row.set(img.data.subarray(y * w * 3, (y + 1) * w * 3), (y * imgs.length * w + k * w) * 3);
-  });
-  mkdirSync(dirname(f.output_path), { recursive: true });
-  writePng(f.output_path, { width: w * imgs.length, height: h, rgb: row });
-  console.log(`wrote ${f.output_path} (${imgs.length} image(s) ${w}x${h}, ${f.num_inference_steps} DDIM steps, guidance ${f.guidance_scale}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const { count, width: w, height: h } = writeImageRow(f.output_path, out.images);
+  console.log(`wrote ${f.output_path} (${count} image(s) ${w}x${h}, ${f.num_inference_steps} DDIM steps, guidance ${f.guidance_scale}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   if (f.attention_map_path && out.attention) {
     mkdirSync(dirname(f.attention_map_path), { recursive: true });
     save_cross_attention_vis(f.attention_map_path, out.attention, labelsFromTokens(model.tokenizer.convert_ids_to_tokens(out.input_ids)));

@@ -3,6 +3,7 @@
 // depend on nn's concrete classes. The project samples in pixel space: the denoised `latents`
 // are the image and `decode_latents` is the identity; a latent model plugs in a VAE decoder there
 // and passes latent sizes as height/width/channels.
+import { startFrom } from './image_start.js';
 import { add, cat, chunk, default_generator, index_select, mul, no_grad, sub, type DType, type Generator, type Tensor } from '../core/index.js';
 
 /** The UNet call the loop makes: noise prediction for a batch at one timestep. */
@@ -20,6 +21,8 @@ export interface SchedulerLike {
   set_timesteps(num_inference_steps: number): void;
   scale_model_input(sample: Tensor, timestep: number): Tensor;
   step(model_output: Tensor, timestep: number, sample: Tensor, opts?: { generator?: Generator; eta?: number }): { prev_sample: Tensor; pred_original_sample?: Tensor };
+  /** Forward noising q(x_t | x_0); needed only to start from an image (img2img, blended editing). */
+  add_noise?(original_samples: Tensor, noise: Tensor, timesteps: number): Tensor;
 }
 
 export interface TextToImageComponents {
@@ -64,6 +67,20 @@ export interface TextToImageOptions {
   latents?: Tensor;
   /** dtype of the initial noise; the prompt embeddings' dtype by default. */
   dtype?: DType;
+  /**
+   * Start from this image, (N or 1, C, H, W) in [-1, 1], noised to the first timestep that
+   * `strength` keeps (diffusers' img2img) instead of from pure noise.
+   */
+  image?: Tensor;
+  /** Share of the schedule run from the noised `image`, in (0, 1]; 1 by default (almost pure noise). */
+  strength?: number;
+  /**
+   * Blended editing (Avrahami et al.'s blended diffusion, in pixel space): (N or 1, 1, H, W) in
+   * [0, 1], 1 where the prompt draws. Needs `image`. After every step the sample outside the mask
+   * is replaced by the image noised to that step, so the prompt's content is drawn in context and
+   * the result keeps the image outside the mask exactly (a soft mask mixes the two).
+   */
+  mask_image?: Tensor;
   /** Called every `callback_steps` steps (attention visualisation, previews). */
   callback?: (info: StepInfo) => void;
   callback_steps?: number;
@@ -149,12 +166,21 @@ export class TextToImagePipeline {
     const generator = opts.generator ?? default_generator;
     const height = opts.height ?? this.sample_size;
     const width = opts.width ?? this.sample_size;
-    let latents = this.prepare_latents(prompts.length * k, height, width, opts.dtype ?? cond.dtype, generator, opts.latents);
-
     const scheduler = this.scheduler;
     scheduler.set_timesteps(opts.num_inference_steps ?? 50);
+    let latents = this.prepare_latents(prompts.length * k, height, width, opts.dtype ?? cond.dtype, generator, opts.latents);
+    if (opts.mask_image && !opts.image) throw new Error('mask_image needs the image it edits (image)');
+    const start = opts.image ? startFrom(opts.image, opts.strength ?? 1, opts.mask_image, scheduler, latents.shape) : null;
+    const timesteps = start ? scheduler.timesteps.slice(start.t_start) : scheduler.timesteps;
+    // img2img: the image noised to the first timestep kept, with the noise just drawn; blending
+    // reuses that noise at every step, so with DDIM's eta = 0 the kept region follows exactly the
+    // path the sampler would take for the clean image under a perfect noise prediction
+    const noise = latents;
+    const noised = start ? (t: number) => start.add_noise(noise, t) : null;
+    if (noised) latents = noised(timesteps[0]!);
+
     const every = opts.callback_steps ?? 1;
-    scheduler.timesteps.forEach((t, i) => {
+    timesteps.forEach((t, i) => {
       const input = scheduler.scale_model_input(cfg ? cat([latents, latents], 0) : latents, t);
       const out = this.unet.forward(input, t, embeds).sample;
       let noise_pred = out;
@@ -164,6 +190,12 @@ export class TextToImagePipeline {
       }
       const res = scheduler.step(noise_pred, t, latents, { generator, eta: opts.eta ?? 0 });
       latents = res.prev_sample;
+      if (start?.blend && noised) {
+        // outside the mask: the image at the next step's noise level (the clean image after the last)
+        const next = timesteps[i + 1];
+        const known = next === undefined ? start.image : noised(next);
+        latents = add(mul(start.blend.mask, latents), mul(start.blend.keep, known));
+      }
       if (opts.callback && i % every === 0) {
         const info: StepInfo = { step: i, timestep: t, latents, noise_pred };
         if (res.pred_original_sample) info.pred_original_sample = res.pred_original_sample;

@@ -1,0 +1,40 @@
+// What `bas generate` and `bas edit` share around sampling: the prompt checked against the model's
+// tokenizer before any work, the model folder checked before it is read, and sampled images written side by side as one PNG.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Tensor } from '../core/index.js';
+import { to_uint8_images } from '../diffusion/index.js';
+import { writePng } from '../bas/io/png.js';
+import { loadModel, type BasModel } from '../bas/model.js';
+import { InputError } from '../bas/errors.js';
+
+/** The model folder a --model_path names, with a clear error when it is not one. */
+export function loadModelFolder(path: string): BasModel {
+  if (!existsSync(join(path, 'model_index.json'))) throw new InputError(`--model_path ${path} is not a model folder (no model_index.json)`);
+  return loadModel(path);
+}
+
+/** A <token> the tokenizer lacks would be split into "<", "asset", "0", ">": name it instead. */
+export function checkPromptTokens(model: BasModel, prompt: string, modelPath: string): void {
+  const unknown = [...prompt.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]).filter((t) => !model.tokenizer.has_token(t));
+  if (unknown.length > 0) {
+    const known = Object.keys(model.tokenizer.get_added_vocab()).join(', ') || 'no added tokens';
+    throw new InputError(`the prompt uses ${unknown.join(', ')}, which the model at ${modelPath} does not have (it has: ${known})`);
+  }
+  const oov = model.tokenizer.unknown_words(prompt);
+  if (oov.length > 0) console.warn(`warning: not in the vocabulary, read as <|unk|>: ${oov.join(', ')}`);
+}
+
+/** (N, 3, H, W) in [-1, 1] written as one row of N images; returns the size of one. */
+export function writeImageRow(path: string, images: Tensor): { count: number; width: number; height: number } {
+  const imgs = to_uint8_images(images, 'rgb');
+  const h = imgs[0]!.height;
+  const w = imgs[0]!.width;
+  const row = new Uint8Array(imgs.length * w * h * 3);
+  imgs.forEach((img, k) => {
+    for (let y = 0; y < h; y++) row.set(img.data.subarray(y * w * 3, (y + 1) * w * 3), (y * imgs.length * w + k * w) * 3);
+  });
+  mkdirSync(dirname(path), { recursive: true });
+  writePng(path, { width: w * imgs.length, height: h, rgb: row });
+  return { count: imgs.length, width: w, height: h };
+}
