@@ -11,6 +11,7 @@ const D = TRAIN_DEFAULTS;
 export const TRAIN_FLAGS = {
   instance_data_dir: { type: 'string', help: 'folder with img.jpg|img.png and mask0.png ...', required: true },
   num_of_assets: { type: 'int', help: 'number of concepts (masks) to extract', default: D.num_of_assets },
+  extract_background: { type: 'boolean', help: 'also learn the background: one more token (the last), its mask what no given mask covers' },
   initializer_tokens: { type: 'strings', help: 'one vocabulary word per concept to initialise its token from', default: D.initializer_tokens },
   placeholder_token: { type: 'string', help: 'template of the concept tokens (<asset> -> <asset0> ...)', default: D.placeholder_token },
   phase1_train_steps: { type: 'int', help: 'textual-inversion steps (token embeddings only)', default: D.phase1_train_steps },

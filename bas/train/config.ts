@@ -16,6 +16,11 @@ export interface TrainConfig {
   num_of_assets: number;
   /** One vocabulary word per concept to initialise its token from (empty: random rows). */
   initializer_tokens: string[];
+  /**
+   * Learn the background as one more concept (the last token), its mask the complement of the
+   * union of the given masks; its initializer word is "background" when the others have words.
+   */
+  extract_background: boolean;
   /** Template of the concept tokens (<asset> -> <asset0> ...). */
   placeholder_token: string;
   /** Textual-inversion steps (token embeddings only). */
@@ -87,6 +92,7 @@ export type TrainOverrides = Partial<TrainConfig> & Pick<TrainConfig, 'instance_
 export const TRAIN_DEFAULTS = {
   num_of_assets: 1,
   initializer_tokens: [] as string[],
+  extract_background: false,
   placeholder_token: '<asset>',
   phase1_train_steps: 400,
   phase2_train_steps: 400,

@@ -15,6 +15,7 @@ import { useBackend } from '../backend.js';
 import { InputError } from '../errors.js';
 import { instancePrompt, sampleUnion } from '../data/union_sampling.js';
 import { loadInstanceFolder, type InstanceFolder } from '../io/instance.js';
+import { complement_of_union } from '../data/background_mask.js';
 import { loadBaseModel, defaultAttnRes, sample, saveModel, tokenizePrompts, trainingScheduler, type BasModel } from '../model.js';
 import { save_cross_attention_vis, labelsFromTokens } from '../vis/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
@@ -192,8 +193,8 @@ export class BreakASceneTrainer {
     if (a.resume_from_checkpoint) {
       const dir = resolveCheckpoint(a.resume_from_checkpoint, a.output_dir);
       const ck = loadCheckpoint(dir);
-      if (ck.state.placeholder_tokens.length !== a.num_of_assets) {
-        throw new InputError((n) => `checkpoint ${dir} has ${ck.state.placeholder_tokens.length} concepts, ${n('num_of_assets')} is ${a.num_of_assets}`);
+      if (ck.state.placeholder_tokens.length !== numConcepts(a)) {
+        throw new InputError((n) => `checkpoint ${dir} has ${ck.state.placeholder_tokens.length} concepts, ${n('num_of_assets')} is ${a.num_of_assets}${a.extract_background ? ` (+1 for ${n('extract_background')})` : ''}`);
       }
       const gen = new Generator(a.seed).set_state(ck.state.generator);
       this.log(`resuming from ${dir} at step ${ck.state.global_step}`);
@@ -206,20 +207,32 @@ export class BreakASceneTrainer {
     }
     const gen = new Generator(a.seed);
     const model = loadBaseModel(a.pretrained_model_name_or_path, a.seed, (m) => this.log(m));
-    const placeholders = addPlaceholderTokens(model.tokenizer, model.text_encoder, a.num_of_assets, a.initializer_tokens, gen, a.placeholder_token);
+    // the background's token starts from the word "background" when the others start from words
+    const words = a.extract_background && a.initializer_tokens.length === a.num_of_assets ? [...a.initializer_tokens, 'background'] : a.initializer_tokens;
+    const placeholders = addPlaceholderTokens(model.tokenizer, model.text_encoder, numConcepts(a), words, gen, a.placeholder_token);
     // the phase-1 restore source: the table right after the new rows were initialised
     const origEmbeds = model.text_encoder.get_input_embeddings().weight.detach().mul(1);
     return { model, resumed: null, placeholders, origEmbeds, gen, step: 0 };
   }
 
+  /** The image and its masks, with the background's mask last when it is extracted. */
   private loadInstance(resolution: number): InstanceFolder {
     const a = this.args;
+    let inst: InstanceFolder;
     try {
-      return loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets });
+      inst = loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       throw new InputError((n) => why.replace('numOfAssets', n('num_of_assets')));
     }
+    if (!a.extract_background) return inst;
+    const background = complement_of_union(inst.masks);
+    const share = background.mean().item();
+    if (!(share > 0)) {
+      throw new InputError((n) => `${n('extract_background')}: the masks of ${a.instance_data_dir} cover the whole image at ${resolution}x${resolution}, so there is no background to learn`);
+    }
+    this.log(`background: concept ${a.num_of_assets} learns what no mask covers (${(100 * share).toFixed(0)}% of the image)`);
+    return { ...inst, masks: [...inst.masks, background] };
   }
 
   /** The instance image and masks, and with prior preservation the class images (generated once). */
@@ -392,4 +405,9 @@ function validateAgainstModel(model: BasModel, tokens: readonly string[], attn_r
   const max = model.tokenizer.model_max_length;
   if (needed > max) throw new InputError((n) => `${n('num_of_assets')} ${tokens.length}: the prompt "${prompt}" needs ${needed} tokens, the model's tokenizer holds ${max}`);
   if (!withMaps.includes(attn_res)) throw new InputError((n) => `${n('attn_res')} ${attn_res}: the model has cross-attention maps at ${withMaps.map((r) => `${r}x${r}`).join(', ') || 'no resolution'} in its down and up blocks`);
+}
+
+/** Concepts trained: the masks given, and the background when it is extracted. */
+function numConcepts(a: TrainConfig): number {
+  return a.num_of_assets + (a.extract_background ? 1 : 0);
 }
