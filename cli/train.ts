@@ -32,6 +32,8 @@ export const TRAIN_FLAGS = {
   initial_learning_rate: { type: 'number', help: 'phase-1 learning rate', default: D.initial_learning_rate },
   lr_scheduler: { type: 'string', help: 'learning-rate schedule', default: D.lr_scheduler, choices: TRAIN_LR_SCHEDULERS },
   lr_warmup_steps: { type: 'int', help: 'warmup steps of the schedule', default: D.lr_warmup_steps },
+  lr_num_cycles: { type: 'int', help: 'hard restarts of the cosine_with_restarts schedule', default: D.lr_num_cycles },
+  lr_power: { type: 'number', help: 'power of the polynomial schedule', default: D.lr_power },
   adam_beta1: { type: 'number', help: 'AdamW beta1', default: D.adam_beta1 },
   adam_beta2: { type: 'number', help: 'AdamW beta2', default: D.adam_beta2 },
   adam_weight_decay: { type: 'number', help: 'AdamW decoupled weight decay', default: D.adam_weight_decay },

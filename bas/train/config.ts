@@ -7,7 +7,7 @@ import type { ScheduleName } from '../../nn/optim/lr_schedule.js';
 import { InputError } from '../errors.js';
 
 /** The learning-rate schedules a training run may use (diffusers' names). */
-export const TRAIN_LR_SCHEDULERS = ['constant', 'constant_with_warmup', 'linear', 'cosine'] as const satisfies readonly ScheduleName[];
+export const TRAIN_LR_SCHEDULERS = ['constant', 'constant_with_warmup', 'linear', 'cosine', 'cosine_with_restarts', 'polynomial'] as const satisfies readonly ScheduleName[];
 
 export interface TrainConfig {
   /** Folder with img.jpg|img.png and mask0.png ... */
@@ -54,6 +54,10 @@ export interface TrainConfig {
   initial_learning_rate: number;
   lr_scheduler: (typeof TRAIN_LR_SCHEDULERS)[number];
   lr_warmup_steps: number;
+  /** cosine_with_restarts: the number of hard restarts (diffusers' --lr_num_cycles). */
+  lr_num_cycles: number;
+  /** polynomial: the power of the decay (diffusers' --lr_power). */
+  lr_power: number;
   adam_beta1: number;
   adam_beta2: number;
   adam_weight_decay: number;
@@ -110,6 +114,8 @@ export const TRAIN_DEFAULTS = {
   initial_learning_rate: 5e-4,
   lr_scheduler: 'constant',
   lr_warmup_steps: 0,
+  lr_num_cycles: 1,
+  lr_power: 1.0,
   adam_beta1: 0.9,
   adam_beta2: 0.999,
   adam_weight_decay: 1e-2,
@@ -141,12 +147,13 @@ export function validateTrainConfig(c: TrainConfig): void {
   const unknown = Object.keys(c).find((k) => !KNOWN_FIELDS.has(k));
   if (unknown !== undefined) throw new InputError(`unknown training config field "${unknown}"`);
   if (typeof c.instance_data_dir !== 'string' || c.instance_data_dir === '') throw new InputError((n) => `${n('instance_data_dir')} is required`);
-  const atLeastOne = ['num_of_assets', 'train_batch_size', 'num_class_images', 'sample_batch_size', 'img_log_steps'] as const;
+  const atLeastOne = ['num_of_assets', 'train_batch_size', 'num_class_images', 'sample_batch_size', 'img_log_steps', 'lr_num_cycles'] as const;
   for (const k of atLeastOne) if (!(c[k] >= 1)) throw new InputError((n) => `${n(k)} must be at least 1, got ${c[k]}`);
   for (const k of ['phase1_train_steps', 'phase2_train_steps', 'checkpointing_steps'] as const) {
     if (!(c[k] >= 0)) throw new InputError((n) => `${n(k)} must be >= 0, got ${c[k]}`);
   }
   if (c.resolution !== undefined && c.resolution < 8) throw new InputError((n) => `${n('resolution')} ${c.resolution} is too small`);
+  if (!(c.lr_power > 0)) throw new InputError((n) => `${n('lr_power')} must be positive, got ${c.lr_power}`);
   if (!(TRAIN_LR_SCHEDULERS as readonly string[]).includes(c.lr_scheduler)) {
     throw new InputError((n) => `${n('lr_scheduler')} must be one of ${TRAIN_LR_SCHEDULERS.join(', ')}, got "${c.lr_scheduler}"`);
   }

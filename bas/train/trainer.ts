@@ -268,7 +268,13 @@ export class BreakASceneTrainer {
       eps: a.adam_epsilon,
       weight_decay: a.adam_weight_decay,
     });
-    const lr = get_scheduler(a.lr_scheduler as ScheduleName, optimizer, { num_warmup_steps: a.lr_warmup_steps, num_training_steps: this.totalSteps });
+    // as diffusers' get_scheduler: num_cycles for the restarts only, power for the polynomial only
+    const lr = get_scheduler(a.lr_scheduler as ScheduleName, optimizer, {
+      num_warmup_steps: a.lr_warmup_steps,
+      num_training_steps: this.totalSteps,
+      ...(a.lr_scheduler === 'cosine_with_restarts' ? { num_cycles: a.lr_num_cycles } : {}),
+      ...(a.lr_scheduler === 'polynomial' ? { power: a.lr_power } : {}),
+    });
     return { optimizer, lr };
   }
 

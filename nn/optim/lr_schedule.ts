@@ -2,15 +2,25 @@
 // torch's LambdaLR): lr = initial_lr * factor(step). As with LambdaLR, the factor of step 0 is in
 // force from construction until the first `step()`, so a warmup's first optimizer step runs at lr 0.
 
-export type ScheduleName = 'constant' | 'constant_with_warmup' | 'linear' | 'cosine' | 'warmup_stable_decay';
-export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'constant_with_warmup', 'linear', 'cosine', 'warmup_stable_decay'];
+export type ScheduleName = 'constant' | 'constant_with_warmup' | 'linear' | 'cosine' | 'cosine_with_restarts' | 'polynomial' | 'warmup_stable_decay';
+export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'constant_with_warmup', 'linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'warmup_stable_decay'];
+/** The schedules whose factor depends on where training ends. */
+const NEED_TOTAL: readonly ScheduleName[] = ['linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'warmup_stable_decay'];
 
 export interface ScheduleOptions {
   num_warmup_steps?: number;
   /** Needed by linear and cosine. */
   num_training_steps?: number;
-  /** Cosine waves over the decay; 0.5 (default) is half a cosine, from 1 down to 0. */
+  /**
+   * cosine: waves over the decay, 0.5 (default) being half a cosine from 1 down to 0.
+   * cosine_with_restarts: hard restarts, each cycle one half cosine from 1 to 0 (default 1).
+   */
   num_cycles?: number;
+  /** polynomial: the power of the decay (default 1, linear) and the lr it ends at (default 1e-7). */
+  power?: number;
+  lr_end?: number;
+  /** polynomial: the initial lr (the factor is a ratio to it); get_scheduler fills it in. */
+  lr_init?: number;
   /** warmup_stable_decay: the last N steps fall from 1 to 0 along half a cosine. */
   num_decay_steps?: number;
 }
@@ -36,6 +46,25 @@ export function lr_factor(name: ScheduleName, step: number, opts: ScheduleOption
       const progress = (step - w) / Math.max(1, total - w);
       const cycles = opts.num_cycles ?? 0.5;
       return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * cycles * 2 * progress)));
+    }
+    case 'cosine_with_restarts': {
+      const total = required_total(name, opts);
+      if (step < w) return warmup(step, w);
+      const progress = (step - w) / Math.max(1, total - w);
+      if (progress >= 1) return 0;
+      return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * (((opts.num_cycles ?? 1) * progress) % 1))));
+    }
+    case 'polynomial': {
+      // from lr_init down to lr_end, then held at lr_end; the factor is a ratio to lr_init
+      const total = required_total(name, opts);
+      const lrEnd = opts.lr_end ?? 1e-7;
+      const lrInit = opts.lr_init;
+      if (lrInit === undefined) throw new Error(`lr schedule ${name} needs lr_init`);
+      if (!(lrInit > lrEnd)) throw new Error(`lr schedule ${name}: lr_end (${lrEnd}) must be smaller than the initial lr (${lrInit})`);
+      if (step < w) return warmup(step, w);
+      if (step > total) return lrEnd / lrInit;
+      const remaining = 1 - (step - w) / Math.max(1, total - w);
+      return ((lrInit - lrEnd) * remaining ** (opts.power ?? 1) + lrEnd) / lrInit;
     }
     case 'warmup_stable_decay': {
       // Constant until the decay starts, so a run can be lengthened (or resumed with a later end)
@@ -118,10 +147,17 @@ export class LRScheduler {
   }
 }
 
-/** diffusers' get_scheduler for the four named schedules. */
+/**
+ * diffusers' get_scheduler for the named schedules. polynomial takes its initial lr from the first
+ * param group, as transformers takes the optimizer's default lr.
+ */
 export function get_scheduler(name: ScheduleName, optimizer: SchedulableOptimizer, opts: ScheduleOptions = {}): LRScheduler {
   if (!SCHEDULE_NAMES.includes(name)) throw new Error(`unknown lr schedule ${String(name)}; expected one of ${SCHEDULE_NAMES.join(', ')}`);
   if (name !== 'constant' && opts.num_warmup_steps === undefined) throw new Error(`lr schedule ${name} needs num_warmup_steps`);
-  if ((name === 'linear' || name === 'cosine' || name === 'warmup_stable_decay') && opts.num_training_steps === undefined) throw new Error(`lr schedule ${name} needs num_training_steps`);
-  return new LRScheduler(optimizer, (step) => lr_factor(name, step, opts));
+  if (NEED_TOTAL.includes(name) && opts.num_training_steps === undefined) throw new Error(`lr schedule ${name} needs num_training_steps`);
+  const first = optimizer.param_groups[0];
+  const full = name === 'polynomial' && opts.lr_init === undefined && first ? { ...opts, lr_init: first.initial_lr ?? first.lr } : opts;
+  // a bad lr_end fails here, not at the first step
+  lr_factor(name, 0, full);
+  return new LRScheduler(optimizer, (step) => lr_factor(name, step, full));
 }

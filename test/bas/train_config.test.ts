@@ -41,6 +41,8 @@ describe('trainConfig', () => {
     });
     expect(rejection(() => trainConfig({ instance_data_dir: 's', phase2_train_steps: -1 })).library).toBe('phase2_train_steps must be >= 0, got -1');
     expect(rejection(() => trainConfig({ instance_data_dir: 's', lr_scheduler: 'step' as TrainConfig['lr_scheduler'] })).library).toMatch(/^lr_scheduler must be one of constant, .*got "step"/);
+    expect(rejection(() => trainConfig({ instance_data_dir: 's', lr_num_cycles: 0 })).cli).toBe('--lr_num_cycles must be at least 1, got 0');
+    expect(rejection(() => trainConfig({ instance_data_dir: 's', lr_power: -1 })).cli).toBe('--lr_power must be positive, got -1');
     expect(rejection(() => trainConfig({ instance_data_dir: 's', ...({ lamda_attention: 1 } as object) })).library).toBe('unknown training config field "lamda_attention"');
   });
 

@@ -225,6 +225,40 @@ describe('lr schedules', () => {
     expect(() => lr_factor('warmup_stable_decay', 1, o)).toThrow(/needs num_decay_steps/);
   });
 
+  it('cosine_with_restarts: warmup, then num_cycles half cosines, each from 1 to 0, and 0 at the end', () => {
+    const r = { ...o, num_cycles: 2 };
+    // progress (step - 10) / 100; factor 0.5 * (1 + cos(pi * ((2 * progress) % 1)))
+    expect(lr_factor('cosine_with_restarts', 5, r)).toBe(0.5);
+    expect(lr_factor('cosine_with_restarts', 10, r)).toBe(1);
+    expect(lr_factor('cosine_with_restarts', 35, r)).toBeCloseTo(0.5, 15);
+    expect(lr_factor('cosine_with_restarts', 59, r)).toBeCloseTo(0.5 * (1 + Math.cos(Math.PI * 0.98)), 15);
+    // the restart: back to 1 halfway
+    expect(lr_factor('cosine_with_restarts', 60, r)).toBe(1);
+    expect(lr_factor('cosine_with_restarts', 110, r)).toBe(0);
+    // one cycle by default, as in transformers
+    expect(lr_factor('cosine_with_restarts', 60, o)).toBeCloseTo(0.5, 15);
+  });
+
+  it('polynomial: warmup, then (lr_init - lr_end) * remaining^power + lr_end, held at lr_end after the end', () => {
+    const p = { ...o, lr_init: 1e-3, lr_end: 1e-4, power: 2 };
+    expect(lr_factor('polynomial', 5, p)).toBe(0.5);
+    expect(lr_factor('polynomial', 10, p)).toBeCloseTo(1, 15);
+    // halfway: (9e-4 * 0.25 + 1e-4) / 1e-3
+    expect(lr_factor('polynomial', 60, p)).toBeCloseTo(0.325, 15);
+    expect(lr_factor('polynomial', 110, p)).toBeCloseTo(0.1, 15);
+    expect(lr_factor('polynomial', 500, p)).toBeCloseTo(0.1, 15);
+    expect(() => lr_factor('polynomial', 20, o)).toThrow('lr schedule polynomial needs lr_init');
+    // get_scheduler takes the initial lr from the optimizer, and checks lr_end against it at once
+    const opt = new AdamW([f64([1])], { lr: 1e-3 });
+    const sched = get_scheduler('polynomial', opt, { num_warmup_steps: 0, num_training_steps: 4, power: 1 });
+    sched.step();
+    sched.step();
+    expect(sched.get_last_lr()[0]).toBeCloseTo((1e-3 - 1e-7) * 0.5 + 1e-7, 18);
+    expect(() => get_scheduler('polynomial', new AdamW([f64([1])], { lr: 1e-8 }), { num_warmup_steps: 0, num_training_steps: 4 })).toThrow(
+      'lr schedule polynomial: lr_end (1e-7) must be smaller than the initial lr (1e-8)',
+    );
+  });
+
   it('LRScheduler sets group lrs from step 0 and resumes', () => {
     const p = f64([1]);
     const opt = new AdamW([{ params: [p] }, { params: [f64([2])], lr: 1e-2 }], { lr: 1e-3 });
