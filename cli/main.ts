@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   train: { summary: 'extract concepts from one image and its masks (Break-A-Scene training)', load: () => import('./train.js') },
   generate: { summary: 'render a prompt with learned tokens from a trained model folder', load: () => import('./generate.js') },
   edit: { summary: 'draw a prompt with learned tokens into an image inside a mask (local editing)', load: () => import('./edit.js') },
+  report: { summary: "write a training run's report.html (curves, attention tiles, masks, flags)", load: () => import('./report.js') },
   'make-scene': { summary: 'write one synthetic scene (image, exact masks, caption) as an instance folder', load: () => import('./make_scene.js') },
   pretrain: { summary: "train the project's base text-to-image model on synthetic scenes", load: () => import('./pretrain.js') },
   'pretrain-clip': { summary: "train the base model's text encoder contrastively on the world's image-caption pairs", load: () => import('./pretrain_clip.js') },

@@ -16,6 +16,8 @@ import { InputError } from '../errors.js';
 import { instancePrompt, sampleUnion } from '../data/union_sampling.js';
 import { loadInstanceFolder, type InstanceFolder } from '../io/instance.js';
 import { complement_of_union } from '../data/background_mask.js';
+import { CONFIG_FILE, writeRunReport } from '../report/run_folder.js';
+import { to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import { loadBaseModel, defaultAttnRes, sample, saveModel, tokenizePrompts, trainingScheduler, type BasModel } from '../model.js';
 import { save_cross_attention_vis, labelsFromTokens } from '../vis/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
@@ -132,6 +134,8 @@ export class BreakASceneTrainer {
     if (state.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) state.resumed.restoreOptimizer(optimizer, lr);
 
     mkdirSync(a.output_dir, { recursive: true });
+    // the run's flags beside its outputs, for `bas report` and for whoever reads the folder later
+    write_file_atomic(join(a.output_dir, CONFIG_FILE), to_json_text(a));
     const data = this.loadData(model, instance, resolution);
     const store = new AttentionStore();
     register_attention_control(model.unet, store);
@@ -183,6 +187,7 @@ export class BreakASceneTrainer {
     if (lastAttention) {
       this.saveAttention(join(a.output_dir, 'img_logs', 'final_step_attn.png'), model, lastAttention, lastPrompt);
     }
+    this.log(`wrote ${writeRunReport(a.output_dir)}`);
     this.log(`saved the fine-tuned model (tokens ${run.placeholders.tokens.join(' ')}) to ${a.output_dir}; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
     return { steps: run.step, interrupted: false, output_dir: a.output_dir, last };
   }
