@@ -24,6 +24,7 @@ import { checkpointDir, listCheckpoints, loadCheckpoint, pruneCheckpoints, resol
 import { ensureClassImages, loadClassImages } from './class_images.js';
 import { breakASceneLoss, LOSS_TERM_LABELS, lossTermValues, type LossResult, type LossTermValues } from './loss.js';
 import { addPlaceholderTokens } from './placeholders.js';
+import { checkResolution } from './resolution.js';
 import { Progress } from './progress.js';
 
 /** One line of metrics.jsonl: the step, the loss and each of its terms (loss.ts), lr, gradient norm, IoU. */
@@ -120,6 +121,7 @@ export class BreakASceneTrainer {
     const state = this.setupRun();
     const { model } = state;
     const resolution = a.resolution ?? model.unet.config.sample_size ?? 32;
+    checkResolution(model, resolution);
     const instance = this.loadInstance(resolution);
     const withMaps = mapResolutions(model, resolution);
     // default: the largest grid with cross-attention at the working resolution (16 for `default`)
