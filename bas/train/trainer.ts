@@ -217,10 +217,10 @@ export class BreakASceneTrainer {
   private loadInstance(resolution: number): InstanceFolder {
     const a = this.args;
     try {
-      return loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets });
+      return loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets, notice: this.log });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      throw new InputError((n) => why.replace('numOfAssets', n('num_of_assets')));
+      throw new InputError((n) => why.replaceAll('numOfAssets', n('num_of_assets')));
     }
   }
 
