@@ -20,7 +20,7 @@ import { save_cross_attention_vis, labelsFromTokens } from '../vis/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
 import { writePng } from '../io/png.js';
 import { validateTrainConfig, type TrainConfig } from './config.js';
-import { checkpointDir, listCheckpoints, loadCheckpoint, pruneCheckpoints, resolveCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { checkpointDir, listCheckpoints, openCheckpoint, pruneCheckpoints, removeStaleTemps, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { ensureClassImages, loadClassImages } from './class_images.js';
 import { breakASceneLoss, LOSS_TERM_LABELS, lossTermValues, type LossResult, type LossTermValues } from './loss.js';
 import { addPlaceholderTokens } from './placeholders.js';
@@ -132,6 +132,7 @@ export class BreakASceneTrainer {
     // a checkpoint taken on the last phase-1 step holds the phase-1 optimizer: phase 2 starts fresh
     if (state.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) state.resumed.restoreOptimizer(optimizer, lr);
 
+    removeStaleTemps(a.output_dir, this.log);
     mkdirSync(a.output_dir, { recursive: true });
     const data = this.loadData(model, instance, resolution);
     const store = new AttentionStore();
@@ -192,8 +193,7 @@ export class BreakASceneTrainer {
   private setupRun(): RunState {
     const a = this.args;
     if (a.resume_from_checkpoint) {
-      const dir = resolveCheckpoint(a.resume_from_checkpoint, a.output_dir);
-      const ck = loadCheckpoint(dir);
+      const { dir, checkpoint: ck } = openCheckpoint(a.resume_from_checkpoint, a.output_dir, this.log);
       if (ck.state.placeholder_tokens.length !== a.num_of_assets) {
         throw new InputError((n) => `checkpoint ${dir} has ${ck.state.placeholder_tokens.length} concepts, ${n('num_of_assets')} is ${a.num_of_assets}`);
       }
