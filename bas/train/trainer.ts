@@ -134,7 +134,11 @@ export class BreakASceneTrainer {
 
     removeStaleTemps(a.output_dir, this.log);
     mkdirSync(a.output_dir, { recursive: true });
-    const data = this.loadData(model, instance, resolution);
+    const data = await this.loadData(model, instance, resolution);
+    if (data === null) {
+      this.log(`interrupted while generating class images: those written are kept in ${this.classDir()} and reused by the next run`);
+      return { steps: state.step, interrupted: true, output_dir: a.output_dir, last: null };
+    }
     const store = new AttentionStore();
     register_attention_control(model.unet, store);
     const run: Run = { ...state, data, store, noiseScheduler: trainingScheduler(model), optimizer, lr, attn_res, resolution };
@@ -224,14 +228,20 @@ export class BreakASceneTrainer {
     }
   }
 
-  /** The instance image and masks, and with prior preservation the class images (generated once). */
-  private loadData(model: BasModel, inst: InstanceFolder, resolution: number): Data {
+  private classDir(): string {
+    return this.args.class_data_dir ?? join(this.args.output_dir, 'class_images');
+  }
+
+  /**
+   * The instance image and masks, and with prior preservation the class images (generated once);
+   * null when a stop was asked for while class images were generated.
+   */
+  private async loadData(model: BasModel, inst: InstanceFolder, resolution: number): Promise<Data | null> {
     const a = this.args;
     if (a.no_prior_preservation) return { image: inst.image, masks: inst.masks, classImages: null, classIds: null };
-    const dir = a.class_data_dir ?? join(a.output_dir, 'class_images');
     // the class prompt does not use the new tokens, so this is the base model's own picture of it
-    const paths = ensureClassImages(model, {
-      dir,
+    const paths = await ensureClassImages(model, {
+      dir: this.classDir(),
       prompt: a.class_prompt,
       count: a.num_class_images,
       batch: a.sample_batch_size,
@@ -239,7 +249,9 @@ export class BreakASceneTrainer {
       num_inference_steps: a.num_inference_steps,
       guidance_scale: a.guidance_scale,
       log: this.log,
+      shouldStop: () => this.stopRequested,
     });
+    if (paths === null) return null;
     return { image: inst.image, masks: inst.masks, classImages: loadClassImages(paths, resolution), classIds: tokenizePrompts(model, [a.class_prompt])[0]! };
   }
 
