@@ -15,6 +15,7 @@ import { AttentionStore } from './attention/attention_store.js';
 import { register_attention_control } from './attention/register_attention_control.js';
 import { aggregate_attention } from './attention/aggregate_attention.js';
 import { InputError } from './errors.js';
+import { checkLoadedModel } from './model_checks.js';
 
 export interface BasModel {
   unet: UNet2DConditionModel;
@@ -57,7 +58,9 @@ export function loadModel(dir: string): BasModel {
     const why = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter((l) => l !== '').join('; ');
     throw new InputError(`cannot load the model at ${dir}: ${why}`);
   }
-  return { unet: p.unet, text_encoder: p.text_encoder, tokenizer: p.tokenizer, scheduler_config: p.scheduler_config as Record<string, unknown> };
+  const m: BasModel = { unet: p.unet, text_encoder: p.text_encoder, tokenizer: p.tokenizer, scheduler_config: p.scheduler_config as Record<string, unknown> };
+  checkLoadedModel(dir, m, p.model_index);
+  return m;
 }
 
 export function saveModel(dir: string, m: BasModel): void {
