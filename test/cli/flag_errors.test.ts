@@ -45,6 +45,13 @@ describe('bas train: flags out of range', () => {
     await expectRejected(c, ['train', ...trainArgv(model, scene, join(parent, 'out')), '--class_data_dir', file], [`--class_data_dir ${file} is a file`], [parent]);
   });
 
+  it('--output_dir holding another finished run: refused, the run untouched', async () => {
+    const { parent, out } = caseDir();
+    expect(await main(['train', ...trainArgv(model, scene, out, ['--phase1_train_steps', '1', '--phase2_train_steps', '0'])])).toBe(0);
+    const line = await expectRejected(c, ['train', ...trainArgv(model, scene, out)], [`--output_dir ${out} already holds another run (model_index.json, metrics.jsonl)`], [parent]);
+    expect(line).toContain('choose another --output_dir');
+  });
+
   it('--resolution that the UNet cannot take (33, 31), 0 or negative: named, and no empty output folder left', async () => {
     // the tiny model halves its grid once: sides must be even
     await train(['--resolution', '33'], ['--resolution 33', 'multiples of 2', '32 or 34']);
