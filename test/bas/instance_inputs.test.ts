@@ -4,6 +4,7 @@
 // input is loaded, with one notice line per thing done.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadInstanceFolder, writePng, type InstanceFolder } from '../../bas/io/index.js';
 import { tempRoot } from '../helpers/tiny_model.js';
@@ -145,5 +146,13 @@ describe('images', () => {
     const { f, notes } = load(d);
     expect(f.masks).toHaveLength(2);
     expect(notes).toEqual([`note: ignored in ${d}: img.jpg.png, mask2.jpg, notes.txt (an instance folder holds img.jpg or img.png and mask0.png ...)`]);
+  });
+
+  it('both img.jpg and img.png: img.jpg is used (the original\'s name), img.png named as ignored', () => {
+    const d = folder([LEFT, RIGHT]);
+    writeFileSync(join(d, 'img.jpg'), jpeg.encode({ data: new Uint8Array(64 * 4).fill(255), width: 8, height: 8 }, 90).data);
+    const { f, notes } = load(d);
+    expect(f.paths.image).toBe(join(d, 'img.jpg'));
+    expect(notes).toEqual([`note: ignored in ${d}: img.png (an instance folder holds img.jpg or img.png and mask0.png ...)`]);
   });
 });
