@@ -4,33 +4,23 @@
 // then ending bit-identical to an uninterrupted one.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
-import { captureConsole, tree, type Captured } from '../helpers/cli.js';
-import { differingTensors, readWeights, tempRoot, trainArgv, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
+import { cliSuite, tree } from '../helpers/cli.js';
+import { differingTensors, readWeights, trainArgv } from '../helpers/tiny_model.js';
 
-const tmp = tempRoot('bas-checkpoint-faults');
-let model = '';
-let scene = '';
+const suite = cliSuite('bas-checkpoint-faults');
+const { tmp } = suite;
 /** A finished 3-step run with checkpoint-1 and checkpoint-2: the reference. */
 let reference = '';
 const RUN = ['--phase1_train_steps', '2', '--phase2_train_steps', '1', '--checkpointing_steps', '1'];
 beforeAll(async () => {
-  model = writeTinyModel(tmp.fresh('model'));
-  scene = writeScene(tmp.fresh('scene'));
   reference = tmp.fresh('reference');
   const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-  expect(await main(['train', ...trainArgv(model, scene, reference, RUN)])).toBe(0);
+  expect(await main(['train', ...trainArgv(suite.model(), suite.scene(), reference, RUN)])).toBe(0);
   quiet.mockRestore();
   expect(existsSync(join(reference, 'checkpoint-2', 'training_state.json'))).toBe(true);
 });
-afterAll(() => tmp.cleanup());
-
-let c: Captured;
-beforeEach(() => {
-  c = captureConsole();
-});
-afterEach(() => vi.restoreAllMocks());
 
 /** A copy of the reference run as a killed run would leave it: the checkpoints, no final model. */
 function killedRun(): string {
@@ -40,7 +30,7 @@ function killedRun(): string {
   return out;
 }
 
-const resume = (out: string): Promise<number> => main(['train', ...trainArgv(model, scene, out, [...RUN, '--resume_from_checkpoint', 'latest'])]);
+const resume = (out: string): Promise<number> => main(['train', ...trainArgv(suite.model(), suite.scene(), out, [...RUN, '--resume_from_checkpoint', 'latest'])]);
 
 function expectSameAsReference(out: string): void {
   expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(readFileSync(join(reference, 'metrics.jsonl'), 'utf8'));
@@ -58,8 +48,8 @@ describe('leftover temporary checkpoint folders', () => {
       writeFileSync(join(out, n, 'model', 'half.safetensors'), 'half-written');
     }
     expect(await resume(out)).toBe(0);
-    expect(c.errors).toEqual([]);
-    expect(c.logs).toContain(`note: removed 1 incomplete checkpoint folder(s) an interrupted run left in ${out}: ${dead}`);
+    expect(suite.out().errors).toEqual([]);
+    expect(suite.out().logs).toContain(`note: removed 1 incomplete checkpoint folder(s) an interrupted run left in ${out}: ${dead}`);
     expect(existsSync(join(out, dead))).toBe(false);
     expect(existsSync(join(out, live))).toBe(true);
     expectSameAsReference(out);
@@ -72,12 +62,12 @@ describe('a damaged latest checkpoint', () => {
     const file = join(out, 'checkpoint-2', 'optimizer.safetensors');
     truncateSync(file, statSync(file).size - 100);
     expect(await resume(out)).toBe(0);
-    expect(c.errors).toEqual([]);
-    const note = c.logs.find((l) => l.startsWith('note: '));
+    expect(suite.out().errors).toEqual([]);
+    const note = suite.out().logs.find((l) => l.startsWith('note: '));
     expect(note).toContain(`note: ${join(out, 'checkpoint-2')} cannot be resumed (`);
     expect(note).toContain('optimizer.safetensors');
     expect(note).toContain(`falling back to ${join(out, 'checkpoint-1')}, the newest complete checkpoint`);
-    expect(c.logs).toContain(`resuming from ${join(out, 'checkpoint-1')} at step 1`);
+    expect(suite.out().logs).toContain(`resuming from ${join(out, 'checkpoint-1')} at step 1`);
     expectSameAsReference(out);
   });
 
@@ -87,7 +77,7 @@ describe('a damaged latest checkpoint', () => {
     cpSync(join(out, 'checkpoint-2'), join(out, 'checkpoint-3'), { recursive: true });
     for (const k of [2, 3]) writeFileSync(join(out, `checkpoint-${k}`, 'model', 'unet', 'diffusion_pytorch_model.safetensors'), Buffer.alloc(16, 0xff));
     expect(await resume(out)).toBe(0);
-    expect(c.logs.find((l) => l.startsWith('note: '))).toMatch(
+    expect(suite.out().logs.find((l) => l.startsWith('note: '))).toMatch(
       new RegExp(`^note: ${join(out, 'checkpoint-3')}, ${join(out, 'checkpoint-2')} cannot be resumed \\(.*header length.*\\); falling back to ${join(out, 'checkpoint-1')},`),
     );
     expectSameAsReference(out);
@@ -98,7 +88,7 @@ describe('a damaged latest checkpoint', () => {
     for (const k of [1, 2]) writeFileSync(join(out, `checkpoint-${k}`, 'training_state.json'), '{"format": "something else"}');
     const before = tree(out);
     expect(await resume(out)).toBe(2);
-    expect(c.errors).toEqual([`bas train: error: ${join(out, 'checkpoint-2', 'training_state.json')}: not a bas-ts checkpoint`]);
+    expect(suite.out().errors).toEqual([`bas train: error: ${join(out, 'checkpoint-2', 'training_state.json')}: not a bas-ts checkpoint`]);
     expect(tree(out)).toEqual(before);
   });
 });

@@ -1,38 +1,19 @@
 // Bad flags of `bas train`, `bas pretrain` and `bas make-scene` (issue 15): each one exit 2, one
 // line naming the flag and the value, and nothing made under the case's folder (no output folder,
 // not even an empty one). Paths with spaces and non-ASCII characters are legitimate and work.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
-import { captureConsole, expectRejected, tree, type Captured } from '../helpers/cli.js';
-import { tempRoot, trainArgv, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
+import { cliSuite, expectRejected, tree } from '../helpers/cli.js';
+import { trainArgv, writeScene } from '../helpers/tiny_model.js';
 
-const tmp = tempRoot('bas-flags');
-let model = '';
-let scene = '';
-beforeAll(() => {
-  model = writeTinyModel(tmp.fresh('model'));
-  scene = writeScene(tmp.fresh('scene'));
-});
-afterAll(() => tmp.cleanup());
-
-let c: Captured;
-beforeEach(() => {
-  c = captureConsole();
-});
-afterEach(() => vi.restoreAllMocks());
-
-/** A fresh empty folder for one case, and the output folder (not made) inside it. */
-function caseDir(): { parent: string; out: string } {
-  const parent = tmp.fresh('case');
-  mkdirSync(parent);
-  return { parent, out: join(parent, 'out') };
-}
+const suite = cliSuite('bas-flags');
+const { tmp, caseDir } = suite;
 
 const train = async (extra: readonly string[], culprits: readonly string[]): Promise<string> => {
   const { parent, out } = caseDir();
-  return expectRejected(c, ['train', ...trainArgv(model, scene, out, extra)], culprits, [parent, scene]);
+  return expectRejected(suite.out(), ['train', ...trainArgv(suite.model(), suite.scene(), out, extra)], culprits, [parent, suite.scene()]);
 };
 
 describe('bas train: flags out of range', () => {
@@ -40,15 +21,15 @@ describe('bas train: flags out of range', () => {
     const { parent } = caseDir();
     const file = join(parent, 'notes.txt');
     writeFileSync(file, 'mine');
-    await expectRejected(c, ['train', ...trainArgv(model, scene, file)], [`--output_dir ${file} is a file, not a folder`], [parent]);
-    await expectRejected(c, ['train', ...trainArgv(model, scene, join(file, 'run'))], [`--output_dir ${join(file, 'run')}: ${file} is a file`], [parent]);
-    await expectRejected(c, ['train', ...trainArgv(model, scene, join(parent, 'out')), '--class_data_dir', file], [`--class_data_dir ${file} is a file`], [parent]);
+    await expectRejected(suite.out(), ['train', ...trainArgv(suite.model(), suite.scene(), file)], [`--output_dir ${file} is a file, not a folder`], [parent]);
+    await expectRejected(suite.out(), ['train', ...trainArgv(suite.model(), suite.scene(), join(file, 'run'))], [`--output_dir ${join(file, 'run')}: ${file} is a file`], [parent]);
+    await expectRejected(suite.out(), ['train', ...trainArgv(suite.model(), suite.scene(), join(parent, 'out')), '--class_data_dir', file], [`--class_data_dir ${file} is a file`], [parent]);
   });
 
   it('--output_dir holding another finished run: refused, the run untouched', async () => {
     const { parent, out } = caseDir();
-    expect(await main(['train', ...trainArgv(model, scene, out, ['--phase1_train_steps', '1', '--phase2_train_steps', '0'])])).toBe(0);
-    const line = await expectRejected(c, ['train', ...trainArgv(model, scene, out)], [`--output_dir ${out} already holds another run (model_index.json, metrics.jsonl)`], [parent]);
+    expect(await main(['train', ...trainArgv(suite.model(), suite.scene(), out, ['--phase1_train_steps', '1', '--phase2_train_steps', '0'])])).toBe(0);
+    const line = await expectRejected(suite.out(), ['train', ...trainArgv(suite.model(), suite.scene(), out)], [`--output_dir ${out} already holds another run (model_index.json, metrics.jsonl)`], [parent]);
     expect(line).toContain('choose another --output_dir');
   });
 
@@ -84,14 +65,14 @@ describe('bas train: flags out of range', () => {
 describe('bas pretrain and bas make-scene: flags out of range', () => {
   const pretrain = async (extra: readonly string[], culprits: readonly string[]): Promise<void> => {
     const { parent, out } = caseDir();
-    await expectRejected(c, ['pretrain', '--config', 'tiny', '--output_dir', out, '--max_train_steps', '1', '--train_batch_size', '2', ...extra], culprits, [parent]);
+    await expectRejected(suite.out(), ['pretrain', '--config', 'tiny', '--output_dir', out, '--max_train_steps', '1', '--train_batch_size', '2', ...extra], culprits, [parent]);
   };
 
   it('pretrain: an --output_dir that is a file, --train_batch_size 0, negative steps, rates and probabilities', async () => {
     const { parent } = caseDir();
     const file = join(parent, 'f');
     writeFileSync(file, '');
-    await expectRejected(c, ['pretrain', '--config', 'tiny', '--output_dir', file], [`--output_dir ${file} is a file`], [parent]);
+    await expectRejected(suite.out(), ['pretrain', '--config', 'tiny', '--output_dir', file], [`--output_dir ${file} is a file`], [parent]);
     await pretrain(['--train_batch_size', '0'], ['--train_batch_size must be at least 1, got 0']);
     await pretrain(['--max_train_steps=-1'], ['--max_train_steps must be >= 0, got -1']);
     await pretrain(['--learning_rate=-1'], ['--learning_rate must be >= 0, got -1']);
@@ -104,7 +85,7 @@ describe('bas pretrain and bas make-scene: flags out of range', () => {
     const { parent } = caseDir();
     const file = join(parent, 'f.png');
     writeFileSync(file, '');
-    await expectRejected(c, ['make-scene', '--output_dir', file], [`--output_dir ${file} is a file`], [parent]);
+    await expectRejected(suite.out(), ['make-scene', '--output_dir', file], [`--output_dir ${file} is a file`], [parent]);
   });
 });
 
@@ -113,12 +94,12 @@ describe('paths with spaces and non-ASCII characters', () => {
     const base = join(tmp.fresh('with space'), 'dossier été ü');
     const sceneDir = writeScene(join(base, 'scène 1'));
     const out = join(base, 'sortie à moi');
-    expect(await main(['train', ...trainArgv(model, sceneDir, out, ['--phase1_train_steps', '1', '--phase2_train_steps', '1'])])).toBe(0);
-    expect(c.errors).toEqual([]);
+    expect(await main(['train', ...trainArgv(suite.model(), sceneDir, out, ['--phase1_train_steps', '1', '--phase2_train_steps', '1'])])).toBe(0);
+    expect(suite.out().errors).toEqual([]);
     expect(existsSync(join(out, 'model_index.json'))).toBe(true);
     const img = join(base, 'images ñ', 'photo 1.png');
     expect(await main(['generate', '--model_path', out, '--prompt', 'a photo of <asset0>', '--output_path', img, '--num_inference_steps', '2'])).toBe(0);
-    expect(c.errors).toEqual([]);
+    expect(suite.out().errors).toEqual([]);
     expect(tree(join(base, 'images ñ'))).toEqual(['photo 1.png']);
   });
 });

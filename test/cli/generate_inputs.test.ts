@@ -4,34 +4,24 @@
 // (a notice) but never a learned token (an error naming it).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
 import { readImage } from '../../bas/io/image.js';
-import { captureConsole, expectRejected, tree, type Captured } from '../helpers/cli.js';
-import { tempRoot, trainArgv, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
+import { cliSuite, expectRejected, tree } from '../helpers/cli.js';
+import { trainArgv } from '../helpers/tiny_model.js';
 
-const tmp = tempRoot('bas-generate-inputs');
+const suite = cliSuite('bas-generate-inputs');
+const { tmp } = suite;
 let trained = '';
 beforeAll(async () => {
   const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   trained = tmp.fresh('trained');
-  const code = await main(['train', ...trainArgv(writeTinyModel(tmp.fresh('base')), writeScene(tmp.fresh('scene')), trained, ['--phase1_train_steps', '1', '--phase2_train_steps', '1'])]);
+  const code = await main(['train', ...trainArgv(suite.model(), suite.scene(), trained, ['--phase1_train_steps', '1', '--phase2_train_steps', '1'])]);
   quiet.mockRestore();
   expect(code).toBe(0);
 });
-afterAll(() => tmp.cleanup());
 
-let c: Captured;
-beforeEach(() => {
-  c = captureConsole();
-});
-afterEach(() => vi.restoreAllMocks());
-
-function caseDir(): string {
-  const d = tmp.fresh('case');
-  mkdirSync(d);
-  return d;
-}
+const caseDir = (): string => suite.caseDir().parent;
 
 const argv = (out: string, extra: readonly string[] = [], prompt = 'a photo of <asset1>'): string[] =>
   ['generate', '--model_path', trained, '--prompt', prompt, '--output_path', out, '--num_inference_steps', '2', ...extra];
@@ -40,21 +30,21 @@ describe('bas generate rejects bad flags before sampling', () => {
   it('--num_inference_steps 0, --num_images 0, a negative --guidance_scale', async () => {
     const d = caseDir();
     const out = join(d, 'x.png');
-    await expectRejected(c, argv(out, ['--num_inference_steps', '0']), ['--num_inference_steps must be at least 1, got 0'], [d]);
-    await expectRejected(c, argv(out, ['--num_images', '0']), ['--num_images must be at least 1, got 0'], [d]);
-    await expectRejected(c, argv(out, ['--guidance_scale=-1']), ['--guidance_scale must be >= 0, got -1'], [d]);
-    await expectRejected(c, argv(out, ['--seed', 'one']), ['--seed expects a number, got "one"'], [d]);
+    await expectRejected(suite.out(), argv(out, ['--num_inference_steps', '0']), ['--num_inference_steps must be at least 1, got 0'], [d]);
+    await expectRejected(suite.out(), argv(out, ['--num_images', '0']), ['--num_images must be at least 1, got 0'], [d]);
+    await expectRejected(suite.out(), argv(out, ['--guidance_scale=-1']), ['--guidance_scale must be >= 0, got -1'], [d]);
+    await expectRejected(suite.out(), argv(out, ['--seed', 'one']), ['--seed expects a number, got "one"'], [d]);
   });
 
   it('an output type it cannot write, an output path that is a folder or under a file', async () => {
     const d = caseDir();
-    await expectRejected(c, argv(join(d, 'x.webp')), [`--output_path ${join(d, 'x.webp')}: unsupported image type ".webp"`], [d]);
-    await expectRejected(c, argv(join(d, 'x')), ['--output_path', 'unsupported image type "(none)"'], [d]);
+    await expectRejected(suite.out(), argv(join(d, 'x.webp')), [`--output_path ${join(d, 'x.webp')}: unsupported image type ".webp"`], [d]);
+    await expectRejected(suite.out(), argv(join(d, 'x')), ['--output_path', 'unsupported image type "(none)"'], [d]);
     mkdirSync(join(d, 'dir.png'));
-    await expectRejected(c, argv(join(d, 'dir.png')), [`--output_path ${join(d, 'dir.png')} is a folder`], [d]);
+    await expectRejected(suite.out(), argv(join(d, 'dir.png')), [`--output_path ${join(d, 'dir.png')} is a folder`], [d]);
     writeFileSync(join(d, 'file'), '');
-    await expectRejected(c, argv(join(d, 'file', 'x.png')), [`--output_path ${join(d, 'file', 'x.png')}: ${join(d, 'file')} is a file`], [d]);
-    await expectRejected(c, argv(join(d, 'ok.png'), ['--attention_map_path', join(d, 'a.gif')]), ['--attention_map_path', 'unsupported image type ".gif"'], [d]);
+    await expectRejected(suite.out(), argv(join(d, 'file', 'x.png')), [`--output_path ${join(d, 'file', 'x.png')}: ${join(d, 'file')} is a file`], [d]);
+    await expectRejected(suite.out(), argv(join(d, 'ok.png'), ['--attention_map_path', join(d, 'a.gif')]), ['--attention_map_path', 'unsupported image type ".gif"'], [d]);
   });
 });
 
@@ -64,7 +54,7 @@ describe('bas generate output files', () => {
     const out = join(d, 'x.jpg');
     const attn = join(d, 'attn.jpeg');
     expect(await main(argv(out, ['--num_images', '2', '--attention_map_path', attn]))).toBe(0);
-    expect(c.errors).toEqual([]);
+    expect(suite.out().errors).toEqual([]);
     for (const f of [out, attn]) {
       const bytes = readFileSync(f);
       // SOI marker: JPEG, not PNG bytes under a .jpg name
@@ -82,7 +72,7 @@ describe('bas generate output files', () => {
     const d = caseDir();
     const out = join(d, 'new', 'deeper', 'x.png');
     expect(await main(argv(out))).toBe(0);
-    expect(c.logs).toContain(`note: created the folder ${join(d, 'new', 'deeper')}`);
+    expect(suite.out().logs).toContain(`note: created the folder ${join(d, 'new', 'deeper')}`);
     expect(tree(d)).toEqual(['new/', 'new/deeper/', 'new/deeper/x.png']);
   });
 });
@@ -92,14 +82,14 @@ describe('bas generate and prompts longer than the tokenizer', () => {
   it('a learned token that truncation would cut off: an error naming it, nothing written', async () => {
     const d = caseDir();
     const prompt = 'a photo of a red circle and a blue square on a grey background and <asset2>';
-    await expectRejected(c, argv(join(d, 'x.png'), [], prompt), ['--prompt is 18 tokens and the model reads 12', '<asset2> would be cut off'], [d]);
+    await expectRejected(suite.out(), argv(join(d, 'x.png'), [], prompt), ['--prompt is 18 tokens and the model reads 12', '<asset2> would be cut off'], [d]);
   });
 
   it('plain words cut off: a notice of what the model does not read, and the image', async () => {
     const d = caseDir();
     const prompt = 'a photo of <asset2> and a red circle on a grey background';
     expect(await main(argv(join(d, 'x.png'), [], prompt))).toBe(0);
-    expect(c.warnings).toEqual(['note: --prompt is 14 tokens and the model reads 12: "grey background" is cut off']);
+    expect(suite.out().warnings).toEqual(['note: --prompt is 14 tokens and the model reads 12: "grey background" is cut off']);
     expect(tree(d)).toEqual(['x.png']);
   });
 });

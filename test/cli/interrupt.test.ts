@@ -4,27 +4,15 @@
 // completes them with exactly the images an uninterrupted generation writes.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
 import { loadModel, sample, sampleImagesAsync } from '../../bas/model.js';
 import { ensureClassImages } from '../../bas/train/class_images.js';
-import { captureConsole, tree, type Captured } from '../helpers/cli.js';
-import { tempRoot, trainArgv, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
+import { cliSuite, tree } from '../helpers/cli.js';
+import { trainArgv } from '../helpers/tiny_model.js';
 
-const tmp = tempRoot('bas-interrupt');
-let modelDir = '';
-let scene = '';
-beforeAll(() => {
-  modelDir = writeTinyModel(tmp.fresh('model'));
-  scene = writeScene(tmp.fresh('scene'));
-});
-afterAll(() => tmp.cleanup());
-
-let c: Captured;
-beforeEach(() => {
-  c = captureConsole();
-});
-afterEach(() => vi.restoreAllMocks());
+const suite = cliSuite('bas-interrupt');
+const { tmp } = suite;
 
 const CLASS = { prompt: 'a photo', count: 5, batch: 2, seed: 0, num_inference_steps: 4, guidance_scale: 4 };
 
@@ -36,14 +24,14 @@ describe('bas train and Ctrl-C during class images', () => {
     // the signal arrives as a real one would: as an event, once the loop gets a turn
     vi.mocked(console.log).mockImplementation((...a: unknown[]) => {
       const line = a.map(String).join(' ');
-      c.logs.push(line);
+      suite.out().logs.push(line);
       if (line.startsWith('generating')) setTimeout(() => process.emit('SIGINT'), 0);
     });
-    const argv = trainArgv(modelDir, scene, out, ['--num_class_images', '6', '--sample_batch_size', '2', '--num_inference_steps', '4']).filter((a) => a !== '--no_prior_preservation');
+    const argv = trainArgv(suite.model(), suite.scene(), out, ['--num_class_images', '6', '--sample_batch_size', '2', '--num_inference_steps', '4']).filter((a) => a !== '--no_prior_preservation');
     const code = await main(['train', ...argv]);
-    expect(c.errors).toEqual([]);
+    expect(suite.out().errors).toEqual([]);
     expect(code).toBe(130);
-    expect(c.logs).toContain(`interrupted while generating class images: those written are kept in ${join(out, 'class_images')} and reused by the next run`);
+    expect(suite.out().logs).toContain(`interrupted while generating class images: those written are kept in ${join(out, 'class_images')} and reused by the next run`);
     // stopped in the first batch: no image, no metrics, no checkpoint, no model
     expect(tree(out)).toEqual(['class_images/']);
   });
@@ -51,14 +39,14 @@ describe('bas train and Ctrl-C during class images', () => {
 
 describe('class images stopped part-way', () => {
   it('sampleImagesAsync draws exactly what sample draws', async () => {
-    const m = loadModel(modelDir);
+    const m = loadModel(suite.model());
     const opts = { prompt: 'a photo', num_images: 2, seed: 3, num_inference_steps: 3, guidance_scale: 4 };
     const a = await sampleImagesAsync(m, opts, () => false);
     expect(Array.from(a!.data)).toEqual(Array.from(sample(m, opts).images.data));
   });
 
   it('resume with the very images an uninterrupted generation writes', async () => {
-    const m = loadModel(modelDir);
+    const m = loadModel(suite.model());
     const whole = tmp.fresh('whole');
     expect(await ensureClassImages(m, { ...CLASS, dir: whole })).toHaveLength(5);
 

@@ -5,29 +5,17 @@
 // exit 2, and write nothing.
 import { cpSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, it, vi } from 'vitest';
-import { captureConsole, expectRejected, type Captured } from '../helpers/cli.js';
-import { tempRoot, trainArgv, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
+import { describe, it } from 'vitest';
+import { cliSuite, expectRejected } from '../helpers/cli.js';
+import { trainArgv } from '../helpers/tiny_model.js';
 
-const tmp = tempRoot('bas-model-inputs');
-let good = '';
-let scene = '';
-beforeAll(() => {
-  good = writeTinyModel(tmp.fresh('model'));
-  scene = writeScene(tmp.fresh('scene'));
-});
-afterAll(() => tmp.cleanup());
-
-let c: Captured;
-beforeEach(() => {
-  c = captureConsole();
-});
-afterEach(() => vi.restoreAllMocks());
+const suite = cliSuite('bas-model-inputs');
+const { tmp } = suite;
 
 /** A copy of the good model, broken by `breakIt`, and an empty folder for the outputs. */
 function broken(breakIt: (dir: string) => void): { model: string; outDir: string } {
   const model = tmp.fresh('broken');
-  cpSync(good, model, { recursive: true });
+  cpSync(suite.model(), model, { recursive: true });
   breakIt(model);
   const outDir = tmp.fresh('out');
   mkdirSync(outDir);
@@ -42,7 +30,7 @@ function editJson(file: string, edit: (o: Record<string, unknown>) => void): voi
 
 async function generateRejects(breakIt: (dir: string) => void, culprits: (model: string) => string[], prompt = 'a photo'): Promise<void> {
   const { model, outDir } = broken(breakIt);
-  await expectRejected(c, ['generate', '--model_path', model, '--prompt', prompt, '--output_path', join(outDir, 'x.png'), '--num_inference_steps', '1'], culprits(model), [outDir]);
+  await expectRejected(suite.out(), ['generate', '--model_path', model, '--prompt', prompt, '--output_path', join(outDir, 'x.png'), '--num_inference_steps', '1'], culprits(model), [outDir]);
 }
 
 describe('bas generate with a broken model folder', () => {
@@ -101,6 +89,6 @@ describe('bas generate with a broken model folder', () => {
 describe('bas train with a broken base model', () => {
   it('a truncated text encoder: one line naming the file, nothing written', async () => {
     const { model, outDir } = broken((d) => truncateSync(join(d, 'text_encoder', 'model.safetensors'), 3000));
-    await expectRejected(c, ['train', ...trainArgv(model, scene, join(outDir, 'run'))], [`cannot load the model at ${model}`, `safetensors ${join(model, 'text_encoder', 'model.safetensors')}`], [outDir]);
+    await expectRejected(suite.out(), ['train', ...trainArgv(model, suite.scene(), join(outDir, 'run'))], [`cannot load the model at ${model}`, `safetensors ${join(model, 'text_encoder', 'model.safetensors')}`], [outDir]);
   });
 });

@@ -1,32 +1,16 @@
 // `bas train` on the instance folders of issue 15, end to end: an all-black mask and a missing
 // mask are one error line naming the file, with nothing written; a non-square image trains, with
 // the one-line notice of its resize.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { writePng } from '../../bas/io/png.js';
-import { captureConsole, expectRejected, type Captured } from '../helpers/cli.js';
-import { tempRoot, THREE_RECTS, trainArgv, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
+import { cliSuite, expectRejected } from '../helpers/cli.js';
+import { THREE_RECTS, trainArgv, writeScene } from '../helpers/tiny_model.js';
 
-const tmp = tempRoot('bas-train-inputs');
-let model = '';
-beforeAll(() => {
-  model = writeTinyModel(tmp.fresh('model'));
-});
-afterAll(() => tmp.cleanup());
-
-let c: Captured;
-beforeEach(() => {
-  c = captureConsole();
-});
-afterEach(() => vi.restoreAllMocks());
-
-function caseDir(): { parent: string; out: string } {
-  const parent = tmp.fresh('case');
-  mkdirSync(parent);
-  return { parent, out: join(parent, 'out') };
-}
+const suite = cliSuite('bas-train-inputs');
+const { tmp, caseDir } = suite;
 
 describe('bas train and its instance folder', () => {
   it('an all-black mask: one line naming the mask file, nothing written', async () => {
@@ -34,19 +18,19 @@ describe('bas train and its instance folder', () => {
     const mask = join(scene, 'mask1.png');
     writePng(mask, { width: 8, height: 8, gray: new Uint8Array(64) });
     const { parent, out } = caseDir();
-    await expectRejected(c, ['train', ...trainArgv(model, scene, out)], [`mask ${mask} is empty (all black)`], [parent, scene]);
+    await expectRejected(suite.out(), ['train', ...trainArgv(suite.model(), scene, out)], [`mask ${mask} is empty (all black)`], [parent, scene]);
   });
 
   it('a missing mask: the error names mask2.png, not only the count', async () => {
     const scene = writeScene(tmp.fresh('scene'), THREE_RECTS.slice(0, 2));
     const { parent, out } = caseDir();
-    await expectRejected(c, ['train', ...trainArgv(model, scene, out)], ['--num_of_assets is 3 but', 'holds 2 mask(s): missing mask2.png'], [parent, scene]);
+    await expectRejected(suite.out(), ['train', ...trainArgv(suite.model(), scene, out)], ['--num_of_assets is 3 but', 'holds 2 mask(s): missing mask2.png'], [parent, scene]);
   });
 
   it('too many masks: the error names the ones not used', async () => {
     const scene = writeScene(tmp.fresh('scene'));
     const { parent, out } = caseDir();
-    await expectRejected(c, ['train', ...trainArgv(model, scene, out, ['--num_of_assets', '2', '--initializer_tokens', 'red', 'green'])], ['holds 3 mask(s): mask2.png not used (remove them or raise --num_of_assets)'], [parent, scene]);
+    await expectRejected(suite.out(), ['train', ...trainArgv(suite.model(), scene, out, ['--num_of_assets', '2', '--initializer_tokens', 'red', 'green'])], ['holds 3 mask(s): mask2.png not used (remove them or raise --num_of_assets)'], [parent, scene]);
   });
 
   it('a non-square image trains, with a one-line notice of the resize', async () => {
@@ -60,9 +44,9 @@ describe('bas train and its instance folder', () => {
       writePng(join(scene, `mask${i}.png`), { width: 24, height: 16, gray });
     }
     const { out } = caseDir();
-    expect(await main(['train', ...trainArgv(model, scene, out, ['--phase1_train_steps', '1', '--phase2_train_steps', '0'])])).toBe(0);
-    expect(c.errors).toEqual([]);
-    expect(c.logs).toContain('note: img.png is 24x16: resized to 8x8 (stretched to a square, not cropped; its masks too)');
+    expect(await main(['train', ...trainArgv(suite.model(), scene, out, ['--phase1_train_steps', '1', '--phase2_train_steps', '0'])])).toBe(0);
+    expect(suite.out().errors).toEqual([]);
+    expect(suite.out().logs).toContain('note: img.png is 24x16: resized to 8x8 (stretched to a square, not cropped; its masks too)');
     expect(existsSync(join(out, 'model_index.json'))).toBe(true);
   });
 });
