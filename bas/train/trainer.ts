@@ -137,13 +137,14 @@ export class BreakASceneTrainer {
 
     removeStaleTemps(a.output_dir, this.log);
     mkdirSync(a.output_dir, { recursive: true });
-    // the run's flags beside its outputs, for `bas report` and for whoever reads the folder later
-    write_file_atomic(join(a.output_dir, CONFIG_FILE), to_json_text(a));
     const data = await this.loadData(model, instance, resolution);
     if (data === null) {
       this.log(`interrupted while generating class images: those written are kept in ${this.classDir()} and reused by the next run`);
       return { steps: state.step, interrupted: true, output_dir: a.output_dir, last: null };
     }
+    // the run's flags beside its outputs, for `bas report` and for whoever reads the folder later
+    // (written once training starts: an interrupted class-image pass leaves only its images)
+    write_file_atomic(join(a.output_dir, CONFIG_FILE), to_json_text(a));
     const store = new AttentionStore();
     register_attention_control(model.unet, store);
     const run: Run = { ...state, data, store, noiseScheduler: trainingScheduler(model), optimizer, lr, attn_res, resolution };
