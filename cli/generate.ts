@@ -1,17 +1,16 @@
 // bas generate: render a prompt with the learned tokens of a trained model folder. Every flag and
 // the prompt are checked before sampling, so bad input costs no time and writes nothing.
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { to_uint8_images } from '../diffusion/index.js';
 import { writeImage } from '../bas/io/write_image.js';
-import { loadModel, sample } from '../bas/model.js';
+import { sample } from '../bas/model.js';
 import { labelsFromTokens, renderAttentionRow } from '../bas/vis/index.js';
 import { useBackend } from '../bas/backend.js';
-import { InputError } from '../bas/errors.js';
 import { checkRanges } from '../bas/ranges.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 import { checkOutputImage } from './checks.js';
 import { checkPrompt } from './prompt.js';
+import { loadModelFolder } from './sample_io.js';
 
 const FLAGS = {
   model_path: { type: 'string', help: 'a trained model folder (pipeline layout)', required: true },
@@ -36,8 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   const outputs = [['--output_path', f.output_path], ...(f.attention_map_path === undefined ? [] : [['--attention_map_path', f.attention_map_path]])] as const;
   const toCreate = outputs.map(([flag, path]) => checkOutputImage(flag, path));
   if (f.backend) useBackend(f.backend);
-  if (!existsSync(join(f.model_path, 'model_index.json'))) throw new InputError(`--model_path ${f.model_path} is not a model folder (no model_index.json)`);
-  const model = loadModel(f.model_path);
+  const model = loadModelFolder(f.model_path);
   checkPrompt(model.tokenizer, f.prompt, f.model_path, (m) => console.warn(m));
 
   const t0 = Date.now();
