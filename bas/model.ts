@@ -1,9 +1,6 @@
 // The text-to-image model Break-A-Scene starts from and produces: UNet + text encoder + tokenizer
 // (+ the scheduler config), in diffusers' pipeline layout on disk. Prompt encoding and sampling
 // with classifier-free guidance live here so training, class images and `bas generate` agree.
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Generator, type DType, type Tensor } from '../core/index.js';
 import { DDIMScheduler, DDPMScheduler, SD_SCHEDULER_CONFIG, TextToImagePipeline, type StepInfo } from '../diffusion/index.js';
 import { CLIPTextModel } from '../nn/clip/text_model.js';
@@ -11,6 +8,7 @@ import { textEncoderConfig, unetConfig } from '../nn/configs.js';
 import { from_pretrained, save_pretrained } from '../nn/pipeline.js';
 import { CLIPTokenizer } from '../nn/tokenizer/clip_tokenizer.js';
 import { UNet2DConditionModel } from '../nn/unet/unet_2d_condition.js';
+import { getPlatform } from '../platform/platform.js';
 import { AttentionStore } from './attention/attention_store.js';
 import { register_attention_control } from './attention/register_attention_control.js';
 import { aggregate_attention } from './attention/aggregate_attention.js';
@@ -23,8 +21,12 @@ export interface BasModel {
   scheduler_config: Record<string, unknown>;
 }
 
-/** The base model shipped in the repository (issue 6), when present. */
-export const SHIPPED_BASE_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '../models/base');
+/** Where the repository's shipped base model (issue 6) lies, or null on a platform without the
+ * repository (a browser). Asked on use, so loading the library touches no files. */
+export function shippedBaseModel(): string | null {
+  const p = getPlatform();
+  return p.projectRoot === null ? null : p.files.join(p.projectRoot, 'models', 'base');
+}
 
 /** A seeded, randomly initialised model of the `default` config: the stand-in until a pretrained one ships. */
 export function randomBaseModel(seed: number, dtype: DType = 'float32'): BasModel {
@@ -42,7 +44,8 @@ export function randomBaseModel(seed: number, dtype: DType = 'float32'): BasMode
  */
 export function loadBaseModel(path: string | undefined, seed: number, warn: (msg: string) => void = console.warn): BasModel {
   if (path !== undefined) return loadModel(path);
-  if (existsSync(resolve(SHIPPED_BASE_MODEL, 'model_index.json'))) return loadModel(SHIPPED_BASE_MODEL);
+  const shipped = shippedBaseModel();
+  if (shipped !== null && getPlatform().files.exists(getPlatform().files.join(shipped, 'model_index.json'))) return loadModel(shipped);
   warn(`warning: no pretrained base model; using a randomly initialised 'default' model (seed ${seed})`);
   return randomBaseModel(seed);
 }

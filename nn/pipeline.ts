@@ -11,9 +11,8 @@
 // folder may hold other things (checkpoints, logs), so only the pipeline's own entries are swapped:
 // model_index.json is removed first and put back last, so an interrupted save leaves a folder
 // that from_pretrained refuses, naming the missing model_index.json.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DType, Tensor } from '../core/index.js';
+import { files } from '../platform/platform.js';
 import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from './fs_atomic.js';
 import { load_file, save_file } from './safetensors.js';
 import { CLIPTextModel, type CLIPTextConfig } from './clip/text_model.js';
@@ -49,15 +48,18 @@ export interface ModelFactories<U extends PretrainedModule, T extends Pretrained
 export const DIFFUSERS_VERSION = '0.25.0';
 export const TRANSFORMERS_VERSION = '4.36.0';
 
+/** Paths inside the folder ('/' works on every platform, Windows included). */
 export const PIPELINE_FILES = {
   model_index: 'model_index.json',
-  unet_config: join('unet', 'config.json'),
-  unet_weights: join('unet', 'diffusion_pytorch_model.safetensors'),
-  text_encoder_config: join('text_encoder', 'config.json'),
-  text_encoder_weights: join('text_encoder', 'model.safetensors'),
+  unet_config: 'unet/config.json',
+  unet_weights: 'unet/diffusion_pytorch_model.safetensors',
+  text_encoder_config: 'text_encoder/config.json',
+  text_encoder_weights: 'text_encoder/model.safetensors',
   tokenizer: 'tokenizer',
-  scheduler_config: join('scheduler', 'scheduler_config.json'),
+  scheduler_config: 'scheduler/scheduler_config.json',
 } as const;
+
+const join = (...parts: string[]): string => files().join(...parts);
 
 const COMPONENT_DIRS = ['unet', 'text_encoder', 'tokenizer', 'scheduler'] as const;
 const TOKEN_EMBEDDING = 'text_model.embeddings.token_embedding.weight';
@@ -92,7 +94,7 @@ function write_text_encoder_files(root: string, text_encoder: PretrainedModule, 
   if (typeof positions === 'number' && tokenizer.model_max_length > positions) {
     throw new Error(`save_pretrained: the tokenizer pads to ${tokenizer.model_max_length} tokens but the text encoder has ${positions} positions`);
   }
-  for (const d of ['text_encoder', 'tokenizer']) mkdirSync(join(root, d), { recursive: true });
+  for (const d of ['text_encoder', 'tokenizer']) files().mkdirp(join(root, d));
   write_file_atomic(
     join(root, PIPELINE_FILES.text_encoder_config),
     to_json_text({ architectures: ['CLIPTextModel'], model_type: 'clip_text_model', ...without(text_config, TEXT_META_KEYS), torch_dtype: dtype_of(text_sd), transformers_version: TRANSFORMERS_VERSION }),
@@ -104,7 +106,7 @@ function write_text_encoder_files(root: string, text_encoder: PretrainedModule, 
 function write_pipeline_files(root: string, parts: PipelineComponents): void {
   const unet_sd = parts.unet.state_dict();
   write_text_encoder_files(root, parts.text_encoder, parts.tokenizer);
-  for (const d of COMPONENT_DIRS) mkdirSync(join(root, d), { recursive: true });
+  for (const d of COMPONENT_DIRS) files().mkdirp(join(root, d));
   const scheduler_class = typeof parts.scheduler_config._class_name === 'string' ? parts.scheduler_config._class_name : 'DDIMScheduler';
 
   write_file_atomic(join(root, PIPELINE_FILES.unet_config), to_json_text({ _class_name: 'UNet2DConditionModel', _diffusers_version: DIFFUSERS_VERSION, ...without(parts.unet.config as Record<string, unknown>, UNET_META_KEYS) }));
@@ -125,30 +127,31 @@ function write_pipeline_files(root: string, parts: PipelineComponents): void {
 
 /** Saves the pipeline to `dir` in diffusers' layout (see the file comment for the atomicity). */
 export function save_pretrained(dir: string, parts: PipelineComponents): void {
+  const fs = files();
   const stage = temp_sibling(dir);
   try {
-    mkdirSync(stage, { recursive: true });
+    fs.mkdirp(stage);
     write_pipeline_files(stage, parts);
-    if (!existsSync(dir)) {
-      renameSync(stage, dir);
+    if (!fs.exists(dir)) {
+      fs.rename(stage, dir);
       return;
     }
-    if (!statSync(dir).isDirectory()) throw new Error(`save_pretrained: ${dir} exists and is not a folder`);
-    rmSync(join(dir, PIPELINE_FILES.model_index), { force: true });
+    if (!fs.isDirectory(dir)) throw new Error(`save_pretrained: ${dir} exists and is not a folder`);
+    fs.remove(join(dir, PIPELINE_FILES.model_index));
     for (const d of COMPONENT_DIRS) {
       const target = join(dir, d);
-      if (existsSync(target)) renameSync(target, join(stage, `${d}.old`));
-      renameSync(join(stage, d), target);
+      if (fs.exists(target)) fs.rename(target, join(stage, `${d}.old`));
+      fs.rename(join(stage, d), target);
     }
-    renameSync(join(stage, PIPELINE_FILES.model_index), join(dir, PIPELINE_FILES.model_index));
+    fs.rename(join(stage, PIPELINE_FILES.model_index), join(dir, PIPELINE_FILES.model_index));
   } finally {
-    rmSync(stage, { recursive: true, force: true });
+    fs.remove(stage);
   }
 }
 
 function need_file(dir: string, rel: string, what: string): string {
   const path = join(dir, rel);
-  if (!existsSync(path)) throw new Error(`${what} not found: ${path}`);
+  if (!files().exists(path)) throw new Error(`${what} not found: ${path}`);
   return path;
 }
 
@@ -174,9 +177,9 @@ function load_component<M extends PretrainedModule>(dir: string, what: string, c
 
 /** Reads a pipeline folder, building the models with `factories`, weights loaded strictly. */
 export function load_pipeline<U extends PretrainedModule, T extends PretrainedModule>(dir: string, factories: ModelFactories<U, T>, opts: { dtype?: DType } = {}): LoadedPipeline<U, T> {
-  if (!existsSync(dir)) throw new Error(`pipeline folder not found: ${dir}`);
+  if (!files().exists(dir)) throw new Error(`pipeline folder not found: ${dir}`);
   const index_path = join(dir, PIPELINE_FILES.model_index);
-  if (!existsSync(index_path)) throw new Error(`not a complete pipeline folder (model_index.json not found; an interrupted save?): ${index_path}`);
+  if (!files().exists(index_path)) throw new Error(`not a complete pipeline folder (model_index.json not found; an interrupted save?): ${index_path}`);
   const model_index = read_json_object(index_path, 'pipeline index');
   for (const c of COMPONENT_DIRS) {
     if (!Array.isArray(model_index[c])) throw new Error(`pipeline index ${index_path} lists no ${c}`);
@@ -186,7 +189,7 @@ export function load_pipeline<U extends PretrainedModule, T extends PretrainedMo
   const unet = load_model('unet', PIPELINE_FILES.unet_config, PIPELINE_FILES.unet_weights, UNET_META_KEYS, factories.unet);
   const text_encoder = load_model('text encoder', PIPELINE_FILES.text_encoder_config, PIPELINE_FILES.text_encoder_weights, TEXT_META_KEYS, factories.text_encoder);
   const tok_dir = join(dir, PIPELINE_FILES.tokenizer);
-  if (!existsSync(tok_dir)) throw new Error(`tokenizer folder not found: ${tok_dir}`);
+  if (!files().exists(tok_dir)) throw new Error(`tokenizer folder not found: ${tok_dir}`);
   const tokenizer = CLIPTokenizer.from_pretrained(tok_dir);
   const scheduler_config = read_json_object(need_file(dir, PIPELINE_FILES.scheduler_config, 'scheduler config'), 'scheduler config');
   return { unet, text_encoder, tokenizer, scheduler_config, model_index };
@@ -209,26 +212,27 @@ export function from_pretrained(dir: string, opts: { dtype?: DType } = {}): Load
  * layout (a pretrained text encoder a pipeline can start from), written to a staging sibling first.
  */
 export function save_text_encoder(dir: string, text_encoder: PretrainedModule, tokenizer: CLIPTokenizer): void {
+  const fs = files();
   const stage = temp_sibling(dir);
   try {
-    mkdirSync(stage, { recursive: true });
+    fs.mkdirp(stage);
     write_text_encoder_files(stage, text_encoder, tokenizer);
-    mkdirSync(dir, { recursive: true });
+    fs.mkdirp(dir);
     for (const d of ['text_encoder', 'tokenizer']) {
       const target = join(dir, d);
-      if (existsSync(target)) renameSync(target, join(stage, `${d}.old`));
-      renameSync(join(stage, d), target);
+      if (fs.exists(target)) fs.rename(target, join(stage, `${d}.old`));
+      fs.rename(join(stage, d), target);
     }
   } finally {
-    rmSync(stage, { recursive: true, force: true });
+    fs.remove(stage);
   }
 }
 
 /** The text_encoder/ and tokenizer/ of a folder (a pipeline, or one save_text_encoder wrote). */
 export function load_text_encoder(dir: string, opts: { dtype?: DType } = {}): { text_encoder: CLIPTextModel; tokenizer: CLIPTokenizer } {
-  if (!existsSync(dir)) throw new Error(`text encoder folder not found: ${dir}`);
+  if (!files().exists(dir)) throw new Error(`text encoder folder not found: ${dir}`);
   const text_encoder = load_component(dir, 'text encoder', PIPELINE_FILES.text_encoder_config, PIPELINE_FILES.text_encoder_weights, TEXT_META_KEYS, DEFAULT_FACTORIES.text_encoder, opts.dtype);
   const tok_dir = join(dir, PIPELINE_FILES.tokenizer);
-  if (!existsSync(tok_dir)) throw new Error(`tokenizer folder not found: ${tok_dir}`);
+  if (!files().exists(tok_dir)) throw new Error(`tokenizer folder not found: ${tok_dir}`);
   return { text_encoder, tokenizer: CLIPTokenizer.from_pretrained(tok_dir) };
 }

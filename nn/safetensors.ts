@@ -50,9 +50,10 @@ export function serialize(tensors: Readonly<Record<string, Tensor>>, metadata?: 
     header[n] = { dtype: dt(t), shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  const pad = (8 - (json.length % 8)) % 8;
-  if (pad > 0) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
+  const text = new TextEncoder().encode(JSON.stringify(header));
+  // the header is padded with spaces to a multiple of 8 bytes, so the data stays aligned
+  const json = new Uint8Array(text.length + ((8 - (text.length % 8)) % 8)).fill(0x20);
+  json.set(text);
   const out = new Uint8Array(8 + json.length + offset);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(json.length), true);
@@ -96,7 +97,7 @@ export function parse_header(bytes: Uint8Array, source = '<buffer>'): { entries:
   if (n_big > BigInt(bytes.length - 8)) fail(source, `header length ${n_big} runs past the end of the file (${bytes.length} bytes)`);
   const n = Number(n_big);
   if (n > MAX_HEADER) fail(source, `header length ${n} is over the ${MAX_HEADER}-byte limit`);
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset + 8, n).toString('utf8');
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
   if (!text.startsWith('{')) fail(source, 'header does not start with "{"');
   let raw: unknown;
   try {

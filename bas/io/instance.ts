@@ -1,8 +1,7 @@
 // Loading a Break-A-Scene instance folder: img.jpg (or img.png) and mask0.png ... mask{N-1}.png,
 // validated up front so a bad folder fails with a message that names the culprit.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Tensor } from '../../core/index.js';
+import { files } from '../../platform/platform.js';
 import { readImage } from './image.js';
 import { imageToTensor, maskToTensor } from './tensor.js';
 
@@ -28,13 +27,15 @@ const IMAGE_NAMES = ['img.jpg', 'img.png'] as const;
 const MASK_NAME = /^mask(\d+)\.png$/;
 
 export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): InstanceFolder {
-  if (!existsSync(dir)) throw new Error(`instance folder not found: ${dir}`);
-  if (!statSync(dir).isDirectory()) throw new Error(`instance folder is not a folder: ${dir}`);
-  const entries = readdirSync(dir);
+  const fs = files();
+  const join = (name: string): string => fs.join(dir, name);
+  if (!fs.exists(dir)) throw new Error(`instance folder not found: ${dir}`);
+  if (!fs.isDirectory(dir)) throw new Error(`instance folder is not a folder: ${dir}`);
+  const entries = fs.listDir(dir);
 
   const imageName = IMAGE_NAMES.find((n) => entries.includes(n));
   if (imageName === undefined) throw new Error(`no image in instance folder ${dir}: expected img.jpg or img.png`);
-  const imagePath = join(dir, imageName);
+  const imagePath = join(imageName);
 
   const numbers = entries
     .map((e) => MASK_NAME.exec(e))
@@ -52,7 +53,7 @@ export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): Inst
   }
 
   const img = readImage(imagePath);
-  const maskPaths = numbers.map((i) => join(dir, `mask${i}.png`));
+  const maskPaths = numbers.map((i) => join(`mask${i}.png`));
   const masks = maskPaths.map((p) => {
     const m = readImage(p);
     if (m.width !== img.width || m.height !== img.height) {

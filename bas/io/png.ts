@@ -1,5 +1,6 @@
 // Writing PNGs: 8-bit grey, RGB or RGBA, through a temporary sibling file renamed into place, so a
-// crash never leaves a half-written image under the real name.
+// crash never leaves a half-written image under the real name. pngjs works on Node's Buffer: in a
+// browser bundle a Buffer shim stands in (scripts/bundle_browser.ts).
 import { PNG } from 'pngjs';
 import { write_file_atomic } from '../../nn/fs_atomic.js';
 
@@ -18,7 +19,7 @@ function layout(img: PngPixels): { data: Uint8Array; channels: 1 | 3 | 4; colorT
 }
 
 /** PNG bytes of `img`, stored in its own colour type (grey stays 1 byte a pixel on disk). */
-export function encodePng(img: PngPixels): Buffer {
+export function encodePng(img: PngPixels): Uint8Array {
   const { width, height } = img;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new Error(`encodePng: bad size ${width}x${height}`);

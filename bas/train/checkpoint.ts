@@ -2,14 +2,13 @@
 // optimizer's moments and steps, the LR schedule, the random generator's state, the phase-1 copy
 // of the embedding table, and the step. A checkpoint is built in a temporary folder and renamed
 // into place, so an interrupted save never leaves a checkpoint that looks complete.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { GeneratorState, Tensor } from '../../core/index.js';
 import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import type { AdamW } from '../../nn/optim/adamw.js';
 import type { LRScheduler, LRSchedulerState } from '../../nn/optim/lr_schedule.js';
 import { adamw_state_from_safetensors, adamw_state_to_safetensors } from '../../nn/optim/state_io.js';
 import { load_file, load_file_with_metadata, save_file } from '../../nn/safetensors.js';
+import { files } from '../../platform/platform.js';
 import { InputError } from '../errors.js';
 import { loadModel, saveModel, type BasModel } from '../model.js';
 
@@ -25,13 +24,16 @@ export interface TrainingState {
 
 const FILES = { model: 'model', optimizer: 'optimizer.safetensors', embeds: 'orig_embeds.safetensors', state: 'training_state.json' } as const;
 
+const join = (...parts: string[]): string => files().join(...parts);
+
 export function checkpointDir(outputDir: string, step: number): string {
   return join(outputDir, `checkpoint-${step}`);
 }
 
 export function saveCheckpoint(dir: string, model: BasModel, optimizer: AdamW, scheduler: LRScheduler, origEmbeds: Tensor, state: Omit<TrainingState, 'format' | 'lr_scheduler'>): void {
+  const fs = files();
   const tmp = temp_sibling(dir);
-  mkdirSync(tmp, { recursive: true });
+  fs.mkdirp(tmp);
   try {
     saveModel(join(tmp, FILES.model), model);
     const opt = adamw_state_to_safetensors(optimizer.state_dict());
@@ -39,10 +41,10 @@ export function saveCheckpoint(dir: string, model: BasModel, optimizer: AdamW, s
     save_file({ weight: origEmbeds }, join(tmp, FILES.embeds));
     const full: TrainingState = { format: 'bas-ts-checkpoint-1', ...state, lr_scheduler: scheduler.state_dict() };
     write_file_atomic(join(tmp, FILES.state), to_json_text(full));
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
+    fs.remove(dir);
+    fs.rename(tmp, dir);
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    fs.remove(tmp);
     throw e;
   }
 }
@@ -57,7 +59,7 @@ export interface LoadedCheckpoint {
 /** `latest` -> the highest checkpoint-N under outputDir; a path -> that folder. */
 export function resolveCheckpoint(spec: string, outputDir: string): string {
   if (spec !== 'latest') {
-    if (!existsSync(join(spec, FILES.state))) throw new InputError((n) => `${n('resume_from_checkpoint')}: ${spec} is not a checkpoint (no ${FILES.state})`);
+    if (!files().exists(join(spec, FILES.state))) throw new InputError((n) => `${n('resume_from_checkpoint')}: ${spec} is not a checkpoint (no ${FILES.state})`);
     return spec;
   }
   const steps = listCheckpoints(outputDir);
@@ -67,10 +69,12 @@ export function resolveCheckpoint(spec: string, outputDir: string): string {
 
 /** Steps of the complete checkpoint-N folders (those holding `stateFile`), ascending. */
 export function listCheckpoints(outputDir: string, stateFile: string = FILES.state): number[] {
-  if (!existsSync(outputDir)) return [];
-  return readdirSync(outputDir)
+  const fs = files();
+  if (!fs.exists(outputDir)) return [];
+  return fs
+    .listDir(outputDir)
     .map((n) => /^checkpoint-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(outputDir, m[0], stateFile)))
+    .filter((m): m is RegExpExecArray => m !== null && fs.exists(join(outputDir, m[0], stateFile)))
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
 }
@@ -79,7 +83,7 @@ export function listCheckpoints(outputDir: string, stateFile: string = FILES.sta
 export function pruneCheckpoints(outputDir: string, limit: number | undefined): void {
   if (limit === undefined) return;
   const steps = listCheckpoints(outputDir);
-  for (const s of steps.slice(0, Math.max(0, steps.length - limit))) rmSync(checkpointDir(outputDir, s), { recursive: true, force: true });
+  for (const s of steps.slice(0, Math.max(0, steps.length - limit))) files().remove(checkpointDir(outputDir, s));
 }
 
 /** A damaged or mismatched checkpoint is bad input: one line naming the checkpoint and the cause. */

@@ -1,9 +1,8 @@
 // Prior preservation's class images: generated once by the base model from the class prompt and
 // reused. A folder holding fewer than requested gets the missing ones; more are left alone.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { cat, type Tensor } from '../../core/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
+import { files } from '../../platform/platform.js';
 import { readImage } from '../io/image.js';
 import { writePng } from '../io/png.js';
 import { imageToTensor } from '../io/tensor.js';
@@ -12,11 +11,13 @@ import { sample, type BasModel } from '../model.js';
 const CLASS_IMAGE = /^class-(\d+)\.png$/;
 
 export function classImagePaths(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+  const fs = files();
+  if (!fs.exists(dir)) return [];
+  return fs
+    .listDir(dir)
     .filter((n) => CLASS_IMAGE.test(n) || /\.(png|jpe?g)$/i.test(n))
     .sort()
-    .map((n) => join(dir, n));
+    .map((n) => fs.join(dir, n));
 }
 
 export interface ClassImageOptions {
@@ -32,7 +33,7 @@ export interface ClassImageOptions {
 
 /** Makes sure `dir` holds at least `count` images, generating the missing ones with `model`. */
 export function ensureClassImages(model: BasModel, o: ClassImageOptions): string[] {
-  mkdirSync(o.dir, { recursive: true });
+  files().mkdirp(o.dir);
   let have = classImagePaths(o.dir).length;
   if (have < o.count) o.log?.(`generating ${o.count - have} class images of "${o.prompt}" into ${o.dir}`);
   while (have < o.count) {
@@ -40,7 +41,7 @@ export function ensureClassImages(model: BasModel, o: ClassImageOptions): string
     // seeded by position, so an interrupted generation resumes with the same images
     const out = sample(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale });
     to_uint8_images(out.images, 'rgb').forEach((img, i) => {
-      writePng(join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), { width: img.width, height: img.height, rgb: img.data });
+      writePng(files().join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), { width: img.width, height: img.height, rgb: img.data });
     });
     have += n;
   }

@@ -1,14 +1,15 @@
 // The Break-A-Scene training loop: two phases (textual inversion, then UNet + text encoder), the
 // union-sampled instance batch beside the class batch, the full loss (loss.ts), clipping, AdamW,
 // the LR schedule, phase-1 row restore, metrics.jsonl, checkpoints with exact resume, Ctrl-C,
-// and a stop with the culprit named on a non-finite loss.
-import { appendFileSync, mkdirSync } from 'node:fs';
+// and a stop with the culprit named on a non-finite loss. Everything it writes (checkpoints, the
+// model, metrics.jsonl, image logs) goes through the platform's files: a disk in Node, the
+// caller's MemoryFiles in a browser.
 import { truncateJsonl } from '../io/jsonl.js';
-import { join } from 'node:path';
 import { cat, Generator, index_select, tensor, tidy, type StepProfiler, type Tensor } from '../../core/index.js';
 import { AdamW } from '../../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
 import { get_scheduler, type LRScheduler, type ScheduleName } from '../../nn/optim/lr_schedule.js';
+import { files, getPlatform } from '../../platform/platform.js';
 import { AttentionStore, MAX_STORED_PIXELS } from '../attention/attention_store.js';
 import { register_attention_control } from '../attention/register_attention_control.js';
 import { useBackend } from '../backend.js';
@@ -133,14 +134,15 @@ export class BreakASceneTrainer {
     // a checkpoint taken on the last phase-1 step holds the phase-1 optimizer: phase 2 starts fresh
     if (state.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) state.resumed.restoreOptimizer(optimizer, lr);
 
-    mkdirSync(a.output_dir, { recursive: true });
+    const fs = files();
+    fs.mkdirp(a.output_dir);
     // the run's flags beside its outputs, for `bas report` and for whoever reads the folder later
-    write_file_atomic(join(a.output_dir, CONFIG_FILE), to_json_text(a));
+    write_file_atomic(fs.join(a.output_dir, CONFIG_FILE), to_json_text(a));
     const data = this.loadData(model, instance, resolution);
     const store = new AttentionStore();
     register_attention_control(model.unet, store);
     const run: Run = { ...state, data, store, noiseScheduler: trainingScheduler(model), optimizer, lr, attn_res, resolution };
-    const metricsPath = join(a.output_dir, 'metrics.jsonl');
+    const metricsPath = fs.join(a.output_dir, 'metrics.jsonl');
     truncateJsonl(metricsPath, run.step);
     const progress = new Progress(this.totalSteps, run.step);
     let last: MetricsLine | null = null;
@@ -161,7 +163,7 @@ export class BreakASceneTrainer {
         const att = r.result.attention[0];
         return { line: r.line, prompt: r.prompt, attention: att ? tensor(att.data, { shape: att.shape, dtype: att.dtype }) : null };
       });
-      appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
+      fs.appendText(metricsPath, `${JSON.stringify(line)}\n`);
       this.onStep?.(line);
       progress.update(step + 1, `phase ${phase}`, line);
       last = line;
@@ -172,7 +174,7 @@ export class BreakASceneTrainer {
       if (a.checkpointing_steps > 0 && run.step % a.checkpointing_steps === 0 && run.step < this.totalSteps) this.checkpoint(run);
       if (a.log_checkpoints && phase === 2 && run.step % a.img_log_steps === 0) this.imageLogs(run, lastAttention, lastPrompt, attn_res);
       // let a pending Ctrl-C reach its handler between steps
-      await new Promise((r) => setImmediate(r));
+      await getPlatform().nextTurn();
       // a stop asked for during the last step just lets the run finish: the model is saved below
       if (this.stopRequested && run.step < this.totalSteps) {
         progress.done();
@@ -185,10 +187,11 @@ export class BreakASceneTrainer {
     await this.profiler?.finish();
     saveModel(a.output_dir, model);
     if (lastAttention) {
-      this.saveAttention(join(a.output_dir, 'img_logs', 'final_step_attn.png'), model, lastAttention, lastPrompt);
+      this.saveAttention(fs.join(a.output_dir, 'img_logs', 'final_step_attn.png'), model, lastAttention, lastPrompt);
     }
     this.log(`wrote ${writeRunReport(a.output_dir)}`);
-    this.log(`saved the fine-tuned model (tokens ${run.placeholders.tokens.join(' ')}) to ${a.output_dir}; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
+    const rss = getPlatform().peakMemoryMiB();
+    this.log(`saved the fine-tuned model (tokens ${run.placeholders.tokens.join(' ')}) to ${a.output_dir}${rss === null ? '' : `; peak RSS ${rss} MiB`}`);
     return { steps: run.step, interrupted: false, output_dir: a.output_dir, last };
   }
 
@@ -244,7 +247,7 @@ export class BreakASceneTrainer {
   private loadData(model: BasModel, inst: InstanceFolder, resolution: number): Data {
     const a = this.args;
     if (a.no_prior_preservation) return { image: inst.image, masks: inst.masks, classImages: null, classIds: null };
-    const dir = a.class_data_dir ?? join(a.output_dir, 'class_images');
+    const dir = a.class_data_dir ?? files().join(a.output_dir, 'class_images');
     // the class prompt does not use the new tokens, so this is the base model's own picture of it
     const paths = ensureClassImages(model, {
       dir,
@@ -373,20 +376,21 @@ export class BreakASceneTrainer {
   /** --log_checkpoints: the model, the last step's attention, and a full sample with its attention. */
   private imageLogs(run: RunState, lastAttention: Tensor | null, prompt: number[], attn_res: number): void {
     const a = this.args;
+    const fs = files();
     const tag = String(run.step).padStart(5, '0');
-    saveModel(join(a.output_dir, 'checkpoints', tag), run.model);
-    const logs = join(a.output_dir, 'img_logs');
-    if (a.lambda_attention !== 0 && lastAttention) this.saveAttention(join(logs, `${tag}_step_attn.png`), run.model, lastAttention, prompt);
+    saveModel(fs.join(a.output_dir, 'checkpoints', tag), run.model);
+    const logs = fs.join(a.output_dir, 'img_logs');
+    if (a.lambda_attention !== 0 && lastAttention) this.saveAttention(fs.join(logs, `${tag}_step_attn.png`), run.model, lastAttention, prompt);
     const text = run.model.tokenizer.decode(prompt, { skip_special_tokens: true });
     const out = sample(run.model, { prompt: text, seed: a.seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, record_attention: true, attn_res });
     const img = to_uint8_images(out.images, 'rgb')[0]!;
-    mkdirSync(logs, { recursive: true });
-    writePng(join(logs, `${tag}_full_pred.png`), { width: img.width, height: img.height, rgb: img.data });
-    if (out.attention) this.saveAttention(join(logs, `${tag}_full_attn.png`), run.model, out.attention, out.input_ids);
+    fs.mkdirp(logs);
+    writePng(fs.join(logs, `${tag}_full_pred.png`), { width: img.width, height: img.height, rgb: img.data });
+    if (out.attention) this.saveAttention(fs.join(logs, `${tag}_full_attn.png`), run.model, out.attention, out.input_ids);
   }
 
   private saveAttention(path: string, model: BasModel, attention: Tensor, ids: number[]): void {
-    mkdirSync(join(path, '..'), { recursive: true });
+    files().mkdirp(files().dirname(path));
     const tokens = model.tokenizer.convert_ids_to_tokens(ids);
     save_cross_attention_vis(path, attention, labelsFromTokens(tokens));
   }

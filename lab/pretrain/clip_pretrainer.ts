@@ -3,8 +3,6 @@
 // what the text side learned: for unseen one-object scenes, is "a photo of a <colour> <shape>" the
 // best of the 64 such captions? A few minutes on the CPU; `bas pretrain --text_encoder_name_or_path`
 // starts the UNet's pretraining from the result.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { argmax, Generator, no_grad, tensor, tidy, type Tensor } from '../../core/index.js';
 import { CLIPTextModel } from '../../nn/clip/text_model.js';
 import { textEncoderConfig, type UNetConfigName } from '../../nn/configs.js';
@@ -15,6 +13,7 @@ import { get_scheduler } from '../../nn/optim/lr_schedule.js';
 import { save_text_encoder } from '../../nn/pipeline.js';
 import { save_file } from '../../nn/safetensors.js';
 import { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
+import { files, getPlatform } from '../../platform/platform.js';
 import { truncateJsonl } from '../../bas/io/jsonl.js';
 import { Progress } from '../../bas/train/progress.js';
 import { captionOf, COLOUR_NAMES, objectPhrase, sceneAt, SHAPE_NAMES, type SceneSample } from '../world/index.js';
@@ -51,7 +50,8 @@ export interface ClipPretrainResult {
 const pixelsOf = (scenes: readonly SceneSample[], res: number): Tensor => tensor(scenePixels(scenes, res), { shape: [scenes.length, 3, res, res], dtype: 'float32' });
 
 export async function pretrainWorldClip(a: ClipPretrainArgs, log: (m: string) => void = (m) => console.log(m)): Promise<ClipPretrainResult> {
-  mkdirSync(a.output_dir, { recursive: true });
+  const fs = files();
+  fs.mkdirp(a.output_dir);
   const gen = new Generator(a.seed);
   const tokenizer = new CLIPTokenizer({ model_max_length: textEncoderConfig('default').max_position_embeddings ?? 24 });
   const text_encoder = new CLIPTextModel(pretrainTextEncoderConfig(a.config, tokenizer.length), { generator: gen });
@@ -60,7 +60,7 @@ export async function pretrainWorldClip(a: ClipPretrainArgs, log: (m: string) =>
   const optimizer = new AdamW(params, { lr: a.learning_rate, weight_decay: a.adam_weight_decay });
   const lr = get_scheduler('cosine', optimizer, { num_warmup_steps: a.lr_warmup_steps, num_training_steps: a.max_train_steps });
   const ids = (captions: readonly string[]): number[][] => captions.map((c) => tokenizer.encode(c, { padding: 'max_length', truncation: true }));
-  const metricsPath = join(a.output_dir, 'metrics.jsonl');
+  const metricsPath = fs.join(a.output_dir, 'metrics.jsonl');
   truncateJsonl(metricsPath, 0);
   const progress = new Progress(a.max_train_steps, 0);
 
@@ -84,18 +84,18 @@ export async function pretrainWorldClip(a: ClipPretrainArgs, log: (m: string) =>
       return { loss: value, accuracy };
     });
     if (!Number.isFinite(loss)) throw new Error(`non-finite contrastive loss (${loss}) at step ${step + 1}`);
-    appendFileSync(metricsPath, `${JSON.stringify({ step: step + 1, loss, accuracy, lr: optimizer.param_groups[0]!.lr, sec: (Date.now() - t0) / 1000 })}\n`);
+    fs.appendText(metricsPath, `${JSON.stringify({ step: step + 1, loss, accuracy, lr: optimizer.param_groups[0]!.lr, sec: (Date.now() - t0) / 1000 })}\n`);
     progress.update(step + 1, '', { loss, attn_loss: null, lr: optimizer.param_groups[0]!.lr });
-    await new Promise((r) => setImmediate(r));
+    await getPlatform().nextTurn();
   }
   progress.done();
 
   const result = no_grad(() => heldOutAccuracy(a, clip, text_encoder, ids));
   save_text_encoder(a.output_dir, text_encoder, tokenizer);
-  mkdirSync(join(a.output_dir, 'world_clip'), { recursive: true });
-  write_file_atomic(join(a.output_dir, 'world_clip', 'config.json'), to_json_text({ ...WORLD_CLIP_CONFIG, text_hidden_size: text_encoder.config.hidden_size }));
-  save_file(clip.state_dict(), join(a.output_dir, 'world_clip', 'model.safetensors'), { format: 'pt' });
-  write_file_atomic(join(a.output_dir, 'result.json'), to_json_text(result));
+  fs.mkdirp(fs.join(a.output_dir, 'world_clip'));
+  write_file_atomic(fs.join(a.output_dir, 'world_clip', 'config.json'), to_json_text({ ...WORLD_CLIP_CONFIG, text_hidden_size: text_encoder.config.hidden_size }));
+  save_file(clip.state_dict(), fs.join(a.output_dir, 'world_clip', 'model.safetensors'), { format: 'pt' });
+  write_file_atomic(fs.join(a.output_dir, 'result.json'), to_json_text(result));
   log(`held-out one-object scenes (${a.eval_scenes}): caption ${pct(result.caption_accuracy)}, colour ${pct(result.colour_accuracy)}, shape ${pct(result.shape_accuracy)} (top-1 of the 64 colour x shape captions)`);
   log(`saved the text encoder and tokenizer in ${a.output_dir} (bas pretrain --text_encoder_name_or_path ${a.output_dir})`);
   return result;

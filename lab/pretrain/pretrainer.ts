@@ -2,8 +2,6 @@
 // and the UNet from scratch, on captioned scenes streamed in-process, 10% of captions dropped
 // for classifier-free guidance, epsilon prediction with optional min-SNR weighting, AdamW with
 // warmup, EMA weights for sampling, sample grids, metrics.jsonl, checkpoints and exact resume.
-import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { Generator, mse_loss, mul, no_grad, tensor, tidy, type GeneratorState, type StepProfiler, type Tensor } from '../../core/index.js';
 import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
 import { CLIPTextModel, type CLIPTextConfig } from '../../nn/clip/text_model.js';
@@ -27,6 +25,7 @@ import { captionOf, sceneAt, type SceneStreamOptions } from '../world/index.js';
 import { validatePretrainConfig, type PretrainConfig } from './config.js';
 import { EMA } from './ema.js';
 import { listCheckpoints } from '../../bas/train/checkpoint.js';
+import { files, getPlatform } from '../../platform/platform.js';
 import { truncateJsonl } from '../../bas/io/jsonl.js';
 
 const STATE_FILE = 'state.json';
@@ -113,10 +112,10 @@ export class Pretrainer {
     // a configuration built by hand, not by pretrainConfig, is checked too
     validatePretrainConfig(a);
     if (a.backend) useBackend(a.backend);
-    mkdirSync(a.output_dir, { recursive: true });
+    files().mkdirp(a.output_dir);
     const resumeDir = a.resume_from_checkpoint ? resolvePretrainCheckpoint(a.resume_from_checkpoint, a.output_dir) : null;
     // a checkpoint holds the run's own weights, so it wins over the starting model on resume
-    const model = resumeDir ? loadModel(join(resumeDir, 'model')) : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
+    const model = resumeDir ? loadModel(files().join(resumeDir, 'model')) : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
     const params = [...model.unet.parameters(), ...(a.freeze_text_encoder ? [] : model.text_encoder.parameters())];
     const optimizer = new AdamW(params, { lr: a.learning_rate, weight_decay: a.adam_weight_decay });
     const lr = get_scheduler(a.lr_scheduler, optimizer, {
@@ -128,13 +127,13 @@ export class Pretrainer {
     const gen = new Generator(a.seed);
     let step = 0;
     if (resumeDir) {
-      const st = read_json_object(join(resumeDir, STATE_FILE), 'pretraining state') as unknown as PretrainState;
+      const st = read_json_object(files().join(resumeDir, STATE_FILE), 'pretraining state') as unknown as PretrainState;
       step = st.global_step;
       gen.set_state(st.generator);
-      const optPath = join(resumeDir, 'optimizer.safetensors');
+      const optPath = files().join(resumeDir, 'optimizer.safetensors');
       optimizer.load_state_dict(adamw_state_from_safetensors(load_file_with_metadata(optPath), optPath));
       lr.load_state_dict(st.lr_scheduler);
-      const shadow = load_file(join(resumeDir, 'ema.safetensors'));
+      const shadow = load_file(files().join(resumeDir, 'ema.safetensors'));
       ema.load(params.map((_, i) => Float32Array.from(shadow[String(i)]!.data)), st.ema_step);
       this.log(`resuming from ${resumeDir} at step ${step}`);
       // a resumption that silently trains another recipe is the easiest way to spoil a long run
@@ -145,7 +144,7 @@ export class Pretrainer {
     }
     const scheduler = new DDPMScheduler(model.scheduler_config as Partial<SchedulerConfig>);
     const snr = Array.from(scheduler.alphas_cumprod, (ac) => ac / (1 - ac));
-    const metricsPath = join(a.output_dir, 'metrics.jsonl');
+    const metricsPath = files().join(a.output_dir, 'metrics.jsonl');
     truncateJsonl(metricsPath, step);
     const progress = new Progress(a.max_train_steps, step);
     const res = model.unet.config.sample_size ?? 32;
@@ -195,11 +194,11 @@ export class Pretrainer {
       step++;
 
       const line = { step, loss: lossValue, lr: optimizer.param_groups[0]!.lr, grad_norm, sec: (Date.now() - t0) / 1000 };
-      appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
+      files().appendText(metricsPath, `${JSON.stringify(line)}\n`);
       progress.update(step, '', { loss: lossValue, attn_loss: null, lr: line.lr });
       if (a.sample_steps > 0 && step % a.sample_steps === 0) this.sampleGrid(model, ema, step);
       if (a.checkpointing_steps > 0 && step % a.checkpointing_steps === 0) this.checkpoint(model, optimizer, lr, ema, gen, step);
-      await new Promise((r) => setImmediate(r));
+      await getPlatform().nextTurn();
       if (this.stopRequested) {
         progress.done();
         this.checkpoint(model, optimizer, lr, ema, gen, step);
@@ -209,8 +208,8 @@ export class Pretrainer {
     }
     progress.done();
     await this.profiler?.finish();
-    ema.withWeights(() => saveModel(join(a.output_dir, 'model'), model));
-    this.log(`saved the EMA weights as a pipeline folder in ${join(a.output_dir, 'model')}`);
+    ema.withWeights(() => saveModel(files().join(a.output_dir, 'model'), model));
+    this.log(`saved the EMA weights as a pipeline folder in ${files().join(a.output_dir, 'model')}`);
     return { steps: step, interrupted: false };
   }
 
@@ -227,26 +226,26 @@ export class Pretrainer {
       }),
     );
     const g = grid(tiles, GRID_PROMPTS.length, { gap: 2 });
-    const dir = join(this.args.output_dir, 'samples');
-    mkdirSync(dir, { recursive: true });
-    writePng(join(dir, `step-${String(step).padStart(6, '0')}.png`), { width: g.width, height: g.height, rgb: g.rgb });
+    const dir = files().join(this.args.output_dir, 'samples');
+    files().mkdirp(dir);
+    writePng(files().join(dir, `step-${String(step).padStart(6, '0')}.png`), { width: g.width, height: g.height, rgb: g.rgb });
   }
 
   private checkpoint(model: BasModel, optimizer: AdamW, lr: LRScheduler, ema: EMA, gen: Generator, step: number): void {
-    const dir = join(this.args.output_dir, `checkpoint-${step}`);
+    const dir = files().join(this.args.output_dir, `checkpoint-${step}`);
     const tmp = temp_sibling(dir);
-    mkdirSync(tmp, { recursive: true });
+    files().mkdirp(tmp);
     try {
-      saveModel(join(tmp, 'model'), model);
+      saveModel(files().join(tmp, 'model'), model);
       const opt = adamw_state_to_safetensors(optimizer.state_dict());
-      save_file(opt.tensors, join(tmp, 'optimizer.safetensors'), opt.metadata);
-      save_file(Object.fromEntries(ema.shadow.map((s, i) => [String(i), tensor(s, { dtype: 'float32' })])), join(tmp, 'ema.safetensors'));
+      save_file(opt.tensors, files().join(tmp, 'optimizer.safetensors'), opt.metadata);
+      save_file(Object.fromEntries(ema.shadow.map((s, i) => [String(i), tensor(s, { dtype: 'float32' })])), files().join(tmp, 'ema.safetensors'));
       const st: PretrainState = { format: 'bas-ts-pretrain-1', global_step: step, generator: gen.get_state(), ema_step: ema.step, lr_scheduler: lr.state_dict(), args: { ...this.args } };
-      write_file_atomic(join(tmp, STATE_FILE), to_json_text(st));
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
+      write_file_atomic(files().join(tmp, STATE_FILE), to_json_text(st));
+      files().remove(dir);
+      files().rename(tmp, dir);
     } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
+      files().remove(tmp);
       throw e;
     }
   }
@@ -331,10 +330,10 @@ function startingModel(dir: string): BasModel {
 
 export function resolvePretrainCheckpoint(spec: string, outputDir: string): string {
   if (spec !== 'latest') {
-    if (!existsSync(join(spec, STATE_FILE))) throw new InputError((n) => `${n('resume_from_checkpoint')}: ${spec} is not a pretraining checkpoint (no ${STATE_FILE})`);
+    if (!files().exists(files().join(spec, STATE_FILE))) throw new InputError((n) => `${n('resume_from_checkpoint')}: ${spec} is not a pretraining checkpoint (no ${STATE_FILE})`);
     return spec;
   }
   const steps = listCheckpoints(outputDir, STATE_FILE);
   if (steps.length === 0) throw new InputError((n) => `${n('resume_from_checkpoint')} latest: no checkpoint-N folder in ${outputDir}`);
-  return join(outputDir, `checkpoint-${steps[steps.length - 1]}`);
+  return files().join(outputDir, `checkpoint-${steps[steps.length - 1]}`);
 }
