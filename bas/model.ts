@@ -2,7 +2,7 @@
 // (+ the scheduler config), in diffusers' pipeline layout on disk. Prompt encoding and sampling
 // with classifier-free guidance live here so training, class images and `bas generate` agree.
 import { Generator, type DType, type Tensor } from '../core/index.js';
-import { DDIMScheduler, DDPMScheduler, SD_SCHEDULER_CONFIG, TextToImagePipeline, type StepInfo } from '../diffusion/index.js';
+import { DDIMScheduler, DDPMScheduler, SD_SCHEDULER_CONFIG, TextToImagePipeline, type StepInfo, type TextToImageOptions } from '../diffusion/index.js';
 import { CLIPTextModel } from '../nn/clip/text_model.js';
 import { textEncoderConfig, unetConfig } from '../nn/configs.js';
 import { from_pretrained, save_pretrained } from '../nn/pipeline.js';
@@ -13,6 +13,7 @@ import { AttentionStore } from './attention/attention_store.js';
 import { register_attention_control } from './attention/register_attention_control.js';
 import { aggregate_attention } from './attention/aggregate_attention.js';
 import { InputError } from './errors.js';
+import { checkLoadedModel } from './model_checks.js';
 
 export interface BasModel {
   unet: UNet2DConditionModel;
@@ -60,7 +61,9 @@ export function loadModel(dir: string): BasModel {
     const why = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter((l) => l !== '').join('; ');
     throw new InputError(`cannot load the model at ${dir}: ${why}`);
   }
-  return { unet: p.unet, text_encoder: p.text_encoder, tokenizer: p.tokenizer, scheduler_config: p.scheduler_config as Record<string, unknown> };
+  const m: BasModel = { unet: p.unet, text_encoder: p.text_encoder, tokenizer: p.tokenizer, scheduler_config: p.scheduler_config as Record<string, unknown> };
+  checkLoadedModel(dir, m, p.model_index);
+  return m;
 }
 
 export function saveModel(dir: string, m: BasModel): void {
@@ -103,17 +106,41 @@ export interface SampleResult {
   input_ids: number[];
 }
 
-/** DDIM sampling with classifier-free guidance (uncond "" and cond), as the original's inference. */
-export function sample(m: BasModel, o: SampleOptions): SampleResult {
-  // the model folder's scheduler config, on top of SD's (unknown keys are ignored)
-  const scheduler = DDIMScheduler.from_config({ ...SD_SCHEDULER_CONFIG, ...m.scheduler_config });
-  const pipe = new TextToImagePipeline({
+/** The inference pipeline of a model: DDIM with the model folder's scheduler config on top of SD's (unknown keys are ignored). */
+function pipelineOf(m: BasModel): TextToImagePipeline {
+  return new TextToImagePipeline({
     unet: m.unet,
     encodePrompt: (prompts) => encodePrompts(m, prompts),
-    scheduler,
+    scheduler: DDIMScheduler.from_config({ ...SD_SCHEDULER_CONFIG, ...m.scheduler_config }),
     channels: m.unet.config.in_channels,
     sample_size: m.unet.config.sample_size ?? 32,
   });
+}
+
+/** The pipeline's options for a sampling request, with the original's defaults (50 steps, guidance 7.5). */
+function generateOptions(o: SampleOptions): TextToImageOptions {
+  return {
+    prompt: o.prompt,
+    num_images_per_prompt: o.num_images ?? 1,
+    num_inference_steps: o.num_inference_steps ?? 50,
+    guidance_scale: o.guidance_scale ?? 7.5,
+    generator: new Generator(o.seed),
+    ...(o.edit ? { image: o.edit.image, mask_image: o.edit.mask, strength: o.edit.strength ?? 1 } : {}),
+  };
+}
+
+/**
+ * `sample`'s images (the same ones, without attention), letting the event loop run between DDIM
+ * steps: null as soon as `shouldStop()` is true there (Ctrl-C while class images are generated).
+ */
+export async function sampleImagesAsync(m: BasModel, o: Omit<SampleOptions, 'record_attention' | 'attn_res' | 'callback'>, shouldStop: () => boolean): Promise<Tensor | null> {
+  const out = await pipelineOf(m).generate_async(generateOptions(o), shouldStop);
+  return out ? out.images : null;
+}
+
+/** DDIM sampling with classifier-free guidance (uncond "" and cond), as the original's inference. */
+export function sample(m: BasModel, o: SampleOptions): SampleResult {
+  const pipe = pipelineOf(m);
   const n = o.num_images ?? 1;
   const guidance = o.guidance_scale ?? 7.5;
   let store: AttentionStore | null = null;
@@ -126,15 +153,7 @@ export function sample(m: BasModel, o: SampleOptions): SampleResult {
     store.set_instance_samples([guidance > 1 ? n : 0], batch);
   }
   try {
-    const out = pipe.generate({
-      prompt: o.prompt,
-      num_images_per_prompt: n,
-      num_inference_steps: o.num_inference_steps ?? 50,
-      guidance_scale: guidance,
-      generator: new Generator(o.seed),
-      ...(o.callback ? { callback: o.callback } : {}),
-      ...(o.edit ? { image: o.edit.image, mask_image: o.edit.mask, strength: o.edit.strength ?? 1 } : {}),
-    });
+    const out = pipe.generate({ ...generateOptions(o), ...(o.callback ? { callback: o.callback } : {}) });
     const attention = store ? aggregate_attention(store, o.attn_res ?? defaultAttnRes(m), ['up', 'down'], true, 0) : null;
     return { images: out.images, attention, input_ids: tokenizePrompts(m, [o.prompt])[0]! };
   } finally {

@@ -9,7 +9,8 @@ import { sample } from '../bas/model.js';
 import { useBackend } from '../bas/backend.js';
 import { InputError } from '../bas/errors.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
-import { checkPromptTokens, loadModelFolder, writeImageRow } from './sample_io.js';
+import { checkPrompt } from './prompt.js';
+import { loadModelFolder, writeImageRow } from './sample_io.js';
 
 const FLAGS = {
   model_path: { type: 'string', help: 'a trained model folder (pipeline layout)', required: true },
@@ -64,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   const model = loadModelFolder(f.model_path);
   const resolution = model.unet.config.sample_size ?? 32;
   const mask = loadEditMask(f.mask, image, f.init_image, resolution);
-  checkPromptTokens(model, f.prompt, f.model_path);
+  checkPrompt(model.tokenizer, f.prompt, f.model_path, (m) => console.warn(m));
   if (image.width !== resolution || image.height !== resolution) {
     console.log(`${f.init_image} is ${image.width}x${image.height}: resized to ${resolution}x${resolution} (and the mask with it)`);
   }

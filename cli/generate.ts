@@ -1,21 +1,26 @@
-// bas generate: render a prompt with the learned tokens of a trained model folder.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+// bas generate: render a prompt with the learned tokens of a trained model folder. Every flag and
+// the prompt are checked before sampling, so bad input costs no time and writes nothing.
+import { existsSync, mkdirSync } from 'node:fs';
+import { to_uint8_images } from '../diffusion/index.js';
+import { writeImage } from '../bas/io/write_image.js';
 import { sample } from '../bas/model.js';
-import { labelsFromTokens, save_cross_attention_vis } from '../bas/vis/index.js';
+import { labelsFromTokens, renderAttentionRow } from '../bas/vis/index.js';
 import { useBackend } from '../bas/backend.js';
+import { checkRanges } from '../bas/ranges.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
-import { checkPromptTokens, loadModelFolder, writeImageRow } from './sample_io.js';
+import { checkOutputImage } from './checks.js';
+import { checkPrompt } from './prompt.js';
+import { loadModelFolder } from './sample_io.js';
 
 const FLAGS = {
   model_path: { type: 'string', help: 'a trained model folder (pipeline layout)', required: true },
   prompt: { type: 'string', help: 'prompt; may use the learned tokens, e.g. "a photo of <asset0> at the beach"', required: true },
-  output_path: { type: 'string', help: 'PNG to write', default: 'out.png' },
+  output_path: { type: 'string', help: 'image to write (.png, or .jpg/.jpeg for a JPEG)', default: 'out.png' },
   num_images: { type: 'int', help: 'images to sample (written as a row)', default: 1 },
   seed: { type: 'int', help: 'seed of the initial noise', default: 0 },
   num_inference_steps: { type: 'int', help: 'DDIM steps', default: 50 },
   guidance_scale: { type: 'number', help: 'classifier-free guidance scale', default: 7.5 },
-  attention_map_path: { type: 'string', help: 'also write the averaged cross-attention of the prompt tokens here' },
+  attention_map_path: { type: 'string', help: 'also write the averaged cross-attention of the prompt tokens here (.png or .jpg)' },
   backend: { type: 'string', help: 'kernel backend (default $BAS_BACKEND, else gpujs-webasm)' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpecs;
@@ -26,9 +31,13 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const f = parseFlags(argv, FLAGS, 'generate');
+  checkRanges(f, { num_images: 'at least 1', num_inference_steps: 'at least 1', guidance_scale: '>= 0' });
+  const outputs = [['--output_path', f.output_path], ...(f.attention_map_path === undefined ? [] : [['--attention_map_path', f.attention_map_path]])] as const;
+  const toCreate = outputs.map(([flag, path]) => checkOutputImage(flag, path));
   if (f.backend) useBackend(f.backend);
   const model = loadModelFolder(f.model_path);
-  checkPromptTokens(model, f.prompt, f.model_path);
+  checkPrompt(model.tokenizer, f.prompt, f.model_path, (m) => console.warn(m));
+
   const t0 = Date.now();
   const out = sample(model, {
     prompt: f.prompt,
@@ -38,11 +47,24 @@ export async function run(argv: string[]): Promise<number> {
     guidance_scale: f.guidance_scale,
     record_attention: f.attention_map_path !== undefined,
   });
-  const { count, width: w, height: h } = writeImageRow(f.output_path, out.images);
-  console.log(`wrote ${f.output_path} (${count} image(s) ${w}x${h}, ${f.num_inference_steps} DDIM steps, guidance ${f.guidance_scale}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const imgs = to_uint8_images(out.images, 'rgb');
+  const h = imgs[0]!.height;
+  const w = imgs[0]!.width;
+  const row = new Uint8Array(imgs.length * w * h * 3);
+  imgs.forEach((img, k) => {
+    for (let y = 0; y < h; y++) row.set(img.data.subarray(y * w * 3, (y + 1) * w * 3), (y * imgs.length * w + k * w) * 3);
+  });
+  const ensureFolder = (dir: string | null | undefined): void => {
+    if (!dir || existsSync(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    console.log(`note: created the folder ${dir}`);
+  };
+  ensureFolder(toCreate[0]);
+  writeImage(f.output_path, { width: w * imgs.length, height: h, rgb: row });
+  console.log(`wrote ${f.output_path} (${imgs.length} image(s) ${w}x${h}, ${f.num_inference_steps} DDIM steps, guidance ${f.guidance_scale}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   if (f.attention_map_path && out.attention) {
-    mkdirSync(dirname(f.attention_map_path), { recursive: true });
-    save_cross_attention_vis(f.attention_map_path, out.attention, labelsFromTokens(model.tokenizer.convert_ids_to_tokens(out.input_ids)));
+    ensureFolder(toCreate[1]);
+    writeImage(f.attention_map_path, renderAttentionRow(out.attention, labelsFromTokens(model.tokenizer.convert_ids_to_tokens(out.input_ids))));
     console.log(`wrote ${f.attention_map_path}`);
   }
   return 0;

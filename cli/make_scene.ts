@@ -4,6 +4,7 @@ import { Generator } from '../core/index.js';
 import { MAX_OBJECTS, MIN_OBJECTS, sampleScene, writeSceneFolder } from '../lab/world/index.js';
 import { InputError } from '../bas/errors.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
+import { checkOutputDir } from './checks.js';
 
 const FLAGS = {
   output_dir: { type: 'string', help: 'folder to write (must be empty or absent)', required: true },
@@ -22,6 +23,7 @@ export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS, 'make-scene');
   if (f.num_objects < MIN_OBJECTS || f.num_objects > MAX_OBJECTS) throw new InputError(`--num_objects must be ${MIN_OBJECTS}..${MAX_OBJECTS}, got ${f.num_objects}`);
   if (f.resolution < 16) throw new InputError(`--resolution must be at least 16, got ${f.resolution}`);
+  checkOutputDir('--output_dir', f.output_dir);
   const scene = sampleScene(new Generator(f.seed), { numObjects: f.num_objects, resolution: f.resolution });
   try {
     writeSceneFolder(f.output_dir, scene, f.resolution, { overwrite: f.overwrite });

@@ -6,6 +6,7 @@ import { PRETRAIN_CHOICES, PRETRAIN_DEFAULTS, pretrainConfig, type PretrainConfi
 import { Pretrainer } from '../lab/pretrain/pretrainer.js';
 import { TEXTURES, type TextureName } from '../lab/world/index.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
+import { checkOutputDir } from './checks.js';
 import { PROFILE_FLAG, profilerFor } from './profile.js';
 
 const D = PRETRAIN_DEFAULTS;
@@ -64,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     addition_embed_type: f.addition_embed_type as PretrainConfig['addition_embed_type'],
     textures: f.textures as TextureName[],
   });
+  checkOutputDir('--output_dir', config.output_dir);
   const trainer = new Pretrainer(config, undefined, profiler);
   const onSigint = (): void => trainer.requestStop();
   process.on('SIGINT', onSigint);

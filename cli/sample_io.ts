@@ -1,5 +1,4 @@
-// What `bas generate` and `bas edit` share around sampling: the prompt checked against the model's
-// tokenizer before any work, the model folder checked before it is read, and sampled images written side by side as one PNG.
+// What `bas edit` needs around sampling: the model folder checked before it is read, and sampled images written side by side as one PNG.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Tensor } from '../core/index.js';
@@ -12,17 +11,6 @@ import { InputError } from '../bas/errors.js';
 export function loadModelFolder(path: string): BasModel {
   if (!existsSync(join(path, 'model_index.json'))) throw new InputError(`--model_path ${path} is not a model folder (no model_index.json)`);
   return loadModel(path);
-}
-
-/** A <token> the tokenizer lacks would be split into "<", "asset", "0", ">": name it instead. */
-export function checkPromptTokens(model: BasModel, prompt: string, modelPath: string): void {
-  const unknown = [...prompt.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]).filter((t) => !model.tokenizer.has_token(t));
-  if (unknown.length > 0) {
-    const known = Object.keys(model.tokenizer.get_added_vocab()).join(', ') || 'no added tokens';
-    throw new InputError(`the prompt uses ${unknown.join(', ')}, which the model at ${modelPath} does not have (it has: ${known})`);
-  }
-  const oov = model.tokenizer.unknown_words(prompt);
-  if (oov.length > 0) console.warn(`warning: not in the vocabulary, read as <|unk|>: ${oov.join(', ')}`);
 }
 
 /** (N, 3, H, W) in [-1, 1] written as one row of N images; returns the size of one. */

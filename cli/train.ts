@@ -4,6 +4,7 @@
 import { TRAIN_DEFAULTS, TRAIN_LR_SCHEDULERS, trainConfig } from '../bas/train/config.js';
 import { BreakASceneTrainer, NonFiniteError } from '../bas/train/trainer.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
+import { checkNotAFinishedRun, checkOutputDir } from './checks.js';
 import { PROFILE_FLAG, profilerFor } from './profile.js';
 
 const D = TRAIN_DEFAULTS;
@@ -64,12 +65,15 @@ export async function run(argv: string[]): Promise<number> {
   const profiler = profilerFor(profile_steps);
   // parseFlags checked each choice against TRAIN_LR_SCHEDULERS
   const config = trainConfig({ ...flags, lr_scheduler: flags.lr_scheduler as (typeof TRAIN_LR_SCHEDULERS)[number] });
+  checkOutputDir('--output_dir', config.output_dir);
+  if (config.resume_from_checkpoint === undefined) checkNotAFinishedRun('--output_dir', config.output_dir);
+  if (config.class_data_dir !== undefined) checkOutputDir('--class_data_dir', config.class_data_dir);
   const trainer = new BreakASceneTrainer(config, profiler ? { profiler } : {});
   let interrupts = 0;
   const onSigint = (): void => {
     interrupts++;
     if (interrupts > 1) process.exit(130); // a second Ctrl-C does not wait for the checkpoint
-    console.log('\ninterrupt: finishing this step, then saving a checkpoint (Ctrl-C again to quit now)');
+    console.log('\ninterrupt: stopping after this step, with a checkpoint once training has begun (Ctrl-C again to quit now)');
     trainer.requestStop();
   };
   process.on('SIGINT', onSigint);

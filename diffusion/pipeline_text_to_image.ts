@@ -150,10 +150,31 @@ export class TextToImagePipeline {
   }
 
   generate(opts: TextToImageOptions): TextToImageOutput {
-    return no_grad(() => this.sample(opts));
+    return no_grad(() => {
+      const steps = this.denoise(opts);
+      let r = steps.next();
+      while (!r.done) r = steps.next();
+      return r.value;
+    });
   }
 
-  private sample(opts: TextToImageOptions): TextToImageOutput {
+  /**
+   * The same sampling (the same images for the same options), giving the event loop a turn after
+   * every denoising step, so a signal handler or a timer can run; once `should_stop()` returns true
+   * there, it ends early with null. A long sampling run stays interruptible this way (Ctrl-C).
+   */
+  async generate_async(opts: TextToImageOptions, should_stop: () => boolean): Promise<TextToImageOutput | null> {
+    const steps = this.denoise(opts);
+    for (;;) {
+      const r = no_grad(() => steps.next());
+      if (r.done) return r.value;
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      if (should_stop()) return null;
+    }
+  }
+
+  /** The sampling loop, yielding the index of each step done; its return value is the output. */
+  private *denoise(opts: TextToImageOptions) {
     const prompts = asList(opts.prompt);
     const k = opts.num_images_per_prompt ?? 1;
     const g = opts.guidance_scale ?? 7.5;
@@ -180,7 +201,8 @@ export class TextToImagePipeline {
     if (noised) latents = noised(timesteps[0]!);
 
     const every = opts.callback_steps ?? 1;
-    timesteps.forEach((t, i) => {
+    for (let i = 0; i < timesteps.length; i++) {
+      const t = timesteps[i]!;
       const input = scheduler.scale_model_input(cfg ? cat([latents, latents], 0) : latents, t);
       const out = this.unet.forward(input, t, embeds).sample;
       let noise_pred = out;
@@ -201,7 +223,9 @@ export class TextToImagePipeline {
         if (res.pred_original_sample) info.pred_original_sample = res.pred_original_sample;
         opts.callback(info);
       }
-    });
-    return { images: this.decode_latents(latents).clamp(-1, 1), latents };
+      yield i;
+    }
+    const output: TextToImageOutput = { images: this.decode_latents(latents).clamp(-1, 1), latents };
+    return output;
   }
 }

@@ -120,6 +120,8 @@ export function parse_header(bytes: Uint8Array, source = '<buffer>'): { entries:
       continue;
     }
     const what = `tensor ${JSON.stringify(name)}`;
+    // as a key of the plain object the tensors are returned in, it would set that object's prototype
+    if (name === '__proto__') fail(source, `${what}: this name is not allowed`);
     if (typeof value !== 'object' || value === null) fail(source, `${what}: entry is not an object`);
     const { dtype, shape, data_offsets } = value as Record<string, unknown>;
     if (typeof dtype !== 'string') fail(source, `${what}: dtype missing`);

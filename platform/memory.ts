@@ -187,6 +187,8 @@ export function memoryPlatform(opts: MemoryPlatformOptions = {}): Platform {
     },
     env: (key) => env[key],
     randomId: () => `m${++ids}`,
+    // one writer per memory platform: every temporary name is this one's
+    otherWriterRuns: () => false,
     projectRoot: null,
     terminal: () => null,
     peakMemoryMiB: () => null,

@@ -33,6 +33,12 @@ export interface Platform {
   env(name: string): string | undefined;
   /** A short token unique enough for temporary file names. */
   randomId(): string;
+  /**
+   * Whether the writer that made `id` (a randomId() of this kind of platform, found in a temporary
+   * name) is another one still running, so its temporary files must be left alone: in Node, whether
+   * the process whose pid the id starts with runs. False for this process's own ids and unknown ones.
+   */
+  otherWriterRuns(id: string): boolean;
   /** The folder holding the project's shipped files (models/base), or null where there is none (a browser). */
   readonly projectRoot: string | null;
   /** Where a progress line can be rewritten in place; null when output is a log, CI or a browser. */

@@ -16,6 +16,16 @@ export interface RgbaImage {
 
 export type ImageKind = 'png' | 'jpeg';
 
+/**
+ * The largest image decoded (8K is 33 megapixels): a file that claims more is refused before its
+ * pixels are allocated, so a crafted 100000x100000 header cannot exhaust memory.
+ */
+export const MAX_MEGAPIXELS = 50;
+
+function checkPixels(width: number, height: number, path: string, kind: string): void {
+  if (width * height > MAX_MEGAPIXELS * 1_000_000) throw new Error(`corrupt ${kind}: ${path}: ${width}x${height} is over the ${MAX_MEGAPIXELS}-megapixel limit`);
+}
+
 /** The decoder a path's extension selects; throws for anything else. */
 export function imageKind(path: string): ImageKind {
   const ext = extname(path).toLowerCase();
@@ -40,6 +50,11 @@ function readBytes(path: string): Uint8Array {
 
 /** Decodes PNG bytes; `path` is only used in the error message. */
 export function decodePng(bytes: Uint8Array, path = '<buffer>'): RgbaImage {
+  // IHDR comes first, right after the 8-byte signature: width and height at bytes 16 and 20
+  if (bytes.length >= 24) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    checkPixels(view.getUint32(16), view.getUint32(20), path, 'PNG');
+  }
   let png: PNG;
   try {
     // pngjs expands grey, palette and 16-bit input to 8-bit RGBA
@@ -55,7 +70,7 @@ export function decodePng(bytes: Uint8Array, path = '<buffer>'): RgbaImage {
 export function decodeJpeg(bytes: Uint8Array, path = '<buffer>'): RgbaImage {
   let out: { width: number; height: number; data: Uint8Array };
   try {
-    out = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    out = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 4 * MAX_MEGAPIXELS + 256 });
   } catch (e) {
     throw new Error(`corrupt JPEG: ${path}: ${reason(e)}`);
   }

@@ -1,8 +1,12 @@
 // Loading a Break-A-Scene instance folder: img.jpg (or img.png) and mask0.png ... mask{N-1}.png,
-// validated up front so a bad folder fails with a message that names the culprit.
+// validated up front so a bad folder fails with a message that names the culprit (a missing or
+// extra mask by name, an empty mask, one of another size), and legitimate input that is not what
+// the original expects (a resized or stretched image, transparency, soft, full or overlapping
+// masks, unrelated files) is handled with a one-line notice each.
 import type { Tensor } from '../../core/index.js';
 import { files } from '../../platform/platform.js';
-import { readImage } from './image.js';
+import { readImage, type RgbaImage } from './image.js';
+import { inspectMask, overlapCount, percent } from './mask_check.js';
 import { imageToTensor, maskToTensor } from './tensor.js';
 
 export interface InstanceFolder {
@@ -20,11 +24,17 @@ export interface LoadInstanceOptions {
   resolution: number;
   /** When given, the folder must hold exactly this many masks. */
   numOfAssets?: number;
+  /** Told, one line each, what was done with legitimate input the original would not expect. */
+  notice?: (msg: string) => void;
 }
 
 /** img.jpg first (the original's only choice), then img.png. */
 const IMAGE_NAMES = ['img.jpg', 'img.png'] as const;
 const MASK_NAME = /^mask(\d+)\.png$/;
+/** Files an instance folder may hold besides the image and masks (make-scene's caption). */
+const KNOWN_EXTRA = new Set(['scene.json']);
+
+const maskNames = (from: number, to: number): string => Array.from({ length: to - from }, (_, i) => `mask${from + i}.png`).join(', ');
 
 export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): InstanceFolder {
   const fs = files();
@@ -48,18 +58,35 @@ export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): Inst
     throw new Error(`masks in ${dir} are not numbered consecutively from 0: found ${numbers.map((n) => `mask${n}.png`).join(', ')}, missing mask${gap}.png`);
   }
   const n = numbers.length;
-  if (opts.numOfAssets !== undefined && opts.numOfAssets !== n) {
-    throw new Error(`numOfAssets is ${opts.numOfAssets} but ${dir} holds ${n} mask(s) (mask0.png ... mask${n - 1}.png)`);
+  if (opts.numOfAssets !== undefined && opts.numOfAssets > n) {
+    throw new Error(`numOfAssets is ${opts.numOfAssets} but ${dir} holds ${n} mask(s): missing ${maskNames(n, opts.numOfAssets)}`);
   }
+  if (opts.numOfAssets !== undefined && opts.numOfAssets < n) {
+    throw new Error(`numOfAssets is ${opts.numOfAssets} but ${dir} holds ${n} mask(s): ${maskNames(opts.numOfAssets, n)} not used (remove them or raise numOfAssets)`);
+  }
+  const notice = opts.notice ?? (() => undefined);
+  const ignored = entries.filter((e) => e !== imageName && !MASK_NAME.test(e) && !KNOWN_EXTRA.has(e) && !e.startsWith('.')).sort();
+  if (ignored.length > 0) notice(`note: ignored in ${dir}: ${ignored.join(', ')} (an instance folder holds img.jpg or img.png and mask0.png ...)`);
 
   const img = readImage(imagePath);
+  imageNotices(img, imageName, opts.resolution, notice);
   const maskPaths = numbers.map((i) => join(`mask${i}.png`));
-  const masks = maskPaths.map((p) => {
+  const read = maskPaths.map((p) => {
     const m = readImage(p);
     if (m.width !== img.width || m.height !== img.height) {
       throw new Error(`mask size differs from the image: ${p} is ${m.width}x${m.height}, ${imagePath} is ${img.width}x${img.height}`);
     }
-    return maskToTensor(m, opts.resolution);
+    const inspected = inspectMask(m, p);
+    inspected.notes.forEach((l) => notice(l));
+    return { img: m, channel: inspected.channel, marked: inspected.marked };
+  });
+  overlapNotices(read, notice);
+  const masks = read.map((m, i) => {
+    const t = maskToTensor(m.img, opts.resolution, m.channel);
+    if (!t.data.some((v) => v > 0)) {
+      throw new Error(`mask ${maskPaths[i]} marks ${m.marked} pixel(s) at ${img.width}x${img.height}, none left at ${opts.resolution}x${opts.resolution} (nearest resize): draw it larger`);
+    }
+    return t;
   });
   return {
     image: imageToTensor(img, opts.resolution),
@@ -68,4 +95,26 @@ export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): Inst
     height: img.height,
     paths: { image: imagePath, masks: maskPaths },
   };
+}
+
+/** The resize to the working square, and dropped transparency. */
+function imageNotices(img: RgbaImage, name: string, resolution: number, notice: (msg: string) => void): void {
+  if (img.width !== resolution || img.height !== resolution) {
+    const how = img.width === img.height ? '' : ' (stretched to a square, not cropped; its masks too)';
+    notice(`note: ${name} is ${img.width}x${img.height}: resized to ${resolution}x${resolution}${how}`);
+  }
+  let transparent = 0;
+  for (let i = 3; i < img.rgba.length; i += 4) if (img.rgba[i]! < 255) transparent++;
+  if (transparent > 0) notice(`note: ${name} has transparency (${percent(transparent, img.width * img.height)} of its pixels): alpha dropped, colours used as stored`);
+}
+
+/** One notice per pair of masks that mark some pixels in common. */
+function overlapNotices(masks: readonly { img: RgbaImage; channel: number }[], notice: (msg: string) => void): void {
+  const name = (i: number): string => `mask${i}.png`;
+  for (let i = 0; i < masks.length; i++) {
+    for (let j = i + 1; j < masks.length; j++) {
+      const both = overlapCount(masks[i]!.img, masks[i]!.channel, masks[j]!.img, masks[j]!.channel);
+      if (both > 0) notice(`note: ${name(i)} and ${name(j)} overlap in ${both} pixel(s) (${percent(both, masks[i]!.img.width * masks[i]!.img.height)} of the image): both concepts are supervised there`);
+    }
+  }
 }

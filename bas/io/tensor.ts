@@ -22,10 +22,13 @@ export function imageToTensor(img: RgbaImage, resolution: number): Tensor {
   return tensor(d, { dtype: 'float32', shape: [1, 3, resolution, resolution] });
 }
 
-/** (1, 1, R, R) float32 in [0, 1]: the first channel / 255, nearest-resized (PyTorch's rule). */
-export function maskToTensor(img: RgbaImage, resolution: number): Tensor {
+/**
+ * (1, 1, R, R) float32 in [0, 1]: the first channel / 255 (or `channel`, 0-3 of RGBA), nearest-resized
+ * (PyTorch's rule).
+ */
+export function maskToTensor(img: RgbaImage, resolution: number, channel = 0): Tensor {
   checkResolution(resolution);
-  const plane = resizeNearestChannel(img.rgba, img.width, img.height, 4, 0, resolution, resolution);
+  const plane = resizeNearestChannel(img.rgba, img.width, img.height, 4, channel, resolution, resolution);
   const d = new Float32Array(plane.length);
   for (let i = 0; i < d.length; i++) d[i] = plane[i]! / 255;
   return tensor(d, { dtype: 'float32', shape: [1, 1, resolution, resolution] });

@@ -1,14 +1,17 @@
 // Training checkpoints that resume exactly: the model (pipeline layout, tokens included), the
 // optimizer's moments and steps, the LR schedule, the random generator's state, the phase-1 copy
 // of the embedding table, and the step. A checkpoint is built in a temporary folder and renamed
-// into place, so an interrupted save never leaves a checkpoint that looks complete.
+// into place, so an interrupted save never leaves a checkpoint that looks complete; the temporary
+// folders a killed run left behind are removed when the next run starts (removeStaleTemps), and
+// `latest` falls back past a damaged checkpoint to the newest one that loads (openCheckpoint).
 import type { GeneratorState, Tensor } from '../../core/index.js';
 import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import type { AdamW } from '../../nn/optim/adamw.js';
 import type { LRScheduler, LRSchedulerState } from '../../nn/optim/lr_schedule.js';
 import { adamw_state_from_safetensors, adamw_state_to_safetensors } from '../../nn/optim/state_io.js';
+import type { AdamWStateDict } from '../../nn/optim/adamw.js';
 import { load_file, load_file_with_metadata, save_file } from '../../nn/safetensors.js';
-import { files } from '../../platform/platform.js';
+import { files, getPlatform } from '../../platform/platform.js';
 import { InputError } from '../errors.js';
 import { loadModel, saveModel, type BasModel } from '../model.js';
 
@@ -96,11 +99,15 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   let model: BasModel;
   let state: TrainingState;
   let embeds: Tensor | undefined;
+  let moments: AdamWStateDict;
+  const optPath = join(dir, FILES.optimizer);
   try {
     state = read_json_object(join(dir, FILES.state), 'training state') as unknown as TrainingState;
     if (state.format !== 'bas-ts-checkpoint-1') throw new InputError(`${join(dir, FILES.state)}: not a bas-ts checkpoint`);
     model = loadModel(join(dir, FILES.model));
     embeds = load_file(join(dir, FILES.embeds))['weight'];
+    // read now, not at restore: a damaged file must be found while `latest` can still fall back
+    moments = adamw_state_from_safetensors(load_file_with_metadata(optPath), optPath);
   } catch (e) {
     throw asInputError(dir, e);
   }
@@ -109,7 +116,6 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   if (embeds.shape.join() !== table.shape.join()) {
     throw new InputError(`${join(dir, FILES.embeds)}: shape [${embeds.shape.join(', ')}] does not match the model's token table [${table.shape.join(', ')}]`);
   }
-  const optPath = join(dir, FILES.optimizer);
   const saved = state;
   return {
     model,
@@ -117,11 +123,56 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
     origEmbeds: embeds,
     restoreOptimizer(optimizer, scheduler) {
       try {
-        optimizer.load_state_dict(adamw_state_from_safetensors(load_file_with_metadata(optPath), optPath));
+        optimizer.load_state_dict(moments);
         scheduler.load_state_dict(saved.lr_scheduler);
       } catch (e) {
         throw asInputError(dir, e);
       }
     },
   };
+}
+
+/**
+ * The checkpoint to resume: `spec` itself, or for `latest` the newest checkpoint-N that loads. A
+ * newer one that does not (a damaged file) is passed over with a one-line notice; when none loads,
+ * the newest one's error is thrown.
+ */
+export function openCheckpoint(spec: string, outputDir: string, notice: (msg: string) => void): { dir: string; checkpoint: LoadedCheckpoint } {
+  const newest = resolveCheckpoint(spec, outputDir);
+  if (spec !== 'latest') return { dir: newest, checkpoint: loadCheckpoint(newest) };
+  const failed: { dir: string; error: InputError }[] = [];
+  for (const step of listCheckpoints(outputDir).reverse()) {
+    const dir = checkpointDir(outputDir, step);
+    try {
+      const checkpoint = loadCheckpoint(dir);
+      if (failed.length > 0) {
+        const skipped = failed.map((f) => f.dir).join(', ');
+        notice(`note: ${skipped} cannot be resumed (${failed[0]!.error.message}); falling back to ${dir}, the newest complete checkpoint`);
+      }
+      return { dir, checkpoint };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      failed.push({ dir, error: e });
+    }
+  }
+  throw failed[0]!.error;
+}
+
+/** A temporary checkpoint folder: `checkpoint-N.tmp-<id>` (temp_sibling's names; in Node the id is `<pid>-<random>`). */
+const TEMP_CHECKPOINT = /^checkpoint-\d+\.tmp-([\w-]+)$/;
+
+/**
+ * Removes the temporary checkpoint folders a killed or crashed run left in `outputDir`, with a
+ * one-line notice; one whose writer (the pid in its name) still runs is another live run's, and kept.
+ */
+export function removeStaleTemps(outputDir: string, notice: (msg: string) => void): void {
+  const fs = files();
+  if (!fs.exists(outputDir)) return;
+  const stale = fs.listDir(outputDir).filter((name) => {
+    const m = TEMP_CHECKPOINT.exec(name);
+    return m !== null && !getPlatform().otherWriterRuns(m[1]!);
+  });
+  if (stale.length === 0) return;
+  for (const name of stale) fs.remove(join(outputDir, name));
+  notice(`note: removed ${stale.length} incomplete checkpoint folder(s) an interrupted run left in ${outputDir}: ${stale.join(', ')}`);
 }

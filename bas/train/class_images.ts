@@ -1,12 +1,13 @@
 // Prior preservation's class images: generated once by the base model from the class prompt and
-// reused. A folder holding fewer than requested gets the missing ones; more are left alone.
+// reused. A folder holding fewer than requested gets the missing ones; more are left alone. The
+// generation lets the event loop run between denoising steps, so Ctrl-C stops it within a step.
 import { cat, type Tensor } from '../../core/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
 import { files } from '../../platform/platform.js';
 import { readImage } from '../io/image.js';
 import { writePng } from '../io/png.js';
 import { imageToTensor } from '../io/tensor.js';
-import { sample, type BasModel } from '../model.js';
+import { sampleImagesAsync, type BasModel } from '../model.js';
 
 const CLASS_IMAGE = /^class-(\d+)\.png$/;
 
@@ -29,18 +30,26 @@ export interface ClassImageOptions {
   num_inference_steps: number;
   guidance_scale: number;
   log?: (msg: string) => void;
+  /** Checked between denoising steps: true ends the generation (the batch under way is dropped). */
+  shouldStop?: () => boolean;
 }
 
-/** Makes sure `dir` holds at least `count` images, generating the missing ones with `model`. */
-export function ensureClassImages(model: BasModel, o: ClassImageOptions): string[] {
+/**
+ * Makes sure `dir` holds at least `count` images, generating the missing ones with `model`; null
+ * when `shouldStop` ended it first (the images written so far are kept, and reused next time).
+ */
+export async function ensureClassImages(model: BasModel, o: ClassImageOptions): Promise<string[] | null> {
   files().mkdirp(o.dir);
   let have = classImagePaths(o.dir).length;
   if (have < o.count) o.log?.(`generating ${o.count - have} class images of "${o.prompt}" into ${o.dir}`);
+  const stop = o.shouldStop ?? (() => false);
   while (have < o.count) {
+    if (stop()) return null;
     const n = Math.min(o.batch, o.count - have);
     // seeded by position, so an interrupted generation resumes with the same images
-    const out = sample(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale });
-    to_uint8_images(out.images, 'rgb').forEach((img, i) => {
+    const images = await sampleImagesAsync(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale }, stop);
+    if (images === null) return null;
+    to_uint8_images(images, 'rgb').forEach((img, i) => {
       writePng(files().join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), { width: img.width, height: img.height, rgb: img.data });
     });
     have += n;

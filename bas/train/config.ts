@@ -5,6 +5,7 @@
 // `trainConfig(overrides)`.
 import type { ScheduleName } from '../../nn/optim/lr_schedule.js';
 import { InputError } from '../errors.js';
+import { checkRanges, type Range } from '../ranges.js';
 
 /** The learning-rate schedules a training run may use (diffusers' names). */
 export const TRAIN_LR_SCHEDULERS = ['constant', 'constant_with_warmup', 'linear', 'cosine', 'cosine_with_restarts', 'polynomial'] as const satisfies readonly ScheduleName[];
@@ -133,6 +134,33 @@ export const TRAIN_DEFAULTS = {
 const OPTIONAL_FIELDS = ['attn_res', 'class_data_dir', 'resolution', 'checkpoints_total_limit', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'backend'] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(['instance_data_dir', ...Object.keys(TRAIN_DEFAULTS), ...OPTIONAL_FIELDS]);
 
+/** The range of every numeric field (the resolution's fit to the model is checked by the trainer). */
+const TRAIN_RANGES: Partial<Record<keyof TrainConfig, Range>> = {
+  num_of_assets: 'at least 1',
+  train_batch_size: 'at least 1',
+  num_class_images: 'at least 1',
+  sample_batch_size: 'at least 1',
+  img_log_steps: 'at least 1',
+  lr_num_cycles: 'at least 1',
+  num_inference_steps: 'at least 1',
+  checkpoints_total_limit: 'at least 1',
+  attn_res: 'at least 1',
+  phase1_train_steps: '>= 0',
+  phase2_train_steps: '>= 0',
+  checkpointing_steps: '>= 0',
+  lr_warmup_steps: '>= 0',
+  lambda_attention: '>= 0',
+  prior_loss_weight: '>= 0',
+  learning_rate: '>= 0',
+  initial_learning_rate: '>= 0',
+  adam_weight_decay: '>= 0',
+  guidance_scale: '>= 0',
+  adam_epsilon: '> 0',
+  max_grad_norm: '> 0',
+  adam_beta1: '[0, 1)',
+  adam_beta2: '[0, 1)',
+};
+
 /** The defaults with `overrides` on top, checked; an override of `undefined` keeps the default. */
 export function trainConfig(overrides: TrainOverrides): TrainConfig {
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
@@ -147,11 +175,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   const unknown = Object.keys(c).find((k) => !KNOWN_FIELDS.has(k));
   if (unknown !== undefined) throw new InputError(`unknown training config field "${unknown}"`);
   if (typeof c.instance_data_dir !== 'string' || c.instance_data_dir === '') throw new InputError((n) => `${n('instance_data_dir')} is required`);
-  const atLeastOne = ['num_of_assets', 'train_batch_size', 'num_class_images', 'sample_batch_size', 'img_log_steps', 'lr_num_cycles'] as const;
-  for (const k of atLeastOne) if (!(c[k] >= 1)) throw new InputError((n) => `${n(k)} must be at least 1, got ${c[k]}`);
-  for (const k of ['phase1_train_steps', 'phase2_train_steps', 'checkpointing_steps'] as const) {
-    if (!(c[k] >= 0)) throw new InputError((n) => `${n(k)} must be >= 0, got ${c[k]}`);
-  }
+  checkRanges(c, TRAIN_RANGES);
   if (c.resolution !== undefined && c.resolution < 8) throw new InputError((n) => `${n('resolution')} ${c.resolution} is too small`);
   if (!(c.lr_power > 0)) throw new InputError((n) => `${n('lr_power')} must be positive, got ${c.lr_power}`);
   if (!(TRAIN_LR_SCHEDULERS as readonly string[]).includes(c.lr_scheduler)) {

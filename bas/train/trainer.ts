@@ -24,10 +24,11 @@ import { save_cross_attention_vis, labelsFromTokens } from '../vis/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
 import { writePng } from '../io/png.js';
 import { validateTrainConfig, type TrainConfig } from './config.js';
-import { checkpointDir, listCheckpoints, loadCheckpoint, pruneCheckpoints, resolveCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { checkpointDir, listCheckpoints, openCheckpoint, pruneCheckpoints, removeStaleTemps, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { ensureClassImages, loadClassImages } from './class_images.js';
 import { breakASceneLoss, LOSS_TERM_LABELS, lossTermValues, type LossResult, type LossTermValues } from './loss.js';
 import { addPlaceholderTokens } from './placeholders.js';
+import { checkResolution } from './resolution.js';
 import { Progress } from './progress.js';
 
 /** One line of metrics.jsonl: the step, the loss and each of its terms (loss.ts), lr, gradient norm, IoU. */
@@ -124,6 +125,7 @@ export class BreakASceneTrainer {
     const state = this.setupRun();
     const { model } = state;
     const resolution = a.resolution ?? model.unet.config.sample_size ?? 32;
+    checkResolution(model, resolution);
     const instance = this.loadInstance(resolution);
     const withMaps = mapResolutions(model, resolution);
     // default: the largest grid with cross-attention at the working resolution (16 for `default`)
@@ -135,10 +137,16 @@ export class BreakASceneTrainer {
     if (state.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) state.resumed.restoreOptimizer(optimizer, lr);
 
     const fs = files();
+    removeStaleTemps(a.output_dir, this.log);
     fs.mkdirp(a.output_dir);
+    const data = await this.loadData(model, instance, resolution);
+    if (data === null) {
+      this.log(`interrupted while generating class images: those written are kept in ${this.classDir()} and reused by the next run`);
+      return { steps: state.step, interrupted: true, output_dir: a.output_dir, last: null };
+    }
     // the run's flags beside its outputs, for `bas report` and for whoever reads the folder later
+    // (written once training starts: an interrupted class-image pass leaves only its images)
     write_file_atomic(fs.join(a.output_dir, CONFIG_FILE), to_json_text(a));
-    const data = this.loadData(model, instance, resolution);
     const store = new AttentionStore();
     register_attention_control(model.unet, store);
     const run: Run = { ...state, data, store, noiseScheduler: trainingScheduler(model), optimizer, lr, attn_res, resolution };
@@ -199,8 +207,7 @@ export class BreakASceneTrainer {
   private setupRun(): RunState {
     const a = this.args;
     if (a.resume_from_checkpoint) {
-      const dir = resolveCheckpoint(a.resume_from_checkpoint, a.output_dir);
-      const ck = loadCheckpoint(dir);
+      const { dir, checkpoint: ck } = openCheckpoint(a.resume_from_checkpoint, a.output_dir, this.log);
       if (ck.state.placeholder_tokens.length !== numConcepts(a)) {
         throw new InputError((n) => `checkpoint ${dir} has ${ck.state.placeholder_tokens.length} concepts, ${n('num_of_assets')} is ${a.num_of_assets}${a.extract_background ? ` (+1 for ${n('extract_background')})` : ''}`);
       }
@@ -228,10 +235,10 @@ export class BreakASceneTrainer {
     const a = this.args;
     let inst: InstanceFolder;
     try {
-      inst = loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets });
+      inst = loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets, notice: this.log });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      throw new InputError((n) => why.replace('numOfAssets', n('num_of_assets')));
+      throw new InputError((n) => why.replaceAll('numOfAssets', n('num_of_assets')));
     }
     if (!a.extract_background) return inst;
     const background = complement_of_union(inst.masks);
@@ -243,14 +250,20 @@ export class BreakASceneTrainer {
     return { ...inst, masks: [...inst.masks, background] };
   }
 
-  /** The instance image and masks, and with prior preservation the class images (generated once). */
-  private loadData(model: BasModel, inst: InstanceFolder, resolution: number): Data {
+  private classDir(): string {
+    return this.args.class_data_dir ?? files().join(this.args.output_dir, 'class_images');
+  }
+
+  /**
+   * The instance image and masks, and with prior preservation the class images (generated once);
+   * null when a stop was asked for while class images were generated.
+   */
+  private async loadData(model: BasModel, inst: InstanceFolder, resolution: number): Promise<Data | null> {
     const a = this.args;
     if (a.no_prior_preservation) return { image: inst.image, masks: inst.masks, classImages: null, classIds: null };
-    const dir = a.class_data_dir ?? files().join(a.output_dir, 'class_images');
     // the class prompt does not use the new tokens, so this is the base model's own picture of it
-    const paths = ensureClassImages(model, {
-      dir,
+    const paths = await ensureClassImages(model, {
+      dir: this.classDir(),
       prompt: a.class_prompt,
       count: a.num_class_images,
       batch: a.sample_batch_size,
@@ -258,7 +271,9 @@ export class BreakASceneTrainer {
       num_inference_steps: a.num_inference_steps,
       guidance_scale: a.guidance_scale,
       log: this.log,
+      shouldStop: () => this.stopRequested,
     });
+    if (paths === null) return null;
     return { image: inst.image, masks: inst.masks, classImages: loadClassImages(paths, resolution), classIds: tokenizePrompts(model, [a.class_prompt])[0]! };
   }
 

@@ -4,6 +4,7 @@
 // wrote it (recipeChanges compares them on resume).
 import { UNET_CONFIGS, type UNetConfigName } from '../../nn/configs.js';
 import { InputError } from '../../bas/errors.js';
+import { checkRanges, type Range } from '../../bas/ranges.js';
 import { TEXTURES, type TextureName } from '../world/index.js';
 
 /** The enumerated fields' allowed values. */
@@ -105,6 +106,28 @@ export const PRETRAIN_DEFAULTS = {
 const OPTIONAL_FIELDS = ['resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'text_encoder_name_or_path', 'backend'] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([...Object.keys(PRETRAIN_DEFAULTS), ...OPTIONAL_FIELDS]);
 
+/** The range of every numeric field (the resolution's, multiples of 32, is checked where scenes are drawn). */
+const PRETRAIN_RANGES: Partial<Record<keyof PretrainConfig, Range>> = {
+  train_batch_size: 'at least 1',
+  min_objects: 'at least 1',
+  max_objects: 'at least 1',
+  max_train_steps: '>= 0',
+  lr_warmup_steps: '>= 0',
+  lr_decay_steps: '>= 0',
+  curriculum_steps: '>= 0',
+  checkpointing_steps: '>= 0',
+  sample_steps: '>= 0',
+  learning_rate: '>= 0',
+  adam_weight_decay: '>= 0',
+  snr_gamma: '>= 0',
+  snr_weight_floor: '>= 0',
+  object_loss_weight: '> 0',
+  max_grad_norm: '> 0',
+  ema_decay: '[0, 1]',
+  uncond_prob: '[0, 1]',
+  background_drop_prob: '[0, 1]',
+};
+
 /** The defaults with `overrides` on top, checked; an override of `undefined` keeps the default. */
 export function pretrainConfig(overrides: Partial<PretrainConfig> = {}): PretrainConfig {
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
@@ -122,6 +145,10 @@ export function validatePretrainConfig(c: PretrainConfig): void {
   for (const [k, allowed] of Object.entries(PRETRAIN_CHOICES) as [keyof typeof PRETRAIN_CHOICES, readonly string[]][]) {
     if (!allowed.includes(c[k])) throw new InputError((n) => `${n(k)} must be one of ${allowed.join(', ')}, got "${c[k]}"`);
   }
+  checkRanges(c, PRETRAIN_RANGES);
+  // also checked where the scenes are drawn; here it fails before the output folder is made
+  if (c.resolution !== undefined && !(c.resolution > 0 && c.resolution % 32 === 0)) throw new InputError((n) => `${n('resolution')}: the world draws scenes at multiples of 32 pixels, got ${c.resolution}`);
+  if (c.max_objects < c.min_objects) throw new InputError((n) => `${n('max_objects')} ${c.max_objects} is below ${n('min_objects')} ${c.min_objects}`);
   const unknownTexture = c.textures?.find((t) => !(TEXTURES as readonly string[]).includes(t));
   if (unknownTexture !== undefined) throw new InputError((n) => `${n('textures')}: unknown texture "${unknownTexture}" (known: ${TEXTURES.join(', ')})`);
   if (c.text_encoder_name_or_path !== undefined && c.pretrained_model_name_or_path !== undefined) {

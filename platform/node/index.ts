@@ -25,6 +25,17 @@ export function nodePlatform(): Platform {
     },
     env: (name) => process.env[name],
     randomId,
+    otherWriterRuns(id: string): boolean {
+      const m = /^(\d+)-/.exec(id);
+      if (m === null || Number(m[1]) === process.pid) return false;
+      try {
+        process.kill(Number(m[1]), 0);
+        return true;
+      } catch (e) {
+        // EPERM: it runs, as another user
+        return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'EPERM';
+      }
+    },
     // the repository: models/base lies two folders up from here
     projectRoot: resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'),
     terminal(): Terminal | null {

@@ -31,9 +31,12 @@ afterEach(() => vi.restoreAllMocks());
 const log = (m: string): void => void logs.push(m);
 
 async function train(out: string, overrides: Partial<TrainConfig>, opts: { stopAfterFirstStep?: boolean } = {}): Promise<TrainResult> {
-  const trainer = new BreakASceneTrainer(tinyTrainConfig(model, scene, out, overrides), { log });
-  // a stop requested before the run starts is honoured after its first step, as a Ctrl-C would be
-  if (opts.stopAfterFirstStep) trainer.requestStop();
+  // a stop requested during the first step is honoured after it, as a Ctrl-C would be (one asked
+  // for before the run starts stops the class images instead: test/cli/interrupt.test.ts)
+  const trainer: BreakASceneTrainer = new BreakASceneTrainer(tinyTrainConfig(model, scene, out, overrides), {
+    log,
+    ...(opts.stopAfterFirstStep ? { onStep: () => trainer.requestStop() } : {}),
+  });
   return trainer.train();
 }
 
