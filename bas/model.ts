@@ -8,7 +8,8 @@ import { textEncoderConfig, unetConfig } from '../nn/configs.js';
 import { from_pretrained, save_pretrained } from '../nn/pipeline.js';
 import { CLIPTokenizer } from '../nn/tokenizer/clip_tokenizer.js';
 import { UNet2DConditionModel } from '../nn/unet/unet_2d_condition.js';
-import { getPlatform } from '../platform/platform.js';
+import type { Files } from '../platform/files.js';
+import { files, getPlatform } from '../platform/platform.js';
 import { AttentionStore } from './attention/attention_store.js';
 import { register_attention_control } from './attention/register_attention_control.js';
 import { aggregate_attention } from './attention/aggregate_attention.js';
@@ -46,16 +47,16 @@ export function randomBaseModel(seed: number, dtype: DType = 'float32'): BasMode
 export function loadBaseModel(path: string | undefined, seed: number, warn: (msg: string) => void = console.warn): BasModel {
   if (path !== undefined) return loadModel(path);
   const shipped = shippedBaseModel();
-  if (shipped !== null && getPlatform().files.exists(getPlatform().files.join(shipped, 'model_index.json'))) return loadModel(shipped);
+  if (shipped !== null && files().exists(files().join(shipped, 'model_index.json'))) return loadModel(shipped);
   warn(`warning: no pretrained base model; using a randomly initialised 'default' model (seed ${seed})`);
   return randomBaseModel(seed);
 }
 
 /** A model folder that is missing, incomplete or whose weights do not fit its configs is bad input. */
-export function loadModel(dir: string): BasModel {
+export function loadModel(dir: string, fs: Files = files()): BasModel {
   let p;
   try {
-    p = from_pretrained(dir);
+    p = from_pretrained(dir, { files: fs });
   } catch (e) {
     // one line: load_state_dict lists missing and unexpected keys on lines of their own
     const why = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter((l) => l !== '').join('; ');
@@ -66,8 +67,8 @@ export function loadModel(dir: string): BasModel {
   return m;
 }
 
-export function saveModel(dir: string, m: BasModel): void {
-  save_pretrained(dir, { unet: m.unet, text_encoder: m.text_encoder, tokenizer: m.tokenizer, scheduler_config: m.scheduler_config });
+export function saveModel(dir: string, m: BasModel, fs: Files = files()): void {
+  save_pretrained(dir, { unet: m.unet, text_encoder: m.text_encoder, tokenizer: m.tokenizer, scheduler_config: m.scheduler_config }, fs);
 }
 
 export function tokenizePrompts(m: BasModel, prompts: readonly string[]): number[][] {

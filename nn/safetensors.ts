@@ -6,6 +6,8 @@
 // F16 / BF16 (widened to float32). Reads validate everything and name the file in each error.
 import { Tensor } from '../core/index.js';
 import { HostStorage, type TypedArray } from '../kernels/index.js';
+import type { Files } from '../platform/files.js';
+import { files } from '../platform/platform.js';
 import { read_file_named, write_file_atomic } from './fs_atomic.js';
 
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16';
@@ -194,17 +196,17 @@ export function deserialize(bytes: Uint8Array, source = '<buffer>'): Safetensors
   return { tensors, metadata };
 }
 
-/** Writes a .safetensors file (via a temporary name and rename). */
-export function save_file(tensors: Readonly<Record<string, Tensor>>, path: string, metadata?: Readonly<Record<string, string>>): void {
-  write_file_atomic(path, serialize(tensors, metadata));
+/** Writes a .safetensors file (via a temporary name and rename) into `fs` (the platform's files by default). */
+export function save_file(tensors: Readonly<Record<string, Tensor>>, path: string, metadata?: Readonly<Record<string, string>>, fs: Files = files()): void {
+  write_file_atomic(path, serialize(tensors, metadata), fs);
 }
 
 /** Reads the tensors of a .safetensors file. */
-export function load_file(path: string): Record<string, Tensor> {
-  return deserialize(read_file_named(path, 'safetensors file'), path).tensors;
+export function load_file(path: string, fs: Files = files()): Record<string, Tensor> {
+  return deserialize(read_file_named(path, 'safetensors file', fs), path).tensors;
 }
 
 /** Reads the tensors and the `__metadata__` of a .safetensors file. */
-export function load_file_with_metadata(path: string): SafetensorsContent {
-  return deserialize(read_file_named(path, 'safetensors file'), path);
+export function load_file_with_metadata(path: string, fs: Files = files()): SafetensorsContent {
+  return deserialize(read_file_named(path, 'safetensors file', fs), path);
 }

@@ -1,7 +1,7 @@
 // Reading images from the platform's files: PNG through pngjs, JPEG through jpeg-js, always as
 // 8-bit RGBA so the callers see one layout. Every error names the file. pngjs works on Node's
 // Buffer: in a browser bundle a Buffer shim stands in (scripts/bundle_browser.ts).
-import { fileErrorCode } from '../../platform/files.js';
+import { fileErrorCode, type Files } from '../../platform/files.js';
 import { extname } from '../../platform/path.js';
 import { files } from '../../platform/platform.js';
 import jpeg from 'jpeg-js';
@@ -38,9 +38,9 @@ function reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function readBytes(path: string): Uint8Array {
+function readBytes(path: string, fs: Files): Uint8Array {
   try {
-    return files().readFile(path);
+    return fs.readFile(path);
   } catch (e) {
     if (fileErrorCode(e) === 'ENOENT') throw new Error(`image not found: ${path}`);
     if (fileErrorCode(e) === 'EISDIR') throw new Error(`image path is a folder: ${path}`);
@@ -81,8 +81,8 @@ export function decodeJpeg(bytes: Uint8Array, path = '<buffer>'): RgbaImage {
 }
 
 /** Reads a .png, .jpg or .jpeg file as 8-bit RGBA. */
-export function readImage(path: string): RgbaImage {
+export function readImage(path: string, fs: Files = files()): RgbaImage {
   const kind = imageKind(path);
-  const bytes = readBytes(path);
+  const bytes = readBytes(path, fs);
   return kind === 'png' ? decodePng(bytes, path) : decodeJpeg(bytes, path);
 }

@@ -3,6 +3,8 @@
 // browser bundle a Buffer shim stands in (scripts/bundle_browser.ts).
 import { PNG } from 'pngjs';
 import { write_file_atomic } from '../../nn/fs_atomic.js';
+import type { Files } from '../../platform/files.js';
+import { files } from '../../platform/platform.js';
 
 /** Pixels to encode: exactly one of `rgba` (4 bytes a pixel), `rgb` (3) or `gray` (1). */
 export type PngPixels =
@@ -33,7 +35,7 @@ export function encodePng(img: PngPixels): Uint8Array {
   return PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: channels === 4, bitDepth: 8 });
 }
 
-/** Encodes and writes atomically (temporary name in the same folder, then rename). */
-export function writePng(path: string, img: PngPixels): void {
-  write_file_atomic(path, encodePng(img));
+/** Encodes and writes atomically (temporary name in the same folder, then rename) into `fs`, the platform's files by default. */
+export function writePng(path: string, img: PngPixels, fs: Files = files()): void {
+  write_file_atomic(path, encodePng(img), fs);
 }

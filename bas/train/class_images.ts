@@ -3,6 +3,7 @@
 // generation lets the event loop run between denoising steps, so Ctrl-C stops it within a step.
 import { cat, type Tensor } from '../../core/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
+import type { Files } from '../../platform/files.js';
 import { files } from '../../platform/platform.js';
 import { readImage } from '../io/image.js';
 import { writePng } from '../io/png.js';
@@ -11,8 +12,7 @@ import { sampleImagesAsync, type BasModel } from '../model.js';
 
 const CLASS_IMAGE = /^class-(\d+)\.png$/;
 
-export function classImagePaths(dir: string): string[] {
-  const fs = files();
+export function classImagePaths(dir: string, fs: Files = files()): string[] {
   if (!fs.exists(dir)) return [];
   return fs
     .listDir(dir)
@@ -32,6 +32,8 @@ export interface ClassImageOptions {
   log?: (msg: string) => void;
   /** Checked between denoising steps: true ends the generation (the batch under way is dropped). */
   shouldStop?: () => boolean;
+  /** The Files `dir` is in (the platform's by default; the output sink's for the default class_images/ of a run). */
+  files?: Files;
 }
 
 /**
@@ -39,8 +41,9 @@ export interface ClassImageOptions {
  * when `shouldStop` ended it first (the images written so far are kept, and reused next time).
  */
 export async function ensureClassImages(model: BasModel, o: ClassImageOptions): Promise<string[] | null> {
-  files().mkdirp(o.dir);
-  let have = classImagePaths(o.dir).length;
+  const fs = o.files ?? files();
+  fs.mkdirp(o.dir);
+  let have = classImagePaths(o.dir, fs).length;
   if (have < o.count) o.log?.(`generating ${o.count - have} class images of "${o.prompt}" into ${o.dir}`);
   const stop = o.shouldStop ?? (() => false);
   while (have < o.count) {
@@ -50,14 +53,14 @@ export async function ensureClassImages(model: BasModel, o: ClassImageOptions): 
     const images = await sampleImagesAsync(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale }, stop);
     if (images === null) return null;
     to_uint8_images(images, 'rgb').forEach((img, i) => {
-      writePng(files().join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), { width: img.width, height: img.height, rgb: img.data });
+      writePng(fs.join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), { width: img.width, height: img.height, rgb: img.data }, fs);
     });
     have += n;
   }
-  return classImagePaths(o.dir).slice(0, o.count);
+  return classImagePaths(o.dir, fs).slice(0, o.count);
 }
 
 /** The class images as one (N, 3, R, R) tensor in [-1, 1]. */
-export function loadClassImages(paths: readonly string[], resolution: number): Tensor {
-  return cat(paths.map((p) => imageToTensor(readImage(p), resolution)), 0);
+export function loadClassImages(paths: readonly string[], resolution: number, fs: Files = files()): Tensor {
+  return cat(paths.map((p) => imageToTensor(readImage(p, fs), resolution)), 0);
 }
