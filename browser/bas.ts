@@ -1,5 +1,5 @@
 // The method as the browser bundle exposes it (basTs.bas): the model folder, attention store and
-// processor, aggregation, the losses, union sampling, the trainer and its config, visualisation
+// processor, aggregation, the losses, union sampling, the trainer, its config and output sinks, visualisation
 // (basTs.bas.vis) and image I/O (basTs.bas.io: PNG through pngjs's browser build, JPEG through
 // jpeg-js).
 export * from '../bas/model.js';
@@ -16,5 +16,6 @@ export { instancePrompt, sampleUnion } from '../bas/data/union_sampling.js';
 export { breakASceneLoss } from '../bas/train/loss.js';
 export { trainConfig, TRAIN_DEFAULTS, type TrainConfig } from '../bas/train/config.js';
 export { BreakASceneTrainer, NonFiniteError, type MetricsLine, type TrainResult } from '../bas/train/trainer.js';
+export { folderSink, memorySink, outputPath, type MemorySink, type OutputSink } from '../bas/train/output_sink.js';
 export * as vis from '../bas/vis/index.js';
 export * as io from '../bas/io/index.js';

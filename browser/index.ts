@@ -5,6 +5,10 @@
 //   const files = basTs.MemoryFiles.from({ '/model/model_index.json': bytes, ... });
 //   basTs.setPlatform(basTs.browserPlatform({ files }));
 //   const model = basTs.loadModel('/model');
+// and a training run's outputs into a sink read back afterwards:
+//   const sink = basTs.memorySink();
+//   await new basTs.BreakASceneTrainer(basTs.trainConfig({ ... }), { sink }).train();
+//   sink.outputs()['model_index.json'];
 export * as core from '../core/index.js';
 export * as kernels from '../kernels/index.js';
 export * as nn from './nn.js';
@@ -15,4 +19,5 @@ export { browserPlatform, getPlatform, MemoryFiles, memoryPlatform, setPlatform 
 export { Generator, no_grad, setBackend, tensor } from '../core/index.js';
 export { encodePrompts, loadModel, sample, saveModel } from '../bas/model.js';
 export { BreakASceneTrainer } from '../bas/train/trainer.js';
+export { memorySink } from '../bas/train/output_sink.js';
 export { trainConfig } from '../bas/train/config.js';
