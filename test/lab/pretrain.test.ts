@@ -87,7 +87,7 @@ describe('bas pretrain (tiny config)', () => {
     for (const rel of onDisk.filter((p) => p !== 'metrics.jsonl')) {
       expect(Buffer.from(received[rel]!).equals(readFileSync(join(folder, rel))), rel).toBe(true);
     }
-  }, 60_000);
+  }, 120_000);
 
   it("warns when a resumption changes the checkpoint's recipe, naming each flag", async () => {
     const a = tmp.fresh('recipe');
