@@ -1,7 +1,9 @@
-// Reading images from disk: PNG through pngjs, JPEG through jpeg-js, always as 8-bit RGBA so the
-// callers see one layout. Every error names the file.
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+// Reading images from the platform's files: PNG through pngjs, JPEG through jpeg-js, always as
+// 8-bit RGBA so the callers see one layout. Every error names the file. pngjs works on Node's
+// Buffer: in a browser bundle a Buffer shim stands in (scripts/bundle_browser.ts).
+import { fileErrorCode, type Files } from '../../platform/files.js';
+import { extname } from '../../platform/path.js';
+import { files } from '../../platform/platform.js';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
@@ -36,16 +38,12 @@ function reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function errnoCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
-function readBytes(path: string): Buffer {
+function readBytes(path: string, fs: Files): Uint8Array {
   try {
-    return readFileSync(path);
+    return fs.readFile(path);
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT') throw new Error(`image not found: ${path}`);
-    if (errnoCode(e) === 'EISDIR') throw new Error(`image path is a folder: ${path}`);
+    if (fileErrorCode(e) === 'ENOENT') throw new Error(`image not found: ${path}`);
+    if (fileErrorCode(e) === 'EISDIR') throw new Error(`image path is a folder: ${path}`);
     throw new Error(`cannot read image ${path}: ${reason(e)}`);
   }
 }
@@ -83,8 +81,8 @@ export function decodeJpeg(bytes: Uint8Array, path = '<buffer>'): RgbaImage {
 }
 
 /** Reads a .png, .jpg or .jpeg file as 8-bit RGBA. */
-export function readImage(path: string): RgbaImage {
+export function readImage(path: string, fs: Files = files()): RgbaImage {
   const kind = imageKind(path);
-  const bytes = readBytes(path);
+  const bytes = readBytes(path, fs);
   return kind === 'png' ? decodePng(bytes, path) : decodeJpeg(bytes, path);
 }

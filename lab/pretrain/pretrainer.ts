@@ -2,8 +2,6 @@
 // and the UNet from scratch, on captioned scenes streamed in-process, 10% of captions dropped
 // for classifier-free guidance, epsilon prediction with optional min-SNR weighting, AdamW with
 // warmup, EMA weights for sampling, sample grids, metrics.jsonl, checkpoints and exact resume.
-import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { Generator, mse_loss, mul, no_grad, tensor, tidy, type GeneratorState, type StepProfiler, type Tensor } from '../../core/index.js';
 import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
 import { CLIPTextModel, type CLIPTextConfig } from '../../nn/clip/text_model.js';
@@ -27,6 +25,9 @@ import { captionOf, sceneAt, type SceneStreamOptions } from '../world/index.js';
 import { validatePretrainConfig, type PretrainConfig } from './config.js';
 import { EMA } from './ema.js';
 import { listCheckpoints } from '../../bas/train/checkpoint.js';
+import type { Files } from '../../platform/files.js';
+import { files, getPlatform } from '../../platform/platform.js';
+import { folderSink, outputPath, type OutputSink } from '../../bas/train/output_sink.js';
 import { truncateJsonl } from '../../bas/io/jsonl.js';
 
 const STATE_FILE = 'state.json';
@@ -98,11 +99,13 @@ export const GRID_PROMPTS = ['red circle', 'blue square', 'green triangle', 'yel
 export class Pretrainer {
   private stopRequested = false;
 
-  /** `profiler` (StepProfiler): the loop marks each step for it, so a profile is of real steps. */
+  /** `profiler` (StepProfiler): the loop marks each step for it, so a profile is of real steps;
+   * `sink` receives the outputs and holds the checkpoints a resume reads (default: args.output_dir). */
   constructor(
     readonly args: PretrainConfig,
     private readonly log: (m: string) => void = (m) => console.log(m),
     private readonly profiler: StepProfiler | null = null,
+    readonly sink: OutputSink = folderSink(args.output_dir),
   ) {}
 
   requestStop(): void {
@@ -114,10 +117,11 @@ export class Pretrainer {
     // a configuration built by hand, not by pretrainConfig, is checked too
     validatePretrainConfig(a);
     if (a.backend) useBackend(a.backend);
-    mkdirSync(a.output_dir, { recursive: true });
-    const resumeDir = a.resume_from_checkpoint ? resolvePretrainCheckpoint(a.resume_from_checkpoint, a.output_dir) : null;
+    const fs = this.sink.files;
+    fs.mkdirp(this.sink.dir);
+    const resumeDir = a.resume_from_checkpoint ? resolvePretrainCheckpoint(a.resume_from_checkpoint, this.sink.dir, fs) : null;
     // a checkpoint holds the run's own weights, so it wins over the starting model on resume
-    const model = resumeDir ? loadModel(join(resumeDir, 'model')) : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
+    const model = resumeDir ? loadModel(fs.join(resumeDir, 'model'), fs) : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
     const params = [...model.unet.parameters(), ...(a.freeze_text_encoder ? [] : model.text_encoder.parameters())];
     const optimizer = new AdamW(params, { lr: a.learning_rate, weight_decay: a.adam_weight_decay });
     const lr = get_scheduler(a.lr_scheduler, optimizer, {
@@ -129,13 +133,13 @@ export class Pretrainer {
     const gen = new Generator(a.seed);
     let step = 0;
     if (resumeDir) {
-      const st = read_json_object(join(resumeDir, STATE_FILE), 'pretraining state') as unknown as PretrainState;
+      const st = read_json_object(fs.join(resumeDir, STATE_FILE), 'pretraining state', fs) as unknown as PretrainState;
       step = st.global_step;
       gen.set_state(st.generator);
-      const optPath = join(resumeDir, 'optimizer.safetensors');
-      optimizer.load_state_dict(adamw_state_from_safetensors(load_file_with_metadata(optPath), optPath));
+      const optPath = fs.join(resumeDir, 'optimizer.safetensors');
+      optimizer.load_state_dict(adamw_state_from_safetensors(load_file_with_metadata(optPath, fs), optPath));
       lr.load_state_dict(st.lr_scheduler);
-      const shadow = load_file(join(resumeDir, 'ema.safetensors'));
+      const shadow = load_file(fs.join(resumeDir, 'ema.safetensors'), fs);
       ema.load(params.map((_, i) => Float32Array.from(shadow[String(i)]!.data)), st.ema_step);
       this.log(`resuming from ${resumeDir} at step ${step}`);
       // a resumption that silently trains another recipe is the easiest way to spoil a long run
@@ -146,8 +150,8 @@ export class Pretrainer {
     }
     const scheduler = new DDPMScheduler(model.scheduler_config as Partial<SchedulerConfig>);
     const snr = Array.from(scheduler.alphas_cumprod, (ac) => ac / (1 - ac));
-    const metricsPath = join(a.output_dir, 'metrics.jsonl');
-    truncateJsonl(metricsPath, step);
+    const metricsPath = outputPath(this.sink, 'metrics.jsonl');
+    truncateJsonl(metricsPath, step, fs);
     const progress = new Progress(a.max_train_steps, step);
     const res = model.unet.config.sample_size ?? 32;
 
@@ -196,11 +200,11 @@ export class Pretrainer {
       step++;
 
       const line = { step, loss: lossValue, lr: optimizer.param_groups[0]!.lr, grad_norm, sec: (Date.now() - t0) / 1000 };
-      appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
+      fs.appendText(metricsPath, `${JSON.stringify(line)}\n`);
       progress.update(step, '', { loss: lossValue, attn_loss: null, lr: line.lr });
       if (a.sample_steps > 0 && step % a.sample_steps === 0) this.sampleGrid(model, ema, step);
       if (a.checkpointing_steps > 0 && step % a.checkpointing_steps === 0) this.checkpoint(model, optimizer, lr, ema, gen, step);
-      await new Promise((r) => setImmediate(r));
+      await getPlatform().nextTurn();
       if (this.stopRequested) {
         progress.done();
         this.checkpoint(model, optimizer, lr, ema, gen, step);
@@ -210,8 +214,9 @@ export class Pretrainer {
     }
     progress.done();
     await this.profiler?.finish();
-    ema.withWeights(() => saveModel(join(a.output_dir, 'model'), model));
-    this.log(`saved the EMA weights as a pipeline folder in ${join(a.output_dir, 'model')}`);
+    const modelDir = outputPath(this.sink, 'model');
+    ema.withWeights(() => saveModel(modelDir, model, fs));
+    this.log(`saved the EMA weights as a pipeline folder in ${modelDir}`);
     return { steps: step, interrupted: false };
   }
 
@@ -228,26 +233,28 @@ export class Pretrainer {
       }),
     );
     const g = grid(tiles, GRID_PROMPTS.length, { gap: 2 });
-    const dir = join(this.args.output_dir, 'samples');
-    mkdirSync(dir, { recursive: true });
-    writePng(join(dir, `step-${String(step).padStart(6, '0')}.png`), { width: g.width, height: g.height, rgb: g.rgb });
+    const fs = this.sink.files;
+    const dir = outputPath(this.sink, 'samples');
+    fs.mkdirp(dir);
+    writePng(fs.join(dir, `step-${String(step).padStart(6, '0')}.png`), { width: g.width, height: g.height, rgb: g.rgb }, fs);
   }
 
   private checkpoint(model: BasModel, optimizer: AdamW, lr: LRScheduler, ema: EMA, gen: Generator, step: number): void {
-    const dir = join(this.args.output_dir, `checkpoint-${step}`);
-    const tmp = temp_sibling(dir);
-    mkdirSync(tmp, { recursive: true });
+    const fs = this.sink.files;
+    const dir = outputPath(this.sink, `checkpoint-${step}`);
+    const tmp = temp_sibling(dir, fs);
+    fs.mkdirp(tmp);
     try {
-      saveModel(join(tmp, 'model'), model);
+      saveModel(fs.join(tmp, 'model'), model, fs);
       const opt = adamw_state_to_safetensors(optimizer.state_dict());
-      save_file(opt.tensors, join(tmp, 'optimizer.safetensors'), opt.metadata);
-      save_file(Object.fromEntries(ema.shadow.map((s, i) => [String(i), tensor(s, { dtype: 'float32' })])), join(tmp, 'ema.safetensors'));
+      save_file(opt.tensors, fs.join(tmp, 'optimizer.safetensors'), opt.metadata, fs);
+      save_file(Object.fromEntries(ema.shadow.map((s, i) => [String(i), tensor(s, { dtype: 'float32' })])), fs.join(tmp, 'ema.safetensors'), undefined, fs);
       const st: PretrainState = { format: 'bas-ts-pretrain-1', global_step: step, generator: gen.get_state(), ema_step: ema.step, lr_scheduler: lr.state_dict(), args: { ...this.args } };
-      write_file_atomic(join(tmp, STATE_FILE), to_json_text(st));
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
+      write_file_atomic(fs.join(tmp, STATE_FILE), to_json_text(st), fs);
+      fs.remove(dir);
+      fs.rename(tmp, dir);
     } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
+      fs.remove(tmp);
       throw e;
     }
   }
@@ -330,12 +337,12 @@ function startingModel(dir: string): BasModel {
   }
 }
 
-export function resolvePretrainCheckpoint(spec: string, outputDir: string): string {
+export function resolvePretrainCheckpoint(spec: string, outputDir: string, fs: Files = files()): string {
   if (spec !== 'latest') {
-    if (!existsSync(join(spec, STATE_FILE))) throw new InputError((n) => `${n('resume_from_checkpoint')}: ${spec} is not a pretraining checkpoint (no ${STATE_FILE})`);
+    if (!fs.exists(fs.join(spec, STATE_FILE))) throw new InputError((n) => `${n('resume_from_checkpoint')}: ${spec} is not a pretraining checkpoint (no ${STATE_FILE})`);
     return spec;
   }
-  const steps = listCheckpoints(outputDir, STATE_FILE);
+  const steps = listCheckpoints(outputDir, STATE_FILE, fs);
   if (steps.length === 0) throw new InputError((n) => `${n('resume_from_checkpoint')} latest: no checkpoint-N folder in ${outputDir}`);
-  return join(outputDir, `checkpoint-${steps[steps.length - 1]}`);
+  return fs.join(outputDir, `checkpoint-${steps[steps.length - 1]}`);
 }

@@ -12,7 +12,8 @@ import { minSnrWeights, pixelWeights, Pretrainer, recipeChanges, worldAt } from 
 import type { PretrainConfig } from '../../lab/pretrain/config.js';
 import { sceneAt } from '../../lab/world/index.js';
 import { lr_factor } from '../../nn/optim/lr_schedule.js';
-import { differingTensors, readWeights, tempRoot } from '../helpers/tiny_model.js';
+import { memorySink } from '../../bas/train/output_sink.js';
+import { differingTensors, listFiles, readWeights, tempRoot } from '../helpers/tiny_model.js';
 
 const tmp = tempRoot('bas-pretrain');
 afterAll(() => tmp.cleanup());
@@ -69,6 +70,23 @@ describe('bas pretrain (tiny config)', () => {
     const m = loadModel(join(a, 'model'));
     expect(m.unet.config.sample_size).toBe(32);
     expect(m.text_encoder.config.hidden_size).toBe(m.unet.config.cross_attention_dim);
+  }, 120_000);
+
+  it('writes into a memory sink what it writes into a folder, byte for byte, and nothing to the disk', async () => {
+    const folder = tmp.fresh('folder');
+    await new Pretrainer(args(folder, { max_train_steps: 2, sample_steps: 2 }), () => {}).train();
+    const sink = memorySink(`/bas-pretrain-sink-${process.pid}-${Date.now()}`);
+    // the same flags, output_dir included, so the checkpoint's state.json (which keeps them) matches too
+    await new Pretrainer(args(folder, { max_train_steps: 2, sample_steps: 2 }), () => {}, null, sink).train();
+    expect(existsSync(sink.dir)).toBe(false);
+    const received = sink.outputs();
+    const onDisk = listFiles(folder);
+    expect(Object.keys(received)).toEqual(onDisk);
+    expect(onDisk).toEqual(expect.arrayContaining(['checkpoint-2/ema.safetensors', 'checkpoint-2/state.json', 'model/unet/diffusion_pytorch_model.safetensors', 'samples/step-000002.png']));
+    // metrics.jsonl logs each step's seconds
+    for (const rel of onDisk.filter((p) => p !== 'metrics.jsonl')) {
+      expect(Buffer.from(received[rel]!).equals(readFileSync(join(folder, rel))), rel).toBe(true);
+    }
   }, 120_000);
 
   it("warns when a resumption changes the checkpoint's recipe, naming each flag", async () => {
