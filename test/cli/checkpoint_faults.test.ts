@@ -49,7 +49,7 @@ describe('leftover temporary checkpoint folders', () => {
     }
     expect(await resume(out)).toBe(0);
     expect(suite.out().errors).toEqual([]);
-    expect(suite.out().logs).toContain(`note: removed 1 incomplete checkpoint folder(s) an interrupted run left in ${out}: ${dead}`);
+    expect(suite.out().logs).toContain(`note: removed 1 unfinished temporary file(s) or folder(s) an interrupted run left in ${out}: ${dead}`);
     expect(existsSync(join(out, dead))).toBe(false);
     expect(existsSync(join(out, live))).toBe(true);
     expectSameAsReference(out);
