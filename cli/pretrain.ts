@@ -7,6 +7,7 @@ import { Pretrainer } from '../lab/pretrain/pretrainer.js';
 import { TEXTURES, type TextureName } from '../lab/world/index.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 import { checkOutputDir } from './checks.js';
+import { handleInterrupts } from './interrupt.js';
 import { PROFILE_FLAG, profilerFor } from './profile.js';
 
 const D = PRETRAIN_DEFAULTS;
@@ -69,12 +70,14 @@ export async function run(argv: string[]): Promise<number> {
   });
   checkOutputDir('--output_dir', config.output_dir);
   const trainer = new Pretrainer(config, undefined, profiler);
-  const onSigint = (): void => trainer.requestStop();
-  process.on('SIGINT', onSigint);
+  const stopHandling = handleInterrupts(() => {
+    console.log('\ninterrupt: stopping after this step, with a checkpoint (Ctrl-C again to quit now)');
+    trainer.requestStop();
+  });
   try {
     const r = await trainer.train();
     return r.interrupted ? 130 : 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    stopHandling();
   }
 }

@@ -15,6 +15,8 @@ export interface Files {
   writeFile(path: string, data: Uint8Array | string): void;
   /** Writes to a temporary sibling and renames it into place, so a crash never leaves a half-written file under `path`. */
   writeFileAtomic(path: string, data: Uint8Array | string): void;
+  /** Creates the file with `data` only when nothing is at `path`, else throws with code EEXIST: one atomic step, so two writers cannot both succeed (a lock). */
+  writeFileExclusive(path: string, data: Uint8Array | string): void;
   /** Appends UTF-8 text, creating the file when missing (metrics.jsonl). */
   appendText(path: string, text: string): void;
   exists(path: string): boolean;

@@ -65,6 +65,11 @@ export class MemoryFiles implements Files {
     this.writeFile(path, data);
   }
 
+  writeFileExclusive(path: string, data: Uint8Array | string): void {
+    if (this.exists(path)) throw new FileError('EEXIST', `file already exists, open '${path}'`);
+    this.writeFile(path, data);
+  }
+
   appendText(path: string, text: string): void {
     const p = resolve(path);
     const old = this.files.get(p);

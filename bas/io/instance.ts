@@ -97,7 +97,7 @@ export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): Inst
   };
 }
 
-/** The resize to the working square, and dropped transparency. */
+/** The resize to the working square, dropped transparency, a CMYK conversion. */
 function imageNotices(img: RgbaImage, name: string, resolution: number, notice: (msg: string) => void): void {
   if (img.width !== resolution || img.height !== resolution) {
     const how = img.width === img.height ? '' : ' (stretched to a square, not cropped; its masks too)';
@@ -106,6 +106,7 @@ function imageNotices(img: RgbaImage, name: string, resolution: number, notice: 
   let transparent = 0;
   for (let i = 3; i < img.rgba.length; i += 4) if (img.rgba[i]! < 255) transparent++;
   if (transparent > 0) notice(`note: ${name} has transparency (${percent(transparent, img.width * img.height)} of its pixels): alpha dropped, colours used as stored`);
+  if (img.convertedFrom === 'cmyk') notice(`note: ${name} is a CMYK JPEG: converted to RGB by the plain formula (as PIL's convert('RGB')), no colour profile applied`);
 }
 
 /** One notice per pair of masks that mark some pixels in common. */

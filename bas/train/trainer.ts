@@ -25,9 +25,11 @@ import { labelsFromTokens, renderAttentionRow, writePngAtomic } from '../vis/ind
 import { to_uint8_images } from '../../diffusion/index.js';
 import { writePng } from '../io/png.js';
 import { validateTrainConfig, type TrainConfig } from './config.js';
-import { checkpointDir, listCheckpoints, openCheckpoint, pruneCheckpoints, removeStaleTemps, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { openCheckpoint, saveCheckpoint, STATE_FILE, type LoadedCheckpoint } from './checkpoint.js';
+import { checkpointDir, listCheckpoints, pruneCheckpoints, removeStaleTemps, writeFailure } from './checkpoint_folder.js';
 import { ensureClassImages, loadClassImages } from './class_images.js';
 import { folderSink, outputPath, type OutputSink } from './output_sink.js';
+import { checkNotLocked, withRunLock } from './run_lock.js';
 import { breakASceneLoss, LOSS_TERM_LABELS, lossTermValues, type LossResult, type LossTermValues } from './loss.js';
 import { addPlaceholderTokens } from './placeholders.js';
 import { checkResolution } from './resolution.js';
@@ -125,6 +127,8 @@ export class BreakASceneTrainer {
     // a configuration built by hand, not by trainConfig, is checked too
     validateTrainConfig(a);
     if (a.backend) useBackend(a.backend);
+    // a folder another run is writing is refused before anything else is said about it
+    checkNotLocked(this.sink.dir, this.sink.files);
 
     // everything that can reject the input (model, checkpoint, folder, tokens) runs before the
     // first write, so bad input leaves no output folder behind (or an existing one untouched)
@@ -143,8 +147,18 @@ export class BreakASceneTrainer {
     if (state.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) state.resumed.restoreOptimizer(optimizer, lr);
 
     const { files: fs, dir: out } = this.sink;
-    removeStaleTemps(out, this.log, fs);
     fs.mkdirp(out);
+    // one run at a time in a folder: a second one refuses instead of interleaving its writes
+    return withRunLock(out, this.log, fs, () => this.trainLocked(state, optimizer, lr, instance, attn_res, resolution));
+  }
+
+  /** The run once the input is accepted and the output folder is this run's: class images, the loop, the final model. */
+  private async trainLocked(state: RunState, optimizer: AdamW, lr: LRScheduler, instance: InstanceFolder, attn_res: number, resolution: number): Promise<TrainResult> {
+    const a = this.args;
+    const { model } = state;
+    const startStep = state.step;
+    const { files: fs, dir: out } = this.sink;
+    removeStaleTemps(out, this.log, fs);
     const data = await this.loadData(model, instance, resolution);
     if (data === null) {
       this.log(`interrupted while generating class images: those written are kept in ${this.classImages().dir} and reused by the next run`);
@@ -185,21 +199,27 @@ export class BreakASceneTrainer {
       lastPrompt = prompt;
       run.step = step + 1;
 
-      if (a.checkpointing_steps > 0 && run.step % a.checkpointing_steps === 0 && run.step < this.totalSteps) this.checkpoint(run);
+      const checkpointed = a.checkpointing_steps > 0 && run.step % a.checkpointing_steps === 0 && run.step < this.totalSteps;
+      if (checkpointed) this.checkpoint(run);
       if (a.log_checkpoints && phase === 2 && run.step % a.img_log_steps === 0) this.imageLogs(run, lastAttention, lastPrompt, attn_res);
       // let a pending Ctrl-C reach its handler between steps
       await getPlatform().nextTurn();
       // a stop asked for during the last step just lets the run finish: the model is saved below
       if (this.stopRequested && run.step < this.totalSteps) {
         progress.done();
-        this.checkpoint(run);
+        // not again when this step's checkpoint was just written (rewriting it is a window without it)
+        if (!checkpointed) this.checkpoint(run);
         this.log(`interrupted: checkpoint saved at step ${run.step} in ${checkpointDir(out, run.step, fs)}`);
         return { steps: run.step, interrupted: true, output_dir: out, last };
       }
     }
     progress.done();
     await this.profiler?.finish();
-    saveModel(out, model, fs);
+    try {
+      saveModel(out, model, fs);
+    } catch (e) {
+      throw writeFailure(e, `the model in ${out}`, out, STATE_FILE, fs);
+    }
     if (lastAttention) {
       this.saveAttention(outputPath(this.sink, 'img_logs', 'final_step_attn.png'), model, lastAttention, lastPrompt);
     }
@@ -213,7 +233,7 @@ export class BreakASceneTrainer {
   private setupRun(): RunState {
     const a = this.args;
     const { files: fs, dir: out } = this.sink;
-    if (a.resume_from_checkpoint) {
+    if (a.resume_from_checkpoint && !this.freshStartForLatest()) {
       const { dir, checkpoint: ck } = openCheckpoint(a.resume_from_checkpoint, out, this.log, fs);
       if (ck.state.placeholder_tokens.length !== numConcepts(a)) {
         throw new InputError((n) => `checkpoint ${dir} has ${ck.state.placeholder_tokens.length} concepts, ${n('num_of_assets')} is ${a.num_of_assets}${a.extract_background ? ` (+1 for ${n('extract_background')})` : ''}`);
@@ -222,7 +242,7 @@ export class BreakASceneTrainer {
       this.log(`resuming from ${dir} at step ${ck.state.global_step}`);
       return { model: ck.model, resumed: ck, placeholders: { tokens: ck.state.placeholder_tokens, ids: ck.state.placeholder_ids }, origEmbeds: ck.origEmbeds, gen, step: ck.state.global_step };
     }
-    const stale = listCheckpoints(out, undefined, fs);
+    const stale = listCheckpoints(out, STATE_FILE, fs);
     if (stale.length > 0) {
       // `latest` would later pick an old run's checkpoint: continue that run or use another folder
       throw new InputError((n) => `${n('output_dir')} ${out} already holds checkpoints of an earlier run (checkpoint-${stale[stale.length - 1]}); pass ${n('resume_from_checkpoint')} latest to continue it, or choose another ${n('output_dir')}`);
@@ -235,6 +255,19 @@ export class BreakASceneTrainer {
     // the phase-1 restore source: the table right after the new rows were initialised
     const origEmbeds = model.text_encoder.get_input_embeddings().weight.detach().mul(1);
     return { model, resumed: null, placeholders, origEmbeds, gen, step: 0 };
+  }
+
+  /**
+   * `latest` in a folder without a complete checkpoint and without a finished model (a run killed
+   * before its first checkpoint, or a folder not made yet) starts from step 0 with a notice, as
+   * diffusers' scripts do: so one command line both starts a run and resumes it after a kill.
+   */
+  private freshStartForLatest(): boolean {
+    const { files: fs, dir: out } = this.sink;
+    if (this.args.resume_from_checkpoint !== 'latest' || listCheckpoints(out, STATE_FILE, fs).length > 0) return false;
+    if (fs.exists(fs.join(out, 'model_index.json'))) return false;
+    this.log(`note: no complete checkpoint in ${out} yet: starting from step 0`);
+    return true;
   }
 
   /** The image and its masks, with the background's mask last when it is extracted. */
@@ -354,7 +387,7 @@ export class BreakASceneTrainer {
     const terms = lossTermValues(result.terms);
     for (const [name, v] of Object.entries(terms) as [keyof typeof terms, number | null][]) {
       if (v !== null && !Number.isFinite(v)) {
-        const kept = listCheckpoints(this.sink.dir, undefined, this.sink.files);
+        const kept = listCheckpoints(this.sink.dir, STATE_FILE, this.sink.files);
         throw new NonFiniteError(`non-finite ${LOSS_TERM_LABELS[name]} (${v}) at step ${step + 1}; stopping. ${kept.length ? `Last good checkpoint: ${checkpointDir(this.sink.dir, kept[kept.length - 1]!, this.sink.files)}` : 'No checkpoint was written yet.'}`);
       }
     }
@@ -390,8 +423,12 @@ export class BreakASceneTrainer {
   private checkpoint(run: Run): void {
     const { files: fs, dir: out } = this.sink;
     const state = { global_step: run.step, generator: run.gen.get_state(), placeholder_tokens: run.placeholders.tokens, placeholder_ids: run.placeholders.ids };
-    saveCheckpoint(checkpointDir(out, run.step, fs), run.model, run.optimizer, run.lr, run.origEmbeds, state, fs);
-    pruneCheckpoints(out, this.args.checkpoints_total_limit, fs);
+    try {
+      saveCheckpoint(checkpointDir(out, run.step, fs), run.model, run.optimizer, run.lr, run.origEmbeds, state, fs);
+    } catch (e) {
+      throw writeFailure(e, `checkpoint ${checkpointDir(out, run.step, fs)}`, out, STATE_FILE, fs);
+    }
+    pruneCheckpoints(out, this.args.checkpoints_total_limit, STATE_FILE, fs);
   }
 
   /** --log_checkpoints: the model, the last step's attention, and a full sample with its attention. */

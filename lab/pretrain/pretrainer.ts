@@ -2,17 +2,14 @@
 // and the UNet from scratch, on captioned scenes streamed in-process, 10% of captions dropped
 // for classifier-free guidance, epsilon prediction with optional min-SNR weighting, AdamW with
 // warmup, EMA weights for sampling, sample grids, metrics.jsonl, checkpoints and exact resume.
-import { Generator, mse_loss, mul, no_grad, tensor, tidy, type GeneratorState, type StepProfiler, type Tensor } from '../../core/index.js';
+import { Generator, mse_loss, mul, no_grad, tensor, tidy, type StepProfiler, type Tensor } from '../../core/index.js';
 import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
 import { CLIPTextModel, type CLIPTextConfig } from '../../nn/clip/text_model.js';
 import { textEncoderConfig, unetConfig, type UNetConfigName } from '../../nn/configs.js';
 import { load_text_encoder } from '../../nn/pipeline.js';
-import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import { AdamW } from '../../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
 import { get_scheduler, type LRScheduler } from '../../nn/optim/lr_schedule.js';
-import { adamw_state_from_safetensors, adamw_state_to_safetensors } from '../../nn/optim/state_io.js';
-import { load_file, load_file_with_metadata, save_file } from '../../nn/safetensors.js';
 import { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
 import { UNet2DConditionModel } from '../../nn/unet/unet_2d_condition.js';
 import { useBackend } from '../../bas/backend.js';
@@ -24,13 +21,12 @@ import { grid } from '../../bas/vis/index.js';
 import { captionOf, sceneAt, type SceneStreamOptions } from '../world/index.js';
 import { validatePretrainConfig, type PretrainConfig } from './config.js';
 import { EMA } from './ema.js';
-import { listCheckpoints } from '../../bas/train/checkpoint.js';
-import type { Files } from '../../platform/files.js';
-import { files, getPlatform } from '../../platform/platform.js';
+import { removeStaleTemps, writeFailure } from '../../bas/train/checkpoint_folder.js';
+import { checkNotLocked, withRunLock } from '../../bas/train/run_lock.js';
+import { getPlatform } from '../../platform/platform.js';
+import { openPretrainCheckpoint, PRETRAIN_STATE_FILE, savePretrainCheckpoint, type PretrainState } from './pretrain_checkpoint.js';
 import { folderSink, outputPath, type OutputSink } from '../../bas/train/output_sink.js';
 import { truncateJsonl } from '../../bas/io/jsonl.js';
-
-const STATE_FILE = 'state.json';
 
 /**
  * The noise schedule of a pixel-space model: DDPM's linear betas (SD's scaled_linear is for latents),
@@ -61,16 +57,6 @@ export function worldAt(a: Pick<PretrainConfig, 'curriculum_steps' | 'min_object
 export function minSnrWeights(snr: readonly number[], gamma: number, prediction_type: string, floor = 0): number[] {
   if (gamma <= 0) return snr.map(() => 1);
   return snr.map((s) => (Math.min(s, gamma) + floor) / (prediction_type === 'v_prediction' ? s + 1 : s));
-}
-
-interface PretrainState {
-  format: 'bas-ts-pretrain-1';
-  global_step: number;
-  generator: GeneratorState;
-  ema_step: number;
-  lr_scheduler: ReturnType<LRScheduler['state_dict']>;
-  /** The flags of the run that wrote it (absent in checkpoints from before they were kept). */
-  args?: Partial<PretrainConfig>;
 }
 
 /**
@@ -118,10 +104,10 @@ export class Pretrainer {
     validatePretrainConfig(a);
     if (a.backend) useBackend(a.backend);
     const fs = this.sink.files;
-    fs.mkdirp(this.sink.dir);
-    const resumeDir = a.resume_from_checkpoint ? resolvePretrainCheckpoint(a.resume_from_checkpoint, this.sink.dir, fs) : null;
+    checkNotLocked(this.sink.dir, fs);
+    const resumed = a.resume_from_checkpoint ? openPretrainCheckpoint(a.resume_from_checkpoint, this.sink.dir, this.log, fs) : null;
     // a checkpoint holds the run's own weights, so it wins over the starting model on resume
-    const model = resumeDir ? loadModel(fs.join(resumeDir, 'model'), fs) : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
+    const model = resumed ? resumed.checkpoint.model : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
     const params = [...model.unet.parameters(), ...(a.freeze_text_encoder ? [] : model.text_encoder.parameters())];
     const optimizer = new AdamW(params, { lr: a.learning_rate, weight_decay: a.adam_weight_decay });
     const lr = get_scheduler(a.lr_scheduler, optimizer, {
@@ -132,22 +118,29 @@ export class Pretrainer {
     const ema = new EMA(params, a.ema_decay);
     const gen = new Generator(a.seed);
     let step = 0;
-    if (resumeDir) {
-      const st = read_json_object(fs.join(resumeDir, STATE_FILE), 'pretraining state', fs) as unknown as PretrainState;
+    if (resumed) {
+      const st = resumed.checkpoint.state;
       step = st.global_step;
       gen.set_state(st.generator);
-      const optPath = fs.join(resumeDir, 'optimizer.safetensors');
-      optimizer.load_state_dict(adamw_state_from_safetensors(load_file_with_metadata(optPath, fs), optPath));
-      lr.load_state_dict(st.lr_scheduler);
-      const shadow = load_file(fs.join(resumeDir, 'ema.safetensors'), fs);
-      ema.load(params.map((_, i) => Float32Array.from(shadow[String(i)]!.data)), st.ema_step);
-      this.log(`resuming from ${resumeDir} at step ${step}`);
+      resumed.checkpoint.restore(optimizer, lr, ema);
+      this.log(`resuming from ${resumed.dir} at step ${step}`);
       // a resumption that silently trains another recipe is the easiest way to spoil a long run
       const changes = st.args ? recipeChanges(st.args, a) : [];
       if (changes.length > 0) this.log(`warning: the resumed run changes the checkpoint's recipe:\n  ${changes.join('\n  ')}`);
     } else if (a.pretrained_model_name_or_path) {
       this.log(`starting from the weights in ${a.pretrained_model_name_or_path}`);
     }
+    fs.mkdirp(this.sink.dir);
+    // one run at a time in a folder: a second one refuses instead of interleaving its writes
+    return withRunLock(this.sink.dir, this.log, fs, () => this.trainLocked({ model, params, optimizer, lr, ema, gen }, step));
+  }
+
+  /** The loop and the final model, once the output folder is this run's; `step` steps are done. */
+  private async trainLocked(run: { model: BasModel; params: Tensor[]; optimizer: AdamW; lr: LRScheduler; ema: EMA; gen: Generator }, step: number): Promise<{ steps: number; interrupted: boolean }> {
+    const a = this.args;
+    const fs = this.sink.files;
+    const { model, params, optimizer, lr, ema, gen } = run;
+    removeStaleTemps(this.sink.dir, this.log, fs);
     const scheduler = new DDPMScheduler(model.scheduler_config as Partial<SchedulerConfig>);
     const snr = Array.from(scheduler.alphas_cumprod, (ac) => ac / (1 - ac));
     const metricsPath = outputPath(this.sink, 'metrics.jsonl');
@@ -215,7 +208,11 @@ export class Pretrainer {
     progress.done();
     await this.profiler?.finish();
     const modelDir = outputPath(this.sink, 'model');
-    ema.withWeights(() => saveModel(modelDir, model, fs));
+    try {
+      ema.withWeights(() => saveModel(modelDir, model, fs));
+    } catch (e) {
+      throw writeFailure(e, `the model in ${modelDir}`, this.sink.dir, PRETRAIN_STATE_FILE, fs);
+    }
     this.log(`saved the EMA weights as a pipeline folder in ${modelDir}`);
     return { steps: step, interrupted: false };
   }
@@ -240,22 +237,12 @@ export class Pretrainer {
   }
 
   private checkpoint(model: BasModel, optimizer: AdamW, lr: LRScheduler, ema: EMA, gen: Generator, step: number): void {
-    const fs = this.sink.files;
+    const state: PretrainState = { format: 'bas-ts-pretrain-1', global_step: step, generator: gen.get_state(), ema_step: ema.step, lr_scheduler: lr.state_dict(), args: { ...this.args } };
     const dir = outputPath(this.sink, `checkpoint-${step}`);
-    const tmp = temp_sibling(dir, fs);
-    fs.mkdirp(tmp);
     try {
-      saveModel(fs.join(tmp, 'model'), model, fs);
-      const opt = adamw_state_to_safetensors(optimizer.state_dict());
-      save_file(opt.tensors, fs.join(tmp, 'optimizer.safetensors'), opt.metadata, fs);
-      save_file(Object.fromEntries(ema.shadow.map((s, i) => [String(i), tensor(s, { dtype: 'float32' })])), fs.join(tmp, 'ema.safetensors'), undefined, fs);
-      const st: PretrainState = { format: 'bas-ts-pretrain-1', global_step: step, generator: gen.get_state(), ema_step: ema.step, lr_scheduler: lr.state_dict(), args: { ...this.args } };
-      write_file_atomic(fs.join(tmp, STATE_FILE), to_json_text(st), fs);
-      fs.remove(dir);
-      fs.rename(tmp, dir);
+      savePretrainCheckpoint(dir, model, optimizer, ema, state, this.sink.files);
     } catch (e) {
-      fs.remove(tmp);
-      throw e;
+      throw writeFailure(e, `checkpoint ${dir}`, this.sink.dir, PRETRAIN_STATE_FILE, this.sink.files);
     }
   }
 }
@@ -335,14 +322,4 @@ function startingModel(dir: string): BasModel {
   } catch (e) {
     throw new InputError((n) => `${n('pretrained_model_name_or_path')}: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-export function resolvePretrainCheckpoint(spec: string, outputDir: string, fs: Files = files()): string {
-  if (spec !== 'latest') {
-    if (!fs.exists(fs.join(spec, STATE_FILE))) throw new InputError((n) => `${n('resume_from_checkpoint')}: ${spec} is not a pretraining checkpoint (no ${STATE_FILE})`);
-    return spec;
-  }
-  const steps = listCheckpoints(outputDir, STATE_FILE, fs);
-  if (steps.length === 0) throw new InputError((n) => `${n('resume_from_checkpoint')} latest: no checkpoint-N folder in ${outputDir}`);
-  return fs.join(outputDir, `checkpoint-${steps[steps.length - 1]}`);
 }

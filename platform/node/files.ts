@@ -41,6 +41,11 @@ export class NodeFiles implements Files {
     }
   }
 
+  writeFileExclusive(path: string, data: Uint8Array | string): void {
+    // O_CREAT | O_EXCL: the kernel refuses a second creator
+    writeFileSync(path, data, { flag: 'wx' });
+  }
+
   appendText(path: string, text: string): void {
     appendFileSync(path, text);
   }

@@ -56,6 +56,12 @@ function script(fs: Files, base: string): unknown[] {
     outcome(() => fs.rename(p('empty'), p('full'))),
     outcome(() => fs.remove(p('empty'))),
     outcome(() => fs.remove(p('never-there'))),
+    // an exclusive create: once, then EEXIST for the file and for a folder; ENOENT in a missing folder
+    outcome(() => fs.writeFileExclusive(p('a/lock'), 'one')),
+    outcome(() => fs.writeFileExclusive(p('a/lock'), 'two')),
+    outcome(() => fs.readText(p('a/lock'))),
+    outcome(() => fs.writeFileExclusive(p('full'), 'x')),
+    outcome(() => fs.writeFileExclusive(p('nope/lock'), 'x')),
     outcome(() => fs.listDir(base)),
     outcome(() => fs.basename(p('a/log.jsonl'))),
   ];
