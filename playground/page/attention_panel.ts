@@ -13,7 +13,7 @@ export class AttentionPanel {
   private last: AttentionReply | null = null;
 
   constructor(
-    private readonly client: WorkerClient,
+    client: WorkerClient,
     private readonly scene: () => SceneData | null,
     private readonly running: () => boolean,
   ) {

@@ -40,7 +40,7 @@ export class CheckPanel {
     });
     button('download').onclick = () => client.send({ type: 'download' });
     client.on('zip', (r) => {
-      const url = URL.createObjectURL(new Blob([r.bytes], { type: 'application/zip' }));
+      const url = URL.createObjectURL(new Blob([r.bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
       const a = document.createElement('a');
       a.href = url;
       a.download = r.name;

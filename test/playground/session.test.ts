@@ -2,7 +2,15 @@
 // PlaygroundSession on the memory platform and the tiny model. A world scene, two training steps
 // with the live attention view (maps per layer, each the right size, one per token, divided by
 // their max), pause / step / reset, a generation with per-step images and maps, the gradient check.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadModel } from '../../bas/model.js';
+import { run as runGenerate } from '../../cli/generate.js';
+import { setPlatform } from '../../platform/index.js';
+import { nodePlatform } from '../../platform/node/index.js';
+import { tempRoot } from '../helpers/tiny_model.js';
+import { extractTo, unzipStore } from './unzip.js';
 import type { Reply } from '../../playground/protocol.js';
 import { DEFAULT_SETTINGS } from '../../playground/worker/train_settings.js';
 import { drive, type Driver } from './session_helpers.js';
@@ -14,6 +22,8 @@ const is =
 
 const SETTINGS = { ...DEFAULT_SETTINGS, phase1_train_steps: 1, phase2_train_steps: 1, prior_preservation: false };
 
+const tmp = tempRoot('bas-playground');
+
 describe('playground session (in-process)', () => {
   let d: Driver;
   beforeAll(async () => {
@@ -22,7 +32,10 @@ describe('playground session (in-process)', () => {
     d = drive();
     await d.send({ type: 'init', backend: 'cpu', model: 'tiny', threads: false });
   });
-  afterAll(() => d.restore());
+  afterAll(() => {
+    d.restore();
+    tmp.cleanup();
+  });
 
   it('loads the model and reports the backend it runs on', async () => {
     const ready = await d.until(is('ready'));
@@ -70,14 +83,27 @@ describe('playground session (in-process)', () => {
     }
   });
 
-  it('zips the trained model, byte for byte the model the trainer saved', async () => {
+  it('zips the trained model as a pipeline folder that the loader and bas generate read', async () => {
     await d.send({ type: 'download' });
     const zip = await d.until(is('zip'));
     expect(zip.name).toBe('bas-playground-model-step2.zip');
-    const saved = d.session.files.readFile('/runs/run-1/unet/diffusion_pytorch_model.safetensors');
-    // stored entries hold the file's bytes as they are: find them in the archive
-    const hay = Buffer.from(zip.bytes);
-    expect(hay.indexOf(Buffer.from(saved))).toBeGreaterThan(0);
+    const entries = unzipStore(zip.bytes);
+    expect(Object.keys(entries).sort()).toEqual(expect.arrayContaining(['bas-playground-model/model_index.json', 'bas-playground-model/unet/diffusion_pytorch_model.safetensors', 'bas-playground-model/tokenizer/added_tokens.json']));
+    // the live model is the trained one: its weights are the trainer's saved model, byte for byte
+    for (const rel of ['unet/diffusion_pytorch_model.safetensors', 'text_encoder/model.safetensors']) {
+      expect(Buffer.from(entries[`bas-playground-model/${rel}`]!).equals(Buffer.from(d.session.files.readFile(`/runs/run-1/${rel}`))), rel).toBe(true);
+    }
+    const dir = join(extractTo(entries, tmp.fresh('zip')), 'bas-playground-model');
+    const previous = setPlatform(nodePlatform());
+    try {
+      const model = loadModel(dir);
+      expect(model.tokenizer.convert_tokens_to_ids(['<asset0>', '<asset1>']).every((id) => id >= 0)).toBe(true);
+      const out = join(tmp.root, 'gen.png');
+      expect(await runGenerate(['--model_path', dir, '--prompt', 'a photo of <asset1>', '--output_path', out, '--num_inference_steps', '2', '--backend', 'cpu'])).toBe(0);
+      expect(existsSync(out)).toBe(true);
+    } finally {
+      setPlatform(previous);
+    }
   });
 
   it('generates with the learned tokens, a picture and per-token maps at every DDIM step', async () => {
