@@ -35,7 +35,7 @@ export class MaskBrush {
     c.addEventListener('pointercancel', stop);
   }
 
-  /** Paints at image pixel (x, y); exposed for tests and keyboard-free use. */
+  /** Paints (or erases) a disc at image pixel (x, y) of the selected mask. */
   paint(x: number, y: number): void {
     const s = this.scene();
     const mask = s?.masks[this.current];

@@ -11,7 +11,7 @@ import { decodeFile, maskOf, rgbOf } from './images.js';
 export class ScenePanel {
   /** The scene the worker accepted (what training uses). */
   scene: SceneData | null = null;
-  /** The scene being painted: a copy, sent with "Use painted masks". */
+  /** The scene being painted: a copy, sent with "Use painted masks" (the browser test reads it). */
   private draft: SceneData | null = null;
   private readonly brush: MaskBrush;
 
@@ -46,11 +46,6 @@ export class ScenePanel {
       if (!this.draft) throw new Error('make or upload a scene first');
       client.send({ type: 'scene-upload', scene: { ...this.draft, caption: 'painted masks' } });
     });
-  }
-
-  /** Paints at image pixel (x, y) of the draft (for tests). */
-  paint(x: number, y: number): void {
-    this.brush.paint(x, y);
   }
 
   private async upload(): Promise<void> {

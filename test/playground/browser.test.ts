@@ -177,4 +177,28 @@ describe.skipIf(chromium === null)('the playground in headless Chromium', () => 
     console.log(`browser vs Node trainer, ${STEPS.phase1} + ${STEPS.phase2} steps on gpujs-webasm: max abs weight difference ${worst}`);
     expect(worst).toBeLessThanOrEqual(WEIGHT_TOLERANCE);
   }, LONG);
+
+  it('paints a new mask with the brush, erases part of it, and the worker takes the scene', async () => {
+    const before = await page.locator('#scene-masks canvas').count();
+    await page.click('#brush-add');
+    const box = (await page.locator('#scene-canvas').boundingBox())!;
+    // a stroke across the top-left quarter, then the eraser over its start
+    await page.mouse.move(box.x + 10, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await page.check('input[name=brush-mode][value=eraser]');
+    await page.mouse.click(box.x + 10, box.y + 10);
+    const painted = await page.evaluate(() => {
+      const p = (window as unknown as { playground: { scene: { draft: { masks: Uint8Array[] } } } }).playground.scene.draft;
+      const m = p.masks[p.masks.length - 1]!;
+      return { on: m.filter((v) => v === 255).length, corner: m[1 * 32 + 1] };
+    });
+    expect(painted.on).toBeGreaterThan(10);
+    expect(painted.corner).toBe(0);
+    await page.click('#brush-apply');
+    await page.waitForFunction((n) => /painted masks/.test(document.querySelector('#scene-caption')?.textContent ?? '') && document.querySelectorAll('#scene-masks canvas').length === n, before + 1);
+    await shot('6-painted');
+    expect(problems).toEqual([]);
+  }, LONG);
 });
