@@ -149,7 +149,9 @@ export class PlaygroundSession {
     const sceneDir = `/scenes/scene-${id}`;
     writeInstanceFolder(sceneDir, this.scene);
     const n = this.scene.masks.length;
-    const config = playgroundTrainConfig(settings, { model: this.modelDir, scene: sceneDir, output: `/runs/run-${id}` }, n);
+    // class images depend only on the base model and the seed: kept across runs, made once
+    const classes = `${this.modelDir}-class-images/seed-${settings.seed}`;
+    const config = playgroundTrainConfig(settings, { model: this.modelDir, scene: sceneDir, output: `/runs/run-${id}`, classes }, n);
     const instance = loadInstanceFolder(sceneDir, { resolution: this.resolution, numOfAssets: n });
     const gate = new StepGate(paused);
     const run: Run = { id, gate, total: config.phase1_train_steps + config.phase2_train_steps, step: 0, tokens: [], live: null, instance, done: Promise.resolve(), finished: false };
@@ -197,6 +199,8 @@ export class PlaygroundSession {
       await r.done;
     }
     this.run = null;
+    // a run's outputs live only in memory: drop them with the run
+    if (r) for (const dir of [`/runs/run-${r.id}`, `/scenes/scene-${r.id}`]) this.files.remove(dir);
     this.postState();
   }
 

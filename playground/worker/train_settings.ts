@@ -21,6 +21,8 @@ export interface RunPaths {
   model: string;
   scene: string;
   output: string;
+  /** Where the class images are kept for the next run (default: in `output`). */
+  classes?: string;
 }
 
 export function playgroundTrainConfig(s: TrainSettings, paths: RunPaths, num_of_assets: number, backend?: string): TrainConfig {
@@ -38,6 +40,7 @@ export function playgroundTrainConfig(s: TrainSettings, paths: RunPaths, num_of_
     // the unconditional prompt: the base model's own pictures, whatever the scene
     class_prompt: '',
     num_class_images: s.num_class_images,
+    class_data_dir: paths.classes,
     num_inference_steps: 25,
     guidance_scale: 4,
     // the page keeps everything in memory: no resumable checkpoints

@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { encodePng } from '../../bas/io/png.js';
 import { BreakASceneTrainer } from '../../bas/train/trainer.js';
 import { load_file } from '../../nn/safetensors.js';
 import { buildPlayground } from '../../playground/node/build.js';
@@ -199,6 +200,20 @@ describe.skipIf(chromium === null)('the playground in headless Chromium', () => 
     await page.click('#brush-apply');
     await page.waitForFunction((n) => /painted masks/.test(document.querySelector('#scene-caption')?.textContent ?? '') && document.querySelectorAll('#scene-masks canvas').length === n, before + 1);
     await shot('6-painted');
+    expect(problems).toEqual([]);
+  }, LONG);
+
+  it('takes an uploaded image with its masks', async () => {
+    const size = 24;
+    const rgb = new Uint8Array(size * size * 3).fill(90);
+    const masks = [0, 1].map((k) => Uint8Array.from({ length: size * size }, (_, p) => ((p % size < size / 2) === (k === 0) ? 255 : 0)));
+    const file = (name: string, png: Uint8Array): { name: string; mimeType: string; buffer: Buffer } => ({ name, mimeType: 'image/png', buffer: Buffer.from(png) });
+    await page.setInputFiles('#upload-image', file('img.png', encodePng({ width: size, height: size, rgb })));
+    await page.setInputFiles('#upload-masks', masks.map((gray, i) => file(`mask${i}.png`, encodePng({ width: size, height: size, gray }))));
+    await page.click('#upload-use');
+    await page.waitForFunction(() => /^uploaded img\.png \(2 concepts/.test(document.querySelector('#scene-caption')?.textContent ?? ''));
+    expect(await page.locator('#scene-masks canvas').count()).toBe(2);
+    await shot('7-uploaded');
     expect(problems).toEqual([]);
   }, LONG);
 });
