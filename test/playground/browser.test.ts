@@ -26,6 +26,8 @@ const SHOTS = join(repoRoot, 'outputs', 'playground');
 /** The scene and run the page and the Node trainer both make. */
 const SCENE = { seed: 7, objects: 3 };
 const STEPS = { phase1: 5, phase2: 5 };
+/** Prior preservation stays on (the page's default), on fewer class images to keep the test short. */
+const CLASS_IMAGES = 2;
 /** Same code, same backend, same engine family: any difference is float32 rounding; we allow 1e-5. */
 const WEIGHT_TOLERANCE = 1e-5;
 const LONG = 600_000;
@@ -79,6 +81,7 @@ describe.skipIf(chromium === null)('the playground in headless Chromium', () => 
     await page.waitForFunction((n) => document.querySelectorAll('#scene-masks canvas').length === n, SCENE.objects);
     await page.fill('#t-phase1', String(STEPS.phase1));
     await page.fill('#t-phase2', String(STEPS.phase2));
+    await page.fill('#t-class', String(CLASS_IMAGES));
     const t0 = Date.now();
     await page.click('#train-start');
     await page.waitForFunction(() => /^training done/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: LONG });
@@ -159,7 +162,7 @@ describe.skipIf(chromium === null)('the playground in headless Chromium', () => 
     const scene = join(root, 'scene');
     const s = worldScene(SCENE.seed, SCENE.objects);
     writeInstanceFolder(scene, s);
-    const settings = { ...DEFAULT_SETTINGS, phase1_train_steps: STEPS.phase1, phase2_train_steps: STEPS.phase2 };
+    const settings = { ...DEFAULT_SETTINGS, phase1_train_steps: STEPS.phase1, phase2_train_steps: STEPS.phase2, num_class_images: CLASS_IMAGES };
     const config = playgroundTrainConfig(settings, { model: join(dist, 'models', 'tiny'), scene, output: join(root, 'out') }, SCENE.objects, 'gpujs-webasm');
     await new BreakASceneTrainer(config, { log: () => {} }).train();
     quiet.mockRestore();
