@@ -45,6 +45,8 @@ export const NODE_BUILTIN_ALLOWLIST: Readonly<Record<string, readonly string[]>>
   'bas/train/checkpoint.ts': ['node:fs', 'node:path'],
   'bas/train/class_images.ts': ['node:fs', 'node:path'],
   'bas/train/trainer.ts': ['node:fs', 'node:path'],
+  // validation samples and per-layer attention maps, each step in a folder
+  'bas/train/run_outputs.ts': ['node:fs', 'node:path'],
   // a run's report reads the run folder
   'bas/report/run_folder.ts': ['node:fs', 'node:path'],
   // the lab's runs write their folders directly
