@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { write_file_atomic } from '../../nn/fs_atomic.js';
 import type { MetricsLine } from '../train/trainer.js';
-import { runReportHtml, type ReportImage, type RunReportData } from './run_report_html.js';
+import { runReportHtml, type ImageGroup, type ReportImage, type RunReportData } from './run_report_html.js';
 
 export const REPORT_FILE = 'report.html';
 export const CONFIG_FILE = 'train_config.json';
@@ -36,6 +36,38 @@ function readMetricsLines(path: string): MetricsLine[] {
   return out;
 }
 
+/**
+ * The validation samples, one group per step in step order: each image captioned with its prompt
+ * and seed from the step's index.json, its attention tiles after it; PNGs no index names are
+ * listed by file name.
+ */
+function validationGroups(dir: string, image: (p: string, root: string) => ReportImage): ImageGroup[] {
+  const root = join(dir, 'validation');
+  if (!existsSync(root)) return [];
+  const steps = readdirSync(root)
+    .map((n) => /^step-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && statSync(join(root, m[0])).isDirectory())
+    .sort((a, b) => Number(a[1]) - Number(b[1]));
+  return steps.map(([name, step]) => {
+    const folder = join(root, name!);
+    const indexPath = join(folder, 'index.json');
+    const named: ReportImage[] = [];
+    const seen = new Set<string>();
+    if (existsSync(indexPath)) {
+      const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { images?: { prompt: string; seed: number; file: string; attention: string | null }[] };
+      for (const e of index.images ?? []) {
+        for (const [file, what] of [[e.file, `"${e.prompt}", seed ${e.seed}`], [e.attention, 'its cross-attention']] as const) {
+          if (!file || !existsSync(join(folder, file))) continue;
+          seen.add(file);
+          named.push({ caption: what, src: image(join(folder, file), folder).src });
+        }
+      }
+    }
+    const rest = pngsUnder(folder).filter((p) => !seen.has(relative(folder, p))).map((p) => image(p, folder));
+    return { title: `step ${step}`, images: [...named, ...rest] };
+  });
+}
+
 export function readRunFolder(dir: string): RunReportData {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`run folder not found: ${dir}`);
   const metrics = readMetricsLines(join(dir, 'metrics.jsonl'));
@@ -51,7 +83,7 @@ export function readRunFolder(dir: string): RunReportData {
     metrics,
     masks,
     attention: pngsUnder(join(dir, 'img_logs')).map((p) => image(p, dir)),
-    validation: pngsUnder(join(dir, 'validation')).map((p) => image(p, dir)),
+    validation: validationGroups(dir, image),
   };
 }
 

@@ -41,7 +41,7 @@ export function writeValidation(outputDir: string, step: number, samples: readon
     if (s.attention && attention) save_cross_attention_vis(join(dir, attention), s.attention, labelsFromTokens(s.tokens));
     return { prompt: s.prompt, prompt_index: s.prompt_index, image_index: s.image_index, seed: s.seed, file: `${base}.png`, attention };
   });
-  const index: ValidationIndex = { step, ...sampling, images };
+  const index: ValidationIndex = { step, num_inference_steps: sampling.num_inference_steps, guidance_scale: sampling.guidance_scale, images };
   write_file_atomic(join(dir, INDEX_FILE), to_json_text(index));
   return dir;
 }
