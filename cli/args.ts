@@ -106,3 +106,19 @@ export function formatHelp(command: string, summary: string, specs: FlagSpecs): 
   const width = Math.max(...rows.map((r) => r[0]!.length)) + 2;
   return [`bas ${command}: ${summary}`, '', ...rows.map(([a, b]) => a!.padEnd(width) + b)].join('\n');
 }
+
+/** The flags as a Markdown table (flag, default, what it does), as the README shows `bas train`'s. */
+export function markdownFlagTable(specs: FlagSpecs): string {
+  const pipes = (s: string): string => s.replace(/\|/g, '\\|');
+  // outside code spans a <token> would be read as HTML
+  const cell = (s: string): string => pipes(s).replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const rows = Object.entries(specs)
+    .filter(([name]) => name !== 'help')
+    .map(([name, s]) => {
+      const arg = s.type === 'boolean' ? '' : s.type === 'strings' ? ' V...' : s.type === 'string' ? ' S' : ' N';
+      const def = s.required ? 'required' : s.default !== undefined && s.default !== false ? `\`${Array.isArray(s.default) ? s.default.join(' ') || '(none)' : String(s.default)}\`` : '';
+      const extra = `${s.choices ? ` (${s.choices.join(', ')})` : ''}${s.repeatable ? ' (repeatable)' : ''}`;
+      return `| \`--${name}${arg}\` | ${pipes(def)} | ${cell(s.help + extra)} |`;
+    });
+  return ['| flag | default | what it does |', '|---|---|---|', ...rows].join('\n');
+}
