@@ -80,9 +80,9 @@ export interface TrainConfig {
   /** With log_checkpoints: every N phase-2 steps save the model, attention maps and a sample. */
   img_log_steps: number;
   log_checkpoints: boolean;
-  /** DDIM steps of logged samples and class images. */
+  /** DDIM steps of logged and validation samples and of class images. */
   num_inference_steps: number;
-  /** Guidance of logged samples and class images. */
+  /** Guidance of logged and validation samples and of class images. */
   guidance_scale: number;
   /** Base model folder (unset: the shipped base model). */
   pretrained_model_name_or_path?: string | undefined;
