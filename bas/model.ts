@@ -1,9 +1,6 @@
 // The text-to-image model Break-A-Scene starts from and produces: UNet + text encoder + tokenizer
 // (+ the scheduler config), in diffusers' pipeline layout on disk. Prompt encoding and sampling
 // with classifier-free guidance live here so training, class images and `bas generate` agree.
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Generator, type DType, type Tensor } from '../core/index.js';
 import { DDIMScheduler, DDPMScheduler, SD_SCHEDULER_CONFIG, TextToImagePipeline, type StepInfo, type TextToImageOptions } from '../diffusion/index.js';
 import { CLIPTextModel } from '../nn/clip/text_model.js';
@@ -11,6 +8,8 @@ import { textEncoderConfig, unetConfig } from '../nn/configs.js';
 import { from_pretrained, save_pretrained } from '../nn/pipeline.js';
 import { CLIPTokenizer } from '../nn/tokenizer/clip_tokenizer.js';
 import { UNet2DConditionModel } from '../nn/unet/unet_2d_condition.js';
+import type { Files } from '../platform/files.js';
+import { files, getPlatform } from '../platform/platform.js';
 import { AttentionStore } from './attention/attention_store.js';
 import { register_attention_control } from './attention/register_attention_control.js';
 import { aggregate_attention } from './attention/aggregate_attention.js';
@@ -24,8 +23,12 @@ export interface BasModel {
   scheduler_config: Record<string, unknown>;
 }
 
-/** The base model shipped in the repository (issue 6), when present. */
-export const SHIPPED_BASE_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '../models/base');
+/** Where the repository's shipped base model (issue 6) lies, or null on a platform without the
+ * repository (a browser). Asked on use, so loading the library touches no files. */
+export function shippedBaseModel(): string | null {
+  const p = getPlatform();
+  return p.projectRoot === null ? null : p.files.join(p.projectRoot, 'models', 'base');
+}
 
 /** A seeded, randomly initialised model of the `default` config: the stand-in until a pretrained one ships. */
 export function randomBaseModel(seed: number, dtype: DType = 'float32'): BasModel {
@@ -43,16 +46,17 @@ export function randomBaseModel(seed: number, dtype: DType = 'float32'): BasMode
  */
 export function loadBaseModel(path: string | undefined, seed: number, warn: (msg: string) => void = console.warn): BasModel {
   if (path !== undefined) return loadModel(path);
-  if (existsSync(resolve(SHIPPED_BASE_MODEL, 'model_index.json'))) return loadModel(SHIPPED_BASE_MODEL);
+  const shipped = shippedBaseModel();
+  if (shipped !== null && files().exists(files().join(shipped, 'model_index.json'))) return loadModel(shipped);
   warn(`warning: no pretrained base model; using a randomly initialised 'default' model (seed ${seed})`);
   return randomBaseModel(seed);
 }
 
 /** A model folder that is missing, incomplete or whose weights do not fit its configs is bad input. */
-export function loadModel(dir: string): BasModel {
+export function loadModel(dir: string, fs: Files = files()): BasModel {
   let p;
   try {
-    p = from_pretrained(dir);
+    p = from_pretrained(dir, { files: fs });
   } catch (e) {
     // one line: load_state_dict lists missing and unexpected keys on lines of their own
     const why = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter((l) => l !== '').join('; ');
@@ -63,8 +67,8 @@ export function loadModel(dir: string): BasModel {
   return m;
 }
 
-export function saveModel(dir: string, m: BasModel): void {
-  save_pretrained(dir, { unet: m.unet, text_encoder: m.text_encoder, tokenizer: m.tokenizer, scheduler_config: m.scheduler_config });
+export function saveModel(dir: string, m: BasModel, fs: Files = files()): void {
+  save_pretrained(dir, { unet: m.unet, text_encoder: m.text_encoder, tokenizer: m.tokenizer, scheduler_config: m.scheduler_config }, fs);
 }
 
 export function tokenizePrompts(m: BasModel, prompts: readonly string[]): number[][] {

@@ -6,7 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { InputError } from '../bas/errors.js';
 import { imageKind } from '../bas/io/image.js';
-import { listCheckpoints } from '../bas/train/checkpoint.js';
+import { STATE_FILE } from '../bas/train/checkpoint.js';
+import { listCheckpoints } from '../bas/train/checkpoint_folder.js';
 
 /** `path` itself when it exists, else its nearest existing ancestor (the root always exists). */
 function existingAncestor(path: string): string {
@@ -49,7 +50,7 @@ const FINISHED_RUN_FILES = ['model_index.json', 'metrics.jsonl'] as const;
  * checkpoints is the trainer's to refuse: it names the resume flag.)
  */
 export function checkNotAFinishedRun(flag: string, path: string): void {
-  if (listCheckpoints(path).length > 0) return;
+  if (listCheckpoints(path, STATE_FILE).length > 0) return;
   const found = FINISHED_RUN_FILES.filter((f) => existsSync(join(path, f)));
   if (found.length > 0) throw new InputError(`${flag} ${path} already holds another run (${found.join(', ')}); choose another ${flag} or remove that one`);
 }

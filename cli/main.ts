@@ -1,6 +1,7 @@
 // The `bas` command: one subcommand per job, each in its own file, loaded only when used.
 import { setBackend } from '../kernels/index.js';
 import { InputError } from '../bas/errors.js';
+import { OutputWriteError } from '../bas/train/write_errors.js';
 import { UsageError } from './args.js';
 import { flagMessage } from './errors.js';
 
@@ -58,6 +59,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InputError) {
       console.error(`bas ${name}: error: ${flagMessage(e)}`);
       return 2;
+    }
+    // a full disk or a read-only folder: one line too, but not the user's input (exit 1)
+    if (e instanceof OutputWriteError) {
+      console.error(`bas ${name}: error: ${e.message}`);
+      return 1;
     }
     if (e instanceof UsageError) {
       console.error(`bas ${name}: error: ${e.message}`);

@@ -7,6 +7,7 @@ import { Pretrainer } from '../lab/pretrain/pretrainer.js';
 import { TEXTURES, type TextureName } from '../lab/world/index.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 import { checkOutputDir } from './checks.js';
+import { handleInterrupts } from './interrupt.js';
 import { PROFILE_FLAG, profilerFor } from './profile.js';
 
 const D = PRETRAIN_DEFAULTS;
@@ -35,6 +36,7 @@ const FLAGS = {
   textures: { type: 'strings', help: `background textures of the scenes (${TEXTURES.join(' | ')})`, default: [...D.textures] },
   min_objects: { type: 'int', help: 'fewest objects per scene', default: D.min_objects },
   max_objects: { type: 'int', help: 'most objects per scene', default: D.max_objects },
+  placement: { type: 'string', help: "where each scene's first object goes (centre: mid-image, a diagnostic)", default: D.placement, choices: PRETRAIN_CHOICES.placement },
   curriculum_steps: { type: 'int', help: 'the first N steps show one object on a plain background, then the world above', default: D.curriculum_steps },
   seed: { type: 'int', help: 'seed of init, scene stream, noise and timesteps', default: D.seed },
   checkpointing_steps: { type: 'int', help: 'checkpoint every N steps', default: D.checkpointing_steps },
@@ -64,15 +66,18 @@ export async function run(argv: string[]): Promise<number> {
     prediction_type: f.prediction_type as PretrainConfig['prediction_type'],
     addition_embed_type: f.addition_embed_type as PretrainConfig['addition_embed_type'],
     textures: f.textures as TextureName[],
+    placement: f.placement as PretrainConfig['placement'],
   });
   checkOutputDir('--output_dir', config.output_dir);
   const trainer = new Pretrainer(config, undefined, profiler);
-  const onSigint = (): void => trainer.requestStop();
-  process.on('SIGINT', onSigint);
+  const stopHandling = handleInterrupts(() => {
+    console.log('\ninterrupt: stopping after this step, with a checkpoint (Ctrl-C again to quit now)');
+    trainer.requestStop();
+  });
   try {
     const r = await trainer.train();
     return r.interrupted ? 130 : 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    stopHandling();
   }
 }

@@ -4,7 +4,9 @@
 import { TRAIN_DEFAULTS, TRAIN_LR_SCHEDULERS, trainConfig } from '../bas/train/config.js';
 import { BreakASceneTrainer, NonFiniteError } from '../bas/train/trainer.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
+import { checkNotLocked } from '../bas/train/run_lock.js';
 import { checkNotAFinishedRun, checkOutputDir } from './checks.js';
+import { handleInterrupts } from './interrupt.js';
 import { PROFILE_FLAG, profilerFor } from './profile.js';
 
 const D = TRAIN_DEFAULTS;
@@ -44,7 +46,7 @@ export const TRAIN_FLAGS = {
   resolution: { type: 'int', help: 'working resolution (default: the model sample_size)' },
   train_batch_size: { type: 'int', help: 'instance samples per step', default: D.train_batch_size },
   checkpointing_steps: { type: 'int', help: 'save a resumable checkpoint every N steps', default: D.checkpointing_steps },
-  checkpoints_total_limit: { type: 'int', help: 'keep at most this many checkpoints (default: all)' },
+  checkpoints_total_limit: { type: 'int', help: 'keep the newest N checkpoints, deleting older ones (a large N keeps all)', default: D.checkpoints_total_limit },
   resume_from_checkpoint: { type: 'string', help: 'PATH of a checkpoint, or "latest" in output_dir' },
   img_log_steps: { type: 'int', help: 'with --log_checkpoints: every N phase-2 steps save the model, attention maps and a sample', default: D.img_log_steps },
   log_checkpoints: { type: 'boolean', help: 'enable the --img_log_steps logs' },
@@ -73,17 +75,15 @@ export async function run(argv: string[]): Promise<number> {
   // parseFlags checked each choice against TRAIN_LR_SCHEDULERS
   const config = trainConfig({ ...flags, lr_scheduler: flags.lr_scheduler as (typeof TRAIN_LR_SCHEDULERS)[number] });
   checkOutputDir('--output_dir', config.output_dir);
+  // a run still writing there is named as such, not as a finished or resumable one
+  checkNotLocked(config.output_dir);
   if (config.resume_from_checkpoint === undefined) checkNotAFinishedRun('--output_dir', config.output_dir);
   if (config.class_data_dir !== undefined) checkOutputDir('--class_data_dir', config.class_data_dir);
   const trainer = new BreakASceneTrainer(config, profiler ? { profiler } : {});
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130); // a second Ctrl-C does not wait for the checkpoint
+  const stopHandling = handleInterrupts(() => {
     console.log('\ninterrupt: stopping after this step, with a checkpoint once training has begun (Ctrl-C again to quit now)');
     trainer.requestStop();
-  };
-  process.on('SIGINT', onSigint);
+  });
   try {
     const r = await trainer.train();
     return r.interrupted ? 130 : 0;
@@ -94,6 +94,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    stopHandling();
   }
 }

@@ -25,8 +25,9 @@
 // or keep() the new parameters and optimizer state. Storages never disposed are freed when
 // garbage-collected, as a backstop. GpuJsBackend.stats() counts live storages and textures.
 //
-// Environment: BAS_BACKEND (backend name), BAS_THREADS=1 (no second-core workers),
-// BAS_REQUIRE_GL=1 (tests: a missing GL context fails instead of skipping).
+// Environment (the platform's env: process.env in Node, an object in a browser): BAS_BACKEND
+// (backend name), BAS_THREADS=1 (no second-core workers), BAS_REQUIRE_GL=1 (tests: a missing GL
+// context fails instead of skipping). Workers and gpu.js itself come through the platform too.
 import { CpuBackend } from "./cpu/backend.js";
 import { GpuJsBackend } from './gpujs/backend.js';
 import type { GpuJsMode } from './gpujs/load.js';

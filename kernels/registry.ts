@@ -1,5 +1,6 @@
 // Which backend runs the kernels. One call (`setBackend`) or the BAS_BACKEND environment variable
 // picks it; float64 work always runs on cpu, where gradient checks need exact arithmetic.
+import { getPlatform } from '../platform/platform.js';
 import type { KernelBackend, KernelName } from './backend.js';
 import type { DType, Storage } from './types.js';
 
@@ -54,7 +55,7 @@ export function getBackend(): KernelBackend {
 }
 
 function envBackend(): string | undefined {
-  const v = typeof process !== 'undefined' ? process.env['BAS_BACKEND'] : undefined;
+  const v = getPlatform().env('BAS_BACKEND');
   return v && v.length > 0 ? v : undefined;
 }
 

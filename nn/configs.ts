@@ -22,7 +22,8 @@ type UNetPreset = Pick<
   | 'attention_head_dim'
   | 'norm_num_groups'
   | 'use_linear_projection'
->;
+> &
+  Partial<Pick<UNet2DConditionConfig, 'only_cross_attention'>>;
 
 export const UNET_CONFIGS = {
   default: {
@@ -32,6 +33,23 @@ export const UNET_CONFIGS = {
     block_out_channels: [32, 64, 64],
     down_block_types: ['DownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D'],
     up_block_types: ['CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'UpBlock2D'],
+    layers_per_block: 1,
+    cross_attention_dim: 64,
+    attention_head_dim: 4,
+    norm_num_groups: 8,
+    use_linear_projection: true,
+  },
+  // `default` with cross-attention (no self-attention: 1,024 tokens would cost 8x the step) at
+  // 32x32 as well, so the caption reaches the level where a shape's outline is drawn (issue 10's
+  // architecture lever; docs/base_model.md, runs A1/A2). diffusers' only_cross_attention, per block.
+  xattn32: {
+    sample_size: 32,
+    in_channels: 3,
+    out_channels: 3,
+    block_out_channels: [32, 64, 64],
+    down_block_types: ['CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D'],
+    up_block_types: ['CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D'],
+    only_cross_attention: [true, false, false],
     layers_per_block: 1,
     cross_attention_dim: 64,
     attention_head_dim: 4,

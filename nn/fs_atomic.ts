@@ -1,33 +1,19 @@
-// File helpers shared by safetensors, tokenizer and pipeline I/O: writes go to a temporary name
-// in the same folder and are renamed into place, so a crash never leaves a half-written file
-// under the real name; reads name the file in every error.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+// File helpers shared by safetensors, tokenizer and pipeline I/O, over the platform's files
+// (platform/files.ts: a disk in Node, a Map in a browser): writes go to a temporary name in the
+// same folder and are renamed into place, so a crash never leaves a half-written file under the
+// real name; reads name the file in every error. Each takes the Files to use, the platform's by
+// default (a training run's outputs go to the Files of its output sink, bas/train/output_sink.ts).
+import { fileErrorCode, type Files } from '../platform/files.js';
+import { files, getPlatform } from '../platform/platform.js';
 
-/** A fresh sibling name for `path`: `<name>.tmp-<pid>-<random>`. */
-export function temp_sibling(path: string): string {
-  return join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+/** A fresh sibling name for `path`: `<name>.tmp-<random id>`. */
+export function temp_sibling(path: string, f: Files = files()): string {
+  return f.join(f.dirname(path), `${f.basename(path)}.tmp-${getPlatform().randomId()}`);
 }
 
-/** Writes `data` to `path` via a temporary file, fsync and rename. */
-export function write_file_atomic(path: string, data: Uint8Array | string): void {
-  const tmp = temp_sibling(path);
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+/** Writes `data` to `path` via a temporary file and a rename (an fsync first on a disk). */
+export function write_file_atomic(path: string, data: Uint8Array | string, fs: Files = files()): void {
+  fs.writeFileAtomic(path, data);
 }
 
 /** JSON with two-space indent and a trailing newline, as diffusers and transformers write it. */
@@ -35,23 +21,21 @@ export function to_json_text(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-function errno_code(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
 /** Reads a whole file; a missing file gives "<what> not found: <path>". */
-export function read_file_named(path: string, what = 'file'): Uint8Array {
+export function read_file_named(path: string, what = 'file', fs: Files = files()): Uint8Array {
   try {
-    return readFileSync(path);
+    return fs.readFile(path);
   } catch (e) {
-    if (errno_code(e) === 'ENOENT') throw new Error(`${what} not found: ${path}`);
+    if (fileErrorCode(e) === 'ENOENT') throw new Error(`${what} not found: ${path}`);
     throw new Error(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
 /** Reads and parses a JSON object; errors name the file and what was wrong. */
-export function read_json_object(path: string, what = 'JSON file'): Record<string, unknown> {
-  const text = Buffer.from(read_file_named(path, what)).toString('utf8');
+export function read_json_object(path: string, what = 'JSON file', fs: Files = files()): Record<string, unknown> {
+  const text = utf8.decode(read_file_named(path, what, fs));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

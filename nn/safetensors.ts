@@ -6,6 +6,8 @@
 // F16 / BF16 (widened to float32). Reads validate everything and name the file in each error.
 import { Tensor } from '../core/index.js';
 import { HostStorage, type TypedArray } from '../kernels/index.js';
+import type { Files } from '../platform/files.js';
+import { files } from '../platform/platform.js';
 import { read_file_named, write_file_atomic } from './fs_atomic.js';
 
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16';
@@ -50,9 +52,10 @@ export function serialize(tensors: Readonly<Record<string, Tensor>>, metadata?: 
     header[n] = { dtype: dt(t), shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  const pad = (8 - (json.length % 8)) % 8;
-  if (pad > 0) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
+  const text = new TextEncoder().encode(JSON.stringify(header));
+  // the header is padded with spaces to a multiple of 8 bytes, so the data stays aligned
+  const json = new Uint8Array(text.length + ((8 - (text.length % 8)) % 8)).fill(0x20);
+  json.set(text);
   const out = new Uint8Array(8 + json.length + offset);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(json.length), true);
@@ -96,7 +99,7 @@ export function parse_header(bytes: Uint8Array, source = '<buffer>'): { entries:
   if (n_big > BigInt(bytes.length - 8)) fail(source, `header length ${n_big} runs past the end of the file (${bytes.length} bytes)`);
   const n = Number(n_big);
   if (n > MAX_HEADER) fail(source, `header length ${n} is over the ${MAX_HEADER}-byte limit`);
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset + 8, n).toString('utf8');
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
   if (!text.startsWith('{')) fail(source, 'header does not start with "{"');
   let raw: unknown;
   try {
@@ -193,17 +196,17 @@ export function deserialize(bytes: Uint8Array, source = '<buffer>'): Safetensors
   return { tensors, metadata };
 }
 
-/** Writes a .safetensors file (via a temporary name and rename). */
-export function save_file(tensors: Readonly<Record<string, Tensor>>, path: string, metadata?: Readonly<Record<string, string>>): void {
-  write_file_atomic(path, serialize(tensors, metadata));
+/** Writes a .safetensors file (via a temporary name and rename) into `fs` (the platform's files by default). */
+export function save_file(tensors: Readonly<Record<string, Tensor>>, path: string, metadata?: Readonly<Record<string, string>>, fs: Files = files()): void {
+  write_file_atomic(path, serialize(tensors, metadata), fs);
 }
 
 /** Reads the tensors of a .safetensors file. */
-export function load_file(path: string): Record<string, Tensor> {
-  return deserialize(read_file_named(path, 'safetensors file'), path).tensors;
+export function load_file(path: string, fs: Files = files()): Record<string, Tensor> {
+  return deserialize(read_file_named(path, 'safetensors file', fs), path).tensors;
 }
 
 /** Reads the tensors and the `__metadata__` of a .safetensors file. */
-export function load_file_with_metadata(path: string): SafetensorsContent {
-  return deserialize(read_file_named(path, 'safetensors file'), path);
+export function load_file_with_metadata(path: string, fs: Files = files()): SafetensorsContent {
+  return deserialize(read_file_named(path, 'safetensors file', fs), path);
 }

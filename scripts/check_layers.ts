@@ -1,8 +1,10 @@
 // The layering check: every import of every .ts file in the layer folders must point down (or
-// across) the layering kernels < core < nn < diffusion < bas < lab < cli, never up and never out to
-// test/, scripts/ or bench/; and a Node built-in may be imported outside cli/ only by a file on
-// NODE_BUILTIN_ALLOWLIST, the to-do list of the platform seam that is to take them out. Run by
-// test/docs/layers.test.ts; `npx tsx scripts/check_layers.ts` prints the same report.
+// across) the layering platform < kernels < core < nn < diffusion < bas < browser < lab < cli,
+// never up and never out to test/, scripts/ or bench/; and a Node built-in may be imported only in
+// cli/ and in platform/node/ (the Node side of the platform seam, itself imported only by
+// platform/default.ts and cli/), or by a file on NODE_BUILTIN_ALLOWLIST (empty: the seam took
+// every one out). Run by test/docs/layers.test.ts; `npx tsx scripts/check_layers.ts` prints the
+// same report.
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, posix, relative, sep } from 'node:path';
@@ -10,52 +12,19 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 /** The layer folders, lowest first: each may import only from itself and those before it. */
-export const LAYERS = ['kernels', 'core', 'nn', 'diffusion', 'bas', 'lab', 'cli'] as const;
+export const LAYERS = ['platform', 'kernels', 'core', 'nn', 'diffusion', 'bas', 'browser', 'lab', 'cli'] as const;
 export type Layer = (typeof LAYERS)[number];
 
-/** The only layer that may import Node built-ins freely: the command line is Node's by nature. */
-const NODE_LAYER: Layer = 'cli';
+/** Where Node built-ins may be imported freely: the command line is Node's by nature, and
+ * platform/node/ is the platform seam's Node side, through which the library reaches Node. */
+const NODE_FOLDERS = ['cli/', 'platform/node/'] as const;
 
 /**
- * Files outside cli/ that still import Node built-ins, and which ones: each entry is a to-do of the
- * platform seam (issue 12, item 3), to be removed when the file reaches Node through it. An import
- * not listed fails the check, and so does an entry whose file no longer needs it, so the list only
- * shrinks.
+ * Files elsewhere that may import Node built-ins, and which ones. Empty since the platform seam
+ * (issue 12, item 3); kept so that an exception, should one ever be needed, is named here. An
+ * import not listed fails the check, and so does an entry whose file no longer needs it.
  */
-export const NODE_BUILTIN_ALLOWLIST: Readonly<Record<string, readonly string[]>> = {
-  // worker pools of the cpu and SIMD kernels (a browser would use Web Workers)
-  'kernels/cpu/threads.ts': ['node:worker_threads'],
-  'kernels/simd/gemm.ts': ['node:worker_threads'],
-  // createRequire to load gpu.js's CommonJS build and headless-gl
-  'kernels/gpujs/load.ts': ['node:module'],
-  // atomic file writes (temp file + rename) and their random names
-  'nn/fs_atomic.ts': ['node:fs', 'node:path', 'node:crypto'],
-  // from_pretrained / save_pretrained: the pipeline folder on disk
-  'nn/pipeline.ts': ['node:fs', 'node:path'],
-  // CLIPTokenizer.from_pretrained / save_pretrained
-  'nn/tokenizer/clip_tokenizer.ts': ['node:fs', 'node:path'],
-  // images and masks read from files
-  'bas/io/image.ts': ['node:fs', 'node:path'],
-  'bas/io/instance.ts': ['node:fs', 'node:path'],
-  // metrics.jsonl truncated on resume
-  'bas/io/jsonl.ts': ['node:fs'],
-  // the shipped base model's folder, found next to the sources
-  'bas/model.ts': ['node:fs', 'node:path', 'node:url'],
-  // the trainer's outputs: checkpoints, class images, metrics, image logs
-  'bas/train/checkpoint.ts': ['node:fs', 'node:path'],
-  'bas/train/class_images.ts': ['node:fs', 'node:path'],
-  'bas/train/trainer.ts': ['node:fs', 'node:path'],
-  // validation samples and per-layer attention maps, each step in a folder
-  'bas/train/run_outputs.ts': ['node:fs', 'node:path'],
-  // a run's report reads the run folder
-  'bas/report/run_folder.ts': ['node:fs', 'node:path'],
-  // the lab's runs write their folders directly
-  'lab/eval/break_a_scene.ts': ['node:fs', 'node:path'],
-  'lab/eval/report.ts': ['node:fs', 'node:path'],
-  'lab/pretrain/clip_pretrainer.ts': ['node:fs', 'node:path'],
-  'lab/pretrain/pretrainer.ts': ['node:fs', 'node:path'],
-  'lab/world/folder.ts': ['node:fs', 'node:path', 'node:crypto'],
-};
+export const NODE_BUILTIN_ALLOWLIST: Readonly<Record<string, readonly string[]>> = {};
 
 export interface SourceFile {
   /** Path from the repository root, with forward slashes (`bas/train/trainer.ts`). */
@@ -106,10 +75,14 @@ export function checkLayers(files: readonly SourceFile[], allowlist: Readonly<Re
         const to = layerOf(target);
         if (to === null) problems.push({ file: f.path, specifier: spec, why: `imports ${target}, outside the layers (${LAYERS.join(' < ')})` });
         else if (LAYERS.indexOf(to) > rank) problems.push({ file: f.path, specifier: spec, why: `${layer}/ imports ${to}/, a layer above it (${LAYERS.join(' < ')})` });
-      } else if (isNodeBuiltin(spec) && layer !== NODE_LAYER) {
+        else if (target.startsWith('platform/node/') && !NODE_FOLDERS.some((d) => f.path.startsWith(d)) && f.path !== 'platform/default.ts') {
+          // the library reaches Node through getPlatform(), so a bundle can swap the Node side out
+          problems.push({ file: f.path, specifier: spec, why: 'imports the Node platform directly: use getPlatform() (platform/platform.ts)' });
+        }
+      } else if (isNodeBuiltin(spec) && !NODE_FOLDERS.some((d) => f.path.startsWith(d))) {
         const name = builtinName(spec);
         if (!(allowlist[f.path] ?? []).includes(name)) {
-          problems.push({ file: f.path, specifier: spec, why: `Node built-in ${name} outside cli/ and not on the allowlist (scripts/check_layers.ts): reach Node through the platform seam` });
+          problems.push({ file: f.path, specifier: spec, why: `Node built-in ${name} outside cli/ and platform/node/, and not on the allowlist (scripts/check_layers.ts): reach Node through the platform seam (platform/platform.ts)` });
         }
         used.set(f.path, (used.get(f.path) ?? new Set()).add(name));
       }
@@ -147,6 +120,6 @@ if (process.argv[1] !== undefined && relative(process.argv[1], fileURLToPath(imp
     console.error(`${formatProblems(problems)}\n${problems.length} layering problem(s)`);
     process.exitCode = 1;
   } else {
-    console.log(`layers ok: ${LAYERS.join(' < ')}; ${Object.keys(NODE_BUILTIN_ALLOWLIST).length} files still on the Node built-in allowlist`);
+    console.log(`layers ok: ${LAYERS.join(' < ')}; Node built-ins only in ${NODE_FOLDERS.join(' and ')} (${Object.keys(NODE_BUILTIN_ALLOWLIST).length} files on the allowlist)`);
   }
 }

@@ -1,7 +1,9 @@
-// Reading images from disk: PNG through pngjs, JPEG through jpeg-js, always as 8-bit RGBA so the
-// callers see one layout. Every error names the file.
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+// Reading images from the platform's files: PNG through pngjs, JPEG through jpeg-js, always as
+// 8-bit RGBA so the callers see one layout. Every error names the file. pngjs works on Node's
+// Buffer: in a browser bundle a Buffer shim stands in (scripts/bundle_browser.ts).
+import { fileErrorCode, type Files } from '../../platform/files.js';
+import { extname } from '../../platform/path.js';
+import { files } from '../../platform/platform.js';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
@@ -10,6 +12,8 @@ export interface RgbaImage {
   width: number;
   height: number;
   rgba: Uint8Array;
+  /** Set when the decoder converted the pixels from another colour model: 'cmyk' for a CMYK (or YCCK) JPEG. */
+  convertedFrom?: 'cmyk';
 }
 
 export type ImageKind = 'png' | 'jpeg';
@@ -36,16 +40,12 @@ function reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function errnoCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
-function readBytes(path: string): Buffer {
+function readBytes(path: string, fs: Files): Uint8Array {
   try {
-    return readFileSync(path);
+    return fs.readFile(path);
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT') throw new Error(`image not found: ${path}`);
-    if (errnoCode(e) === 'EISDIR') throw new Error(`image path is a folder: ${path}`);
+    if (fileErrorCode(e) === 'ENOENT') throw new Error(`image not found: ${path}`);
+    if (fileErrorCode(e) === 'EISDIR') throw new Error(`image path is a folder: ${path}`);
     throw new Error(`cannot read image ${path}: ${reason(e)}`);
   }
 }
@@ -79,12 +79,36 @@ export function decodeJpeg(bytes: Uint8Array, path = '<buffer>'): RgbaImage {
   if (!(out.width > 0 && out.height > 0) || out.data.length !== out.width * out.height * 4) {
     throw new Error(`corrupt JPEG: ${path}: decoded to ${out.width}x${out.height} with ${out.data.length} bytes`);
   }
-  return { width: out.width, height: out.height, rgba: out.data };
+  const image: RgbaImage = { width: out.width, height: out.height, rgba: out.data };
+  // jpeg-js turns four components into RGB by the naive formula (as PIL's convert('RGB')): say so
+  if (jpegComponents(bytes) === 4) image.convertedFrom = 'cmyk';
+  return image;
+}
+
+/** The number of colour components a JPEG's frame header (SOFn) declares, or null when none is found. */
+export function jpegComponents(bytes: Uint8Array): number | null {
+  let at = 2; // after SOI
+  while (at + 4 <= bytes.length) {
+    if (bytes[at] !== 0xff) return null;
+    const marker = bytes[at + 1]!;
+    // fill bytes before a marker
+    if (marker === 0xff) {
+      at++;
+      continue;
+    }
+    const length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+    // SOF0..SOF15 but DHT (c4), JPG (c8) and DAC (cc): length(2) precision(1) height(2) width(2) components(1)
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return at + 9 < bytes.length ? bytes[at + 9]! : null;
+    // the scan starts: no frame header came before it
+    if (marker === 0xda) return null;
+    at += 2 + length;
+  }
+  return null;
 }
 
 /** Reads a .png, .jpg or .jpeg file as 8-bit RGBA. */
-export function readImage(path: string): RgbaImage {
+export function readImage(path: string, fs: Files = files()): RgbaImage {
   const kind = imageKind(path);
-  const bytes = readBytes(path);
+  const bytes = readBytes(path, fs);
   return kind === 'png' ? decodePng(bytes, path) : decodeJpeg(bytes, path);
 }

@@ -3,9 +3,8 @@
 // extra mask by name, an empty mask, one of another size), and legitimate input that is not what
 // the original expects (a resized or stretched image, transparency, soft, full or overlapping
 // masks, unrelated files) is handled with a one-line notice each.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Tensor } from '../../core/index.js';
+import { files } from '../../platform/platform.js';
 import { readImage, type RgbaImage } from './image.js';
 import { inspectMask, overlapCount, percent } from './mask_check.js';
 import { imageToTensor, maskToTensor } from './tensor.js';
@@ -41,13 +40,15 @@ const KNOWN_EXTRA = new Set(['scene.json']);
 const maskNames = (from: number, to: number): string => Array.from({ length: to - from }, (_, i) => `mask${from + i}.png`).join(', ');
 
 export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): InstanceFolder {
-  if (!existsSync(dir)) throw new Error(`instance folder not found: ${dir}`);
-  if (!statSync(dir).isDirectory()) throw new Error(`instance folder is not a folder: ${dir}`);
-  const entries = readdirSync(dir);
+  const fs = files();
+  const join = (name: string): string => fs.join(dir, name);
+  if (!fs.exists(dir)) throw new Error(`instance folder not found: ${dir}`);
+  if (!fs.isDirectory(dir)) throw new Error(`instance folder is not a folder: ${dir}`);
+  const entries = fs.listDir(dir);
 
   const imageName = IMAGE_NAMES.find((n) => entries.includes(n));
   if (imageName === undefined) throw new Error(`no image in instance folder ${dir}: expected img.jpg or img.png`);
-  const imagePath = join(dir, imageName);
+  const imagePath = join(imageName);
 
   const numbers = entries
     .map((e) => MASK_NAME.exec(e))
@@ -73,7 +74,7 @@ export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): Inst
   const img = readImage(imagePath);
   const crop = opts.centerCrop === true && img.width !== img.height;
   imageNotices(img, imageName, opts.resolution, crop, notice);
-  const maskPaths = numbers.map((i) => join(dir, `mask${i}.png`));
+  const maskPaths = numbers.map((i) => join(`mask${i}.png`));
   const read = maskPaths.map((p) => {
     const m = readImage(p);
     if (m.width !== img.width || m.height !== img.height) {
@@ -104,7 +105,7 @@ export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): Inst
   };
 }
 
-/** The crop or resize to the working square (one line), and dropped transparency. */
+/** The crop or resize to the working square (one line), dropped transparency, a CMYK conversion. */
 function imageNotices(img: RgbaImage, name: string, resolution: number, crop: boolean, notice: (msg: string) => void): void {
   const side = Math.min(img.width, img.height);
   if (crop) {
@@ -117,6 +118,7 @@ function imageNotices(img: RgbaImage, name: string, resolution: number, crop: bo
   let transparent = 0;
   for (let i = 3; i < img.rgba.length; i += 4) if (img.rgba[i]! < 255) transparent++;
   if (transparent > 0) notice(`note: ${name} has transparency (${percent(transparent, img.width * img.height)} of its pixels): alpha dropped, colours used as stored`);
+  if (img.convertedFrom === 'cmyk') notice(`note: ${name} is a CMYK JPEG: converted to RGB by the plain formula (as PIL's convert('RGB')), no colour profile applied`);
 }
 
 /** One notice per pair of masks that mark some pixels in common. */

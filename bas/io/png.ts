@@ -1,7 +1,10 @@
 // Writing PNGs: 8-bit grey, RGB or RGBA, through a temporary sibling file renamed into place, so a
-// crash never leaves a half-written image under the real name.
+// crash never leaves a half-written image under the real name. pngjs works on Node's Buffer: in a
+// browser bundle a Buffer shim stands in (scripts/bundle_browser.ts).
 import { PNG } from 'pngjs';
 import { write_file_atomic } from '../../nn/fs_atomic.js';
+import type { Files } from '../../platform/files.js';
+import { files } from '../../platform/platform.js';
 
 /** Pixels to encode: exactly one of `rgba` (4 bytes a pixel), `rgb` (3) or `gray` (1). */
 export type PngPixels =
@@ -18,7 +21,7 @@ function layout(img: PngPixels): { data: Uint8Array; channels: 1 | 3 | 4; colorT
 }
 
 /** PNG bytes of `img`, stored in its own colour type (grey stays 1 byte a pixel on disk). */
-export function encodePng(img: PngPixels): Buffer {
+export function encodePng(img: PngPixels): Uint8Array {
   const { width, height } = img;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new Error(`encodePng: bad size ${width}x${height}`);
@@ -32,7 +35,7 @@ export function encodePng(img: PngPixels): Buffer {
   return PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: channels === 4, bitDepth: 8 });
 }
 
-/** Encodes and writes atomically (temporary name in the same folder, then rename). */
-export function writePng(path: string, img: PngPixels): void {
-  write_file_atomic(path, encodePng(img));
+/** Encodes and writes atomically (temporary name in the same folder, then rename) into `fs`, the platform's files by default. */
+export function writePng(path: string, img: PngPixels, fs: Files = files()): void {
+  write_file_atomic(path, encodePng(img), fs);
 }

@@ -1,20 +1,21 @@
 // Training checkpoints that resume exactly: the model (pipeline layout, tokens included), the
 // optimizer's moments and steps, the LR schedule, the random generator's state, the phase-1 copy
-// of the embedding table, and the step. A checkpoint is built in a temporary folder and renamed
-// into place, so an interrupted save never leaves a checkpoint that looks complete; the temporary
-// folders a killed run left behind are removed when the next run starts (removeStaleTemps), and
-// `latest` falls back past a damaged checkpoint to the newest one that loads (openCheckpoint).
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+// of the embedding table, and the step. The folder handling (a temporary folder renamed into
+// place, stale temporaries, pruning, `latest` falling back past a damaged checkpoint) is
+// checkpoint_folder.ts's, shared with `bas pretrain`.
+// Each function takes the Files the run's folder is in (its output sink's), the platform's by default.
 import type { GeneratorState, Tensor } from '../../core/index.js';
-import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
+import { read_json_object, to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import type { AdamW } from '../../nn/optim/adamw.js';
 import type { LRScheduler, LRSchedulerState } from '../../nn/optim/lr_schedule.js';
 import { adamw_state_from_safetensors, adamw_state_to_safetensors } from '../../nn/optim/state_io.js';
 import type { AdamWStateDict } from '../../nn/optim/adamw.js';
 import { load_file, load_file_with_metadata, save_file } from '../../nn/safetensors.js';
+import type { Files } from '../../platform/files.js';
+import { files } from '../../platform/platform.js';
 import { InputError } from '../errors.js';
 import { loadModel, saveModel, type BasModel } from '../model.js';
+import { checkpointInputError, openLatest, writeCheckpointFolder } from './checkpoint_folder.js';
 
 export interface TrainingState {
   format: 'bas-ts-checkpoint-1';
@@ -28,26 +29,23 @@ export interface TrainingState {
 
 const FILES = { model: 'model', optimizer: 'optimizer.safetensors', embeds: 'orig_embeds.safetensors', state: 'training_state.json' } as const;
 
-export function checkpointDir(outputDir: string, step: number): string {
-  return join(outputDir, `checkpoint-${step}`);
-}
+/** The file whose presence makes a checkpoint-N folder a complete `bas train` checkpoint. */
+export const STATE_FILE = FILES.state;
 
-export function saveCheckpoint(dir: string, model: BasModel, optimizer: AdamW, scheduler: LRScheduler, origEmbeds: Tensor, state: Omit<TrainingState, 'format' | 'lr_scheduler'>): void {
-  const tmp = temp_sibling(dir);
-  mkdirSync(tmp, { recursive: true });
-  try {
-    saveModel(join(tmp, FILES.model), model);
-    const opt = adamw_state_to_safetensors(optimizer.state_dict());
-    save_file(opt.tensors, join(tmp, FILES.optimizer), opt.metadata);
-    save_file({ weight: origEmbeds }, join(tmp, FILES.embeds));
-    const full: TrainingState = { format: 'bas-ts-checkpoint-1', ...state, lr_scheduler: scheduler.state_dict() };
-    write_file_atomic(join(tmp, FILES.state), to_json_text(full));
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+export function saveCheckpoint(dir: string, model: BasModel, optimizer: AdamW, scheduler: LRScheduler, origEmbeds: Tensor, state: Omit<TrainingState, 'format' | 'lr_scheduler'>, fs: Files = files()): void {
+  writeCheckpointFolder(
+    dir,
+    (tmp) => {
+      const join = (name: string): string => fs.join(tmp, name);
+      saveModel(join(FILES.model), model, fs);
+      const opt = adamw_state_to_safetensors(optimizer.state_dict());
+      save_file(opt.tensors, join(FILES.optimizer), opt.metadata, fs);
+      save_file({ weight: origEmbeds }, join(FILES.embeds), undefined, fs);
+      const full: TrainingState = { format: 'bas-ts-checkpoint-1', ...state, lr_scheduler: scheduler.state_dict() };
+      write_file_atomic(join(FILES.state), to_json_text(full), fs);
+    },
+    fs,
+  );
 }
 
 export interface LoadedCheckpoint {
@@ -57,60 +55,27 @@ export interface LoadedCheckpoint {
   restoreOptimizer(optimizer: AdamW, scheduler: LRScheduler): void;
 }
 
-/** `latest` -> the highest checkpoint-N under outputDir; a path -> that folder. */
-export function resolveCheckpoint(spec: string, outputDir: string): string {
-  if (spec !== 'latest') {
-    if (!existsSync(join(spec, FILES.state))) throw new InputError((n) => `${n('resume_from_checkpoint')}: ${spec} is not a checkpoint (no ${FILES.state})`);
-    return spec;
-  }
-  const steps = listCheckpoints(outputDir);
-  if (steps.length === 0) throw new InputError((n) => `${n('resume_from_checkpoint')} latest: no checkpoint-N folder in ${outputDir}`);
-  return checkpointDir(outputDir, steps[steps.length - 1]!);
-}
-
-/** Steps of the complete checkpoint-N folders (those holding `stateFile`), ascending. */
-export function listCheckpoints(outputDir: string, stateFile: string = FILES.state): number[] {
-  if (!existsSync(outputDir)) return [];
-  return readdirSync(outputDir)
-    .map((n) => /^checkpoint-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(outputDir, m[0], stateFile)))
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
-}
-
-/** Deletes the oldest checkpoints beyond `limit`. */
-export function pruneCheckpoints(outputDir: string, limit: number | undefined): void {
-  if (limit === undefined) return;
-  const steps = listCheckpoints(outputDir);
-  for (const s of steps.slice(0, Math.max(0, steps.length - limit))) rmSync(checkpointDir(outputDir, s), { recursive: true, force: true });
-}
-
-/** A damaged or mismatched checkpoint is bad input: one line naming the checkpoint and the cause. */
-function asInputError(dir: string, e: unknown): InputError {
-  if (e instanceof InputError) return e;
-  return new InputError(`checkpoint ${dir} cannot be resumed: ${e instanceof Error ? e.message : String(e)}`);
-}
-
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
+export function loadCheckpoint(dir: string, fs: Files = files()): LoadedCheckpoint {
   let model: BasModel;
   let state: TrainingState;
   let embeds: Tensor | undefined;
   let moments: AdamWStateDict;
-  const optPath = join(dir, FILES.optimizer);
+  const join = (name: string): string => fs.join(dir, name);
+  const optPath = join(FILES.optimizer);
   try {
-    state = read_json_object(join(dir, FILES.state), 'training state') as unknown as TrainingState;
-    if (state.format !== 'bas-ts-checkpoint-1') throw new InputError(`${join(dir, FILES.state)}: not a bas-ts checkpoint`);
-    model = loadModel(join(dir, FILES.model));
-    embeds = load_file(join(dir, FILES.embeds))['weight'];
+    state = read_json_object(join(FILES.state), 'training state', fs) as unknown as TrainingState;
+    if (state.format !== 'bas-ts-checkpoint-1') throw new InputError(`${join(FILES.state)}: not a bas-ts checkpoint`);
+    model = loadModel(join(FILES.model), fs);
+    embeds = load_file(join(FILES.embeds), fs)['weight'];
     // read now, not at restore: a damaged file must be found while `latest` can still fall back
-    moments = adamw_state_from_safetensors(load_file_with_metadata(optPath), optPath);
+    moments = adamw_state_from_safetensors(load_file_with_metadata(optPath, fs), optPath);
   } catch (e) {
-    throw asInputError(dir, e);
+    throw checkpointInputError(dir, e);
   }
-  if (!embeds) throw new InputError(`${join(dir, FILES.embeds)}: no "weight" tensor`);
+  if (!embeds) throw new InputError(`${join(FILES.embeds)}: no "weight" tensor`);
   const table = model.text_encoder.get_input_embeddings().weight;
   if (embeds.shape.join() !== table.shape.join()) {
-    throw new InputError(`${join(dir, FILES.embeds)}: shape [${embeds.shape.join(', ')}] does not match the model's token table [${table.shape.join(', ')}]`);
+    throw new InputError(`${join(FILES.embeds)}: shape [${embeds.shape.join(', ')}] does not match the model's token table [${table.shape.join(', ')}]`);
   }
   const saved = state;
   return {
@@ -122,62 +87,13 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
         optimizer.load_state_dict(moments);
         scheduler.load_state_dict(saved.lr_scheduler);
       } catch (e) {
-        throw asInputError(dir, e);
+        throw checkpointInputError(dir, e);
       }
     },
   };
 }
 
-/**
- * The checkpoint to resume: `spec` itself, or for `latest` the newest checkpoint-N that loads. A
- * newer one that does not (a damaged file) is passed over with a one-line notice; when none loads,
- * the newest one's error is thrown.
- */
-export function openCheckpoint(spec: string, outputDir: string, notice: (msg: string) => void): { dir: string; checkpoint: LoadedCheckpoint } {
-  const newest = resolveCheckpoint(spec, outputDir);
-  if (spec !== 'latest') return { dir: newest, checkpoint: loadCheckpoint(newest) };
-  const failed: { dir: string; error: InputError }[] = [];
-  for (const step of listCheckpoints(outputDir).reverse()) {
-    const dir = checkpointDir(outputDir, step);
-    try {
-      const checkpoint = loadCheckpoint(dir);
-      if (failed.length > 0) {
-        const skipped = failed.map((f) => f.dir).join(', ');
-        notice(`note: ${skipped} cannot be resumed (${failed[0]!.error.message}); falling back to ${dir}, the newest complete checkpoint`);
-      }
-      return { dir, checkpoint };
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      failed.push({ dir, error: e });
-    }
-  }
-  throw failed[0]!.error;
-}
-
-/** A temporary checkpoint folder: `checkpoint-N.tmp-<pid>-<random>` (temp_sibling's names). */
-const TEMP_CHECKPOINT = /^checkpoint-\d+\.tmp-(\d+)-[0-9a-f]+$/;
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it runs, as another user
-    return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'EPERM';
-  }
-}
-
-/**
- * Removes the temporary checkpoint folders a killed or crashed run left in `outputDir`, with a
- * one-line notice; one whose writer (the pid in its name) still runs is another live run's, and kept.
- */
-export function removeStaleTemps(outputDir: string, notice: (msg: string) => void): void {
-  if (!existsSync(outputDir)) return;
-  const stale = readdirSync(outputDir).filter((name) => {
-    const m = TEMP_CHECKPOINT.exec(name);
-    return m !== null && (Number(m[1]) === process.pid || !processRuns(Number(m[1])));
-  });
-  if (stale.length === 0) return;
-  for (const name of stale) rmSync(join(outputDir, name), { recursive: true, force: true });
-  notice(`note: removed ${stale.length} incomplete checkpoint folder(s) an interrupted run left in ${outputDir}: ${stale.join(', ')}`);
+/** The checkpoint to resume: `spec`, or for `latest` the newest one that loads (checkpoint_folder.ts's openLatest). */
+export function openCheckpoint(spec: string, outputDir: string, notice: (msg: string) => void, fs: Files = files()): { dir: string; checkpoint: LoadedCheckpoint } {
+  return openLatest(spec, outputDir, STATE_FILE, (dir) => loadCheckpoint(dir, fs), notice, fs);
 }

@@ -1,10 +1,10 @@
 // Prior preservation's class images: generated once by the base model from the class prompt and
 // reused. A folder holding fewer than requested gets the missing ones; more are left alone. The
 // generation lets the event loop run between denoising steps, so Ctrl-C stops it within a step.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { cat, type Tensor } from '../../core/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
+import type { Files } from '../../platform/files.js';
+import { files } from '../../platform/platform.js';
 import { readImage } from '../io/image.js';
 import { writePng } from '../io/png.js';
 import { imageToTensor } from '../io/tensor.js';
@@ -12,12 +12,13 @@ import { sampleImagesAsync, type BasModel } from '../model.js';
 
 const CLASS_IMAGE = /^class-(\d+)\.png$/;
 
-export function classImagePaths(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+export function classImagePaths(dir: string, fs: Files = files()): string[] {
+  if (!fs.exists(dir)) return [];
+  return fs
+    .listDir(dir)
     .filter((n) => CLASS_IMAGE.test(n) || /\.(png|jpe?g)$/i.test(n))
     .sort()
-    .map((n) => join(dir, n));
+    .map((n) => fs.join(dir, n));
 }
 
 export interface ClassImageOptions {
@@ -31,6 +32,8 @@ export interface ClassImageOptions {
   log?: (msg: string) => void;
   /** Checked between denoising steps: true ends the generation (the batch under way is dropped). */
   shouldStop?: () => boolean;
+  /** The Files `dir` is in (the platform's by default; the output sink's for the default class_images/ of a run). */
+  files?: Files;
 }
 
 /**
@@ -38,8 +41,9 @@ export interface ClassImageOptions {
  * when `shouldStop` ended it first (the images written so far are kept, and reused next time).
  */
 export async function ensureClassImages(model: BasModel, o: ClassImageOptions): Promise<string[] | null> {
-  mkdirSync(o.dir, { recursive: true });
-  let have = classImagePaths(o.dir).length;
+  const fs = o.files ?? files();
+  fs.mkdirp(o.dir);
+  let have = classImagePaths(o.dir, fs).length;
   if (have < o.count) o.log?.(`generating ${o.count - have} class images of "${o.prompt}" into ${o.dir}`);
   const stop = o.shouldStop ?? (() => false);
   while (have < o.count) {
@@ -49,14 +53,14 @@ export async function ensureClassImages(model: BasModel, o: ClassImageOptions): 
     const images = await sampleImagesAsync(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale }, stop);
     if (images === null) return null;
     to_uint8_images(images, 'rgb').forEach((img, i) => {
-      writePng(join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), { width: img.width, height: img.height, rgb: img.data });
+      writePng(fs.join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), { width: img.width, height: img.height, rgb: img.data }, fs);
     });
     have += n;
   }
-  return classImagePaths(o.dir).slice(0, o.count);
+  return classImagePaths(o.dir, fs).slice(0, o.count);
 }
 
 /** The class images as one (N, 3, R, R) tensor in [-1, 1]. */
-export function loadClassImages(paths: readonly string[], resolution: number): Tensor {
-  return cat(paths.map((p) => imageToTensor(readImage(p), resolution)), 0);
+export function loadClassImages(paths: readonly string[], resolution: number, fs: Files = files()): Tensor {
+  return cat(paths.map((p) => imageToTensor(readImage(p, fs), resolution)), 0);
 }

@@ -73,8 +73,8 @@ export interface TrainConfig {
   train_batch_size: number;
   /** Save a resumable checkpoint every N steps (0: never). */
   checkpointing_steps: number;
-  /** Keep at most this many checkpoints (unset: all). */
-  checkpoints_total_limit?: number | undefined;
+  /** Keep at most this many checkpoints, the newest (diffusers' flag; there unset keeps all, here 3 by default: ~15 MB each on the default model). */
+  checkpoints_total_limit: number;
   /** A checkpoint folder, or "latest" in output_dir. */
   resume_from_checkpoint?: string | undefined;
   /** With log_checkpoints: every N phase-2 steps save the model, attention maps and a sample. */
@@ -139,6 +139,7 @@ export const TRAIN_DEFAULTS = {
   seed: 0,
   train_batch_size: 1,
   checkpointing_steps: 500,
+  checkpoints_total_limit: 3,
   img_log_steps: 200,
   log_checkpoints: false,
   num_inference_steps: 50,
@@ -152,7 +153,7 @@ export const TRAIN_DEFAULTS = {
   attention_maps_steps: 100,
 } as const satisfies Omit<TrainConfig, 'instance_data_dir'>;
 
-const OPTIONAL_FIELDS = ['attn_res', 'class_data_dir', 'resolution', 'checkpoints_total_limit', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'backend'] as const;
+const OPTIONAL_FIELDS = ['attn_res', 'class_data_dir', 'resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'backend'] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(['instance_data_dir', ...Object.keys(TRAIN_DEFAULTS), ...OPTIONAL_FIELDS]);
 
 /** The range of every numeric field (the resolution's fit to the model is checked by the trainer). */

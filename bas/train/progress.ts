@@ -1,5 +1,6 @@
 // The progress bar: one line rewritten in place on a terminal, a line every few percent otherwise
-// (logs and CI), with step, phase, loss, attn_loss, lr and the time per step.
+// (logs, CI, a browser), with step, phase, loss, attn_loss, lr and the time per step.
+import { getPlatform } from '../../platform/platform.js';
 
 export interface ProgressFields {
   loss: number;
@@ -10,7 +11,7 @@ export interface ProgressFields {
 export class Progress {
   private readonly started = Date.now();
   private lastPrinted = -1;
-  private readonly tty = process.stdout.isTTY === true;
+  private readonly tty = getPlatform().terminal();
 
   constructor(
     private readonly total: number,
@@ -31,7 +32,7 @@ export class Progress {
       `${f.attn_loss === null ? '' : ` attn_loss ${f.attn_loss.toExponential(3)}`} lr ${f.lr.toExponential(2)}` +
       ` ${perStep.toFixed(2)} s/step eta ${formatTime(eta)}`;
     if (this.tty) {
-      process.stdout.write(`\r${text}\u001b[K`);
+      this.tty.write(`\r${text}\u001b[K`);
       return;
     }
     const every = Math.max(1, Math.floor(this.total / 20));
@@ -42,7 +43,7 @@ export class Progress {
   }
 
   done(): void {
-    if (this.tty) process.stdout.write('\n');
+    this.tty?.write('\n');
   }
 }
 

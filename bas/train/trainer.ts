@@ -1,14 +1,16 @@
 // The Break-A-Scene training loop: two phases (textual inversion, then UNet + text encoder), the
 // union-sampled instance batch beside the class batch, the full loss (loss.ts), clipping, AdamW,
 // the LR schedule, phase-1 row restore, metrics.jsonl, checkpoints with exact resume, Ctrl-C,
-// and a stop with the culprit named on a non-finite loss.
-import { appendFileSync, mkdirSync } from 'node:fs';
+// and a stop with the culprit named on a non-finite loss. Everything it writes (checkpoints, the
+// model, metrics.jsonl, image logs, the report) goes into its output sink (output_sink.ts): the
+// output_dir of the platform's files unless the caller gives another, such as a memorySink().
 import { truncateJsonl } from '../io/jsonl.js';
-import { join } from 'node:path';
 import { Generator, tensor, tidy, type StepProfiler, type Tensor } from '../../core/index.js';
 import { AdamW } from '../../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
 import { get_scheduler, type LRScheduler, type ScheduleName } from '../../nn/optim/lr_schedule.js';
+import type { Files } from '../../platform/files.js';
+import { files, getPlatform } from '../../platform/platform.js';
 import { AttentionStore, MAX_STORED_PIXELS } from '../attention/attention_store.js';
 import { register_attention_control } from '../attention/register_attention_control.js';
 import { useBackend } from '../backend.js';
@@ -19,12 +21,15 @@ import { complement_of_union } from '../data/background_mask.js';
 import { CONFIG_FILE, writeRunReport } from '../report/run_folder.js';
 import { to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import { loadBaseModel, defaultAttnRes, sample, saveModel, tokenizePrompts, trainingScheduler, type BasModel } from '../model.js';
-import { save_cross_attention_vis, labelsFromTokens } from '../vis/index.js';
+import { labelsFromTokens, renderAttentionRow, writePngAtomic } from '../vis/index.js';
 import { to_uint8_images } from '../../diffusion/index.js';
 import { writePng } from '../io/png.js';
 import { validateTrainConfig, type TrainConfig } from './config.js';
-import { checkpointDir, listCheckpoints, openCheckpoint, pruneCheckpoints, removeStaleTemps, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { openCheckpoint, saveCheckpoint, STATE_FILE, type LoadedCheckpoint } from './checkpoint.js';
+import { checkpointDir, listCheckpoints, pruneCheckpoints, removeStaleTemps, writeFailure } from './checkpoint_folder.js';
 import { ensureClassImages, loadClassImages } from './class_images.js';
+import { folderSink, outputPath, type OutputSink } from './output_sink.js';
+import { checkNotLocked, withRunLock } from './run_lock.js';
 import { breakASceneLoss, LOSS_TERM_LABELS, lossTermValues, meanTermValues, type LossResult, type LossTermValues } from './loss.js';
 import { drawMicroBatches, type StepData } from './batch.js';
 import { recordLayerMaps, type LayerMapsRecord } from './attention_maps.js';
@@ -87,16 +92,20 @@ export class BreakASceneTrainer {
   private readonly log: (msg: string) => void;
   private readonly onStep: ((line: MetricsLine) => void) | undefined;
   private readonly profiler: StepProfiler | null;
+  /** Where the run's outputs go, and where a resume finds its checkpoints. */
+  readonly sink: OutputSink;
 
   /** `onStep` is called after every step with its metrics line (progress displays, tests);
-   * `profiler` (a StepProfiler) is told each step's start, so a profile is of real steps. */
+   * `profiler` (a StepProfiler) is told each step's start, so a profile is of real steps;
+   * `sink` receives the outputs (default: folderSink(args.output_dir)). */
   constructor(
     readonly args: TrainConfig,
-    opts: { log?: (msg: string) => void; onStep?: (line: MetricsLine) => void; profiler?: StepProfiler } = {},
+    opts: { log?: (msg: string) => void; onStep?: (line: MetricsLine) => void; profiler?: StepProfiler; sink?: OutputSink } = {},
   ) {
     this.log = opts.log ?? ((m) => console.log(m));
     this.onStep = opts.onStep;
     this.profiler = opts.profiler ?? null;
+    this.sink = opts.sink ?? folderSink(args.output_dir);
   }
 
   /** Asks the loop to checkpoint and stop after the current step (Ctrl-C). */
@@ -117,6 +126,8 @@ export class BreakASceneTrainer {
     // a configuration built by hand, not by trainConfig, is checked too
     validateTrainConfig(a);
     if (a.backend) useBackend(a.backend);
+    // a folder another run is writing is refused before anything else is said about it
+    checkNotLocked(this.sink.dir, this.sink.files);
 
     // everything that can reject the input (model, checkpoint, folder, tokens) runs before the
     // first write, so bad input leaves no output folder behind (or an existing one untouched)
@@ -135,21 +146,32 @@ export class BreakASceneTrainer {
     // a checkpoint taken on the last phase-1 step holds the phase-1 optimizer: phase 2 starts fresh
     if (state.resumed && this.phaseAt(startStep - 1) === this.phaseAt(startStep)) state.resumed.restoreOptimizer(optimizer, lr);
 
-    removeStaleTemps(a.output_dir, this.log);
-    mkdirSync(a.output_dir, { recursive: true });
+    const { files: fs, dir: out } = this.sink;
+    fs.mkdirp(out);
+    // one run at a time in a folder: a second one refuses instead of interleaving its writes
+    return withRunLock(out, this.log, fs, () => this.trainLocked(state, optimizer, lr, instance, attn_res, resolution));
+  }
+
+  /** The run once the input is accepted and the output folder is this run's: class images, the loop, the final model. */
+  private async trainLocked(state: RunState, optimizer: AdamW, lr: LRScheduler, instance: InstanceFolder, attn_res: number, resolution: number): Promise<TrainResult> {
+    const a = this.args;
+    const { model } = state;
+    const startStep = state.step;
+    const { files: fs, dir: out } = this.sink;
+    removeStaleTemps(out, this.log, fs);
     const data = await this.loadData(model, instance, resolution);
     if (data === null) {
-      this.log(`interrupted while generating class images: those written are kept in ${this.classDir()} and reused by the next run`);
-      return { steps: state.step, interrupted: true, output_dir: a.output_dir, last: null };
+      this.log(`interrupted while generating class images: those written are kept in ${this.classImages().dir} and reused by the next run`);
+      return { steps: state.step, interrupted: true, output_dir: out, last: null };
     }
     // the run's flags beside its outputs, for `bas report` and for whoever reads the folder later
     // (written once training starts: an interrupted class-image pass leaves only its images)
-    write_file_atomic(join(a.output_dir, CONFIG_FILE), to_json_text(a));
+    write_file_atomic(outputPath(this.sink, CONFIG_FILE), to_json_text(a), fs);
     const store = new AttentionStore();
     register_attention_control(model.unet, store);
     const run: Run = { ...state, data, store, noiseScheduler: trainingScheduler(model), optimizer, lr, attn_res, resolution };
-    const metricsPath = join(a.output_dir, 'metrics.jsonl');
-    truncateJsonl(metricsPath, run.step);
+    const metricsPath = outputPath(this.sink, 'metrics.jsonl');
+    truncateJsonl(metricsPath, run.step, fs);
     const progress = new Progress(this.totalSteps, run.step);
     let last: MetricsLine | null = null;
     let lastAttention: Tensor | null = null;
@@ -170,7 +192,7 @@ export class BreakASceneTrainer {
         const att = r.result.attention[0];
         return { line: r.line, prompt: r.prompt, layers: r.layers, attention: att ? tensor(att.data, { shape: att.shape, dtype: att.dtype }) : null };
       });
-      appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
+      fs.appendText(metricsPath, `${JSON.stringify(line)}\n`);
       this.onStep?.(line);
       progress.update(step + 1, `phase ${phase}`, line);
       last = line;
@@ -178,38 +200,46 @@ export class BreakASceneTrainer {
       lastPrompt = prompt;
       run.step = step + 1;
 
-      if (a.checkpointing_steps > 0 && run.step % a.checkpointing_steps === 0 && run.step < this.totalSteps) this.checkpoint(run);
+      const checkpointed = a.checkpointing_steps > 0 && run.step % a.checkpointing_steps === 0 && run.step < this.totalSteps;
+      if (checkpointed) this.checkpoint(run);
       if (a.log_checkpoints && phase === 2 && run.step % a.img_log_steps === 0) this.imageLogs(run, lastAttention, lastPrompt, attn_res);
-      if (layers) writeAttentionMaps(a.output_dir, run.step, phase, layers);
+      if (layers) writeAttentionMaps(this.sink, run.step, phase, layers);
       if (validatesAt(a, run.step, this.totalSteps)) {
-        this.log(`validation at step ${run.step}: wrote ${writeValidation(a.output_dir, run.step, validationSamples(model, a, attn_res), a)}`);
+        this.log(`validation at step ${run.step}: wrote ${writeValidation(this.sink, run.step, validationSamples(model, a, attn_res), a)}`);
       }
       // let a pending Ctrl-C reach its handler between steps
-      await new Promise((r) => setImmediate(r));
+      await getPlatform().nextTurn();
       // a stop asked for during the last step just lets the run finish: the model is saved below
       if (this.stopRequested && run.step < this.totalSteps) {
         progress.done();
-        this.checkpoint(run);
-        this.log(`interrupted: checkpoint saved at step ${run.step} in ${checkpointDir(a.output_dir, run.step)}`);
-        return { steps: run.step, interrupted: true, output_dir: a.output_dir, last };
+        // not again when this step's checkpoint was just written (rewriting it is a window without it)
+        if (!checkpointed) this.checkpoint(run);
+        this.log(`interrupted: checkpoint saved at step ${run.step} in ${checkpointDir(out, run.step, fs)}`);
+        return { steps: run.step, interrupted: true, output_dir: out, last };
       }
     }
     progress.done();
     await this.profiler?.finish();
-    saveModel(a.output_dir, model);
-    if (lastAttention) {
-      this.saveAttention(join(a.output_dir, 'img_logs', 'final_step_attn.png'), model, lastAttention, lastPrompt);
+    try {
+      saveModel(out, model, fs);
+    } catch (e) {
+      throw writeFailure(e, `the model in ${out}`, out, STATE_FILE, fs);
     }
-    this.log(`wrote ${writeRunReport(a.output_dir)}`);
-    this.log(`saved the fine-tuned model (tokens ${run.placeholders.tokens.join(' ')}) to ${a.output_dir}; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
-    return { steps: run.step, interrupted: false, output_dir: a.output_dir, last };
+    if (lastAttention) {
+      this.saveAttention(outputPath(this.sink, 'img_logs', 'final_step_attn.png'), model, lastAttention, lastPrompt);
+    }
+    this.log(`wrote ${writeRunReport(out, fs)}`);
+    const rss = getPlatform().peakMemoryMiB();
+    this.log(`saved the fine-tuned model (tokens ${run.placeholders.tokens.join(' ')}) to ${out}${rss === null ? '' : `; peak RSS ${rss} MiB`}`);
+    return { steps: run.step, interrupted: false, output_dir: out, last };
   }
 
   /** Base model + placeholder tokens, or everything from a checkpoint. */
   private setupRun(): RunState {
     const a = this.args;
-    if (a.resume_from_checkpoint) {
-      const { dir, checkpoint: ck } = openCheckpoint(a.resume_from_checkpoint, a.output_dir, this.log);
+    const { files: fs, dir: out } = this.sink;
+    if (a.resume_from_checkpoint && !this.freshStartForLatest()) {
+      const { dir, checkpoint: ck } = openCheckpoint(a.resume_from_checkpoint, out, this.log, fs);
       if (ck.state.placeholder_tokens.length !== numConcepts(a)) {
         throw new InputError((n) => `checkpoint ${dir} has ${ck.state.placeholder_tokens.length} concepts, ${n('num_of_assets')} is ${a.num_of_assets}${a.extract_background ? ` (+1 for ${n('extract_background')})` : ''}`);
       }
@@ -217,10 +247,10 @@ export class BreakASceneTrainer {
       this.log(`resuming from ${dir} at step ${ck.state.global_step}`);
       return { model: ck.model, resumed: ck, placeholders: { tokens: ck.state.placeholder_tokens, ids: ck.state.placeholder_ids }, origEmbeds: ck.origEmbeds, gen, step: ck.state.global_step };
     }
-    const stale = listCheckpoints(a.output_dir);
+    const stale = listCheckpoints(out, STATE_FILE, fs);
     if (stale.length > 0) {
       // `latest` would later pick an old run's checkpoint: continue that run or use another folder
-      throw new InputError((n) => `${n('output_dir')} ${a.output_dir} already holds checkpoints of an earlier run (checkpoint-${stale[stale.length - 1]}); pass ${n('resume_from_checkpoint')} latest to continue it, or choose another ${n('output_dir')}`);
+      throw new InputError((n) => `${n('output_dir')} ${out} already holds checkpoints of an earlier run (checkpoint-${stale[stale.length - 1]}); pass ${n('resume_from_checkpoint')} latest to continue it, or choose another ${n('output_dir')}`);
     }
     const gen = new Generator(a.seed);
     const model = loadBaseModel(a.pretrained_model_name_or_path, a.seed, (m) => this.log(m));
@@ -230,6 +260,19 @@ export class BreakASceneTrainer {
     // the phase-1 restore source: the table right after the new rows were initialised
     const origEmbeds = model.text_encoder.get_input_embeddings().weight.detach().mul(1);
     return { model, resumed: null, placeholders, origEmbeds, gen, step: 0 };
+  }
+
+  /**
+   * `latest` in a folder without a complete checkpoint and without a finished model (a run killed
+   * before its first checkpoint, or a folder not made yet) starts from step 0 with a notice, as
+   * diffusers' scripts do: so one command line both starts a run and resumes it after a kill.
+   */
+  private freshStartForLatest(): boolean {
+    const { files: fs, dir: out } = this.sink;
+    if (this.args.resume_from_checkpoint !== 'latest' || listCheckpoints(out, STATE_FILE, fs).length > 0) return false;
+    if (fs.exists(fs.join(out, 'model_index.json'))) return false;
+    this.log(`note: no complete checkpoint in ${out} yet: starting from step 0`);
+    return true;
   }
 
   /** The image and its masks, with the background's mask last when it is extracted. */
@@ -252,8 +295,10 @@ export class BreakASceneTrainer {
     return { ...inst, masks: [...inst.masks, background] };
   }
 
-  private classDir(): string {
-    return this.args.class_data_dir ?? join(this.args.output_dir, 'class_images');
+  /** An explicit class_data_dir is an input folder of the platform's files; the default is the run's own class_images/. */
+  private classImages(): { files: Files; dir: string } {
+    const dir = this.args.class_data_dir;
+    return dir === undefined ? { files: this.sink.files, dir: outputPath(this.sink, 'class_images') } : { files: files(), dir };
   }
 
   /**
@@ -264,8 +309,9 @@ export class BreakASceneTrainer {
     const a = this.args;
     if (a.no_prior_preservation) return { image: inst.image, masks: inst.masks, classImages: null, classIds: null };
     // the class prompt does not use the new tokens, so this is the base model's own picture of it
+    const where = this.classImages();
     const paths = await ensureClassImages(model, {
-      dir: this.classDir(),
+      ...where,
       prompt: a.class_prompt,
       count: a.num_class_images,
       batch: a.sample_batch_size,
@@ -276,7 +322,7 @@ export class BreakASceneTrainer {
       shouldStop: () => this.stopRequested,
     });
     if (paths === null) return null;
-    return { image: inst.image, masks: inst.masks, classImages: loadClassImages(paths, resolution), classIds: tokenizePrompts(model, [a.class_prompt])[0]! };
+    return { image: inst.image, masks: inst.masks, classImages: loadClassImages(paths, resolution, where.files), classIds: tokenizePrompts(model, [a.class_prompt])[0]! };
   }
 
   /** Phase 1: token embeddings only, at initial_learning_rate. Phase 2: UNet + text encoder (or embeddings). */
@@ -375,8 +421,8 @@ export class BreakASceneTrainer {
   private checkFinite(terms: LossTermValues, step: number): void {
     for (const [name, v] of Object.entries(terms) as [keyof LossTermValues, number | null][]) {
       if (v !== null && !Number.isFinite(v)) {
-        const kept = listCheckpoints(this.args.output_dir);
-        throw new NonFiniteError(`non-finite ${LOSS_TERM_LABELS[name]} (${v}) at step ${step + 1}; stopping. ${kept.length ? `Last good checkpoint: ${checkpointDir(this.args.output_dir, kept[kept.length - 1]!)}` : 'No checkpoint was written yet.'}`);
+        const kept = listCheckpoints(this.sink.dir, STATE_FILE, this.sink.files);
+        throw new NonFiniteError(`non-finite ${LOSS_TERM_LABELS[name]} (${v}) at step ${step + 1}; stopping. ${kept.length ? `Last good checkpoint: ${checkpointDir(this.sink.dir, kept[kept.length - 1]!, this.sink.files)}` : 'No checkpoint was written yet.'}`);
       }
     }
   }
@@ -386,35 +432,37 @@ export class BreakASceneTrainer {
   }
 
   private checkpoint(run: Run): void {
-    const a = this.args;
-    saveCheckpoint(checkpointDir(a.output_dir, run.step), run.model, run.optimizer, run.lr, run.origEmbeds, {
-      global_step: run.step,
-      generator: run.gen.get_state(),
-      placeholder_tokens: run.placeholders.tokens,
-      placeholder_ids: run.placeholders.ids,
-    });
-    pruneCheckpoints(a.output_dir, a.checkpoints_total_limit);
+    const { files: fs, dir: out } = this.sink;
+    const state = { global_step: run.step, generator: run.gen.get_state(), placeholder_tokens: run.placeholders.tokens, placeholder_ids: run.placeholders.ids };
+    try {
+      saveCheckpoint(checkpointDir(out, run.step, fs), run.model, run.optimizer, run.lr, run.origEmbeds, state, fs);
+    } catch (e) {
+      throw writeFailure(e, `checkpoint ${checkpointDir(out, run.step, fs)}`, out, STATE_FILE, fs);
+    }
+    pruneCheckpoints(out, this.args.checkpoints_total_limit, STATE_FILE, fs);
   }
 
   /** --log_checkpoints: the model, the last step's attention, and a full sample with its attention. */
   private imageLogs(run: RunState, lastAttention: Tensor | null, prompt: number[], attn_res: number): void {
     const a = this.args;
+    const fs = this.sink.files;
     const tag = String(run.step).padStart(5, '0');
-    saveModel(join(a.output_dir, 'checkpoints', tag), run.model);
-    const logs = join(a.output_dir, 'img_logs');
-    if (a.lambda_attention !== 0 && lastAttention) this.saveAttention(join(logs, `${tag}_step_attn.png`), run.model, lastAttention, prompt);
+    saveModel(outputPath(this.sink, 'checkpoints', tag), run.model, fs);
+    const logs = outputPath(this.sink, 'img_logs');
+    if (a.lambda_attention !== 0 && lastAttention) this.saveAttention(fs.join(logs, `${tag}_step_attn.png`), run.model, lastAttention, prompt);
     const text = run.model.tokenizer.decode(prompt, { skip_special_tokens: true });
     const out = sample(run.model, { prompt: text, seed: a.seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, record_attention: true, attn_res });
     const img = to_uint8_images(out.images, 'rgb')[0]!;
-    mkdirSync(logs, { recursive: true });
-    writePng(join(logs, `${tag}_full_pred.png`), { width: img.width, height: img.height, rgb: img.data });
-    if (out.attention) this.saveAttention(join(logs, `${tag}_full_attn.png`), run.model, out.attention, out.input_ids);
+    fs.mkdirp(logs);
+    writePng(fs.join(logs, `${tag}_full_pred.png`), { width: img.width, height: img.height, rgb: img.data }, fs);
+    if (out.attention) this.saveAttention(fs.join(logs, `${tag}_full_attn.png`), run.model, out.attention, out.input_ids);
   }
 
   private saveAttention(path: string, model: BasModel, attention: Tensor, ids: number[]): void {
-    mkdirSync(join(path, '..'), { recursive: true });
+    const fs = this.sink.files;
+    fs.mkdirp(fs.dirname(path));
     const tokens = model.tokenizer.convert_ids_to_tokens(ids);
-    save_cross_attention_vis(path, attention, labelsFromTokens(tokens));
+    writePngAtomic(path, renderAttentionRow(attention, labelsFromTokens(tokens)), fs);
   }
 }
 

@@ -1,12 +1,13 @@
-// Loads gpu.js on first use (a synchronous require, so choosing a backend stays one synchronous
-// call) and resolves our backend names to gpu.js modes.
-import { createRequire } from 'node:module';
+// Loads gpu.js on first use (a synchronous load through the platform: Node's require of its
+// CommonJS build, or the browser build a bundle registered, so choosing a backend stays one
+// synchronous call) and resolves our backend names to gpu.js modes.
 import type * as GpuJs from 'gpu.js';
+import { getPlatform } from '../../platform/platform.js';
 
 let mod: typeof GpuJs | null = null;
 
 export function gpujs(): typeof GpuJs {
-  if (!mod) mod = createRequire(import.meta.url)('gpu.js') as typeof GpuJs;
+  if (!mod) mod = getPlatform().loadModule('gpu.js') as typeof GpuJs;
   return mod;
 }
 

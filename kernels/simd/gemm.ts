@@ -4,9 +4,10 @@
 // operands, are packed into panels. Rows and columns past the 4 x 8 tile read whatever follows
 // (zeros at the end of each operand, else the next values) and only reach C entries that are never
 // copied out. The kernel fills a padded C, and the result is copied out. Big jobs are shared with
-// a worker on the second core, unit by unit (worker_source.ts); the API stays synchronous because
-// the main thread blocks on Atomics.wait for the worker's last unit after running out of its own.
-import { Worker } from 'node:worker_threads';
+// a worker on the second core, unit by unit (worker_source.ts, started through the platform's
+// threads); the API stays synchronous because the main thread blocks on Atomics.wait for the
+// worker's last unit after running out of its own.
+import { getPlatform } from '../../platform/platform.js';
 import type { MatmulArgs } from '../backend.js';
 import { gemmModuleBytes, MAX_PAGES, MR, NR, PAGE } from './gemm_module.js';
 import { CTRL, IDLE, POSTED, RUNNING, WORKER_SOURCE } from './worker_source.js';
@@ -55,8 +56,9 @@ export function simdSupported(): boolean {
 }
 
 function threadsWanted(): boolean {
-  const v = typeof process !== 'undefined' ? process.env['BAS_THREADS'] : undefined;
-  return v !== '0' && v !== '1';
+  const p = getPlatform();
+  const v = p.env('BAS_THREADS');
+  return v !== '0' && v !== '1' && p.hardwareConcurrency >= 2;
 }
 
 export class Engine {
@@ -65,7 +67,6 @@ export class Engine {
   readonly exports: WebAssembly.Exports;
   private f32: Float32Array;
   private i32: Int32Array;
-  private worker: Worker | null = null;
   private ctrl: Int32Array | null = null;
 
   constructor(threads: boolean) {
@@ -77,11 +78,10 @@ export class Engine {
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     if (shared) {
-      const ctrl = new SharedArrayBuffer(CTRL.size * 4);
-      this.ctrl = new Int32Array(ctrl);
-      this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory: this.memory, ctrl } });
-      // never keep the process alive for it; an idle worker sits in Atomics.wait
-      this.worker.unref();
+      const ctrl = new Int32Array(new SharedArrayBuffer(CTRL.size * 4));
+      // an idle worker sits in Atomics.wait; the platform never lets it keep the process alive
+      const worker = getPlatform().threads.spawn(WORKER_SOURCE, { module, memory: this.memory, ctrl: ctrl.buffer }, () => Atomics.store(ctrl, CTRL.ready, 0));
+      if (worker) this.ctrl = ctrl;
     }
   }
 

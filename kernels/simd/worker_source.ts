@@ -4,8 +4,8 @@
 // claim from one atomic counter, so a worker that is slow to wake (the other core busy with
 // another process) costs nothing: the main thread claims every unit itself, then withdraws the
 // job with a compare-exchange on `state` unless the worker has already taken it up.
-// Kept as source text (plain JS, no imports) so it runs as an eval worker under any loader
-// (tsx, vitest, plain node) without a build step.
+// Kept as source text (plain JS, no imports) so it runs as a worker under any loader (tsx,
+// vitest, plain node) or in a browser without a build step; the platform binds `workerData`.
 
 /** Control block slots (Int32 indices). */
 export const CTRL = {
@@ -34,7 +34,6 @@ export const POSTED = 1;
 export const RUNNING = 2;
 
 export const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
 const { module, memory, ctrl } = workerData;
 const c = new Int32Array(ctrl);
 const gemm = new WebAssembly.Instance(module, { env: { mem: memory } }).exports.gemm;

@@ -7,8 +7,6 @@
 //     base model that cannot draw the shape);
 //   disentanglement: ... and no other concept's colour;
 //   pairs: "a photo of <assetI> and <assetJ>" shows both.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { Generator, no_grad, select } from '../../core/index.js';
 import { aggregate_attention } from '../../bas/attention/aggregate_attention.js';
 import { AttentionStore } from '../../bas/attention/attention_store.js';
@@ -20,6 +18,7 @@ import { normalizeByMax } from '../../bas/losses/attention_loss.js';
 import { defaultAttnRes, encodePrompts, loadModel, sample, trainingScheduler, type BasModel } from '../../bas/model.js';
 import { trainConfig, type TrainConfig } from '../../bas/train/config.js';
 import { BreakASceneTrainer } from '../../bas/train/trainer.js';
+import { files } from '../../platform/platform.js';
 import { sampleScene, writeSceneFolder, type Detection, type Scene } from '../world/index.js';
 import { detectBatch, hasColour, hasConcept, mean, type Concept } from './judge.js';
 
@@ -109,19 +108,20 @@ export function identityDetections(model: BasModel, i: number, o: Pick<BasEvalOp
 }
 
 export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => void = () => {}): Promise<VariantResult[]> {
+  const fs = files();
   const gen = new Generator(o.seed);
   const scenes: { name: string; dir: string; scene: Scene }[] = [];
   for (let i = 0; i < o.scenes; i++) {
     const scene = sampleScene(gen, { numObjects: gen.integer(2, 5), resolution: 32 });
-    const dir = join(o.work_dir, 'scenes', `scene-${i}`);
+    const dir = fs.join(o.work_dir, 'scenes', `scene-${i}`);
     writeSceneFolder(dir, scene, 32, { overwrite: true });
     scenes.push({ name: `scene-${i}`, dir, scene });
   }
   let prior: Partial<TrainConfig> = {};
   if (!o.train_overrides.no_prior_preservation) {
-    const classDir = join(o.work_dir, 'class_images');
+    const classDir = fs.join(o.work_dir, 'class_images');
     // drawn afresh each eval: a folder left by another base model must not be reused
-    rmSync(classDir, { recursive: true, force: true });
+    fs.remove(classDir);
     prior = { class_data_dir: classDir, class_prompt: o.class_prompt, num_class_images: o.num_class_images, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale };
   }
   const results: VariantResult[] = [];
@@ -130,7 +130,7 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
     if (!extra) throw new Error(`unknown variant "${variant}"; known: ${Object.keys(VARIANTS).join(', ')}`);
     const per_scene: VariantResult['per_scene'] = [];
     for (const s of scenes) {
-      const out = join(o.work_dir, 'runs', variant.replace(/\s+/g, '_'), s.name);
+      const out = fs.join(o.work_dir, 'runs', variant.replace(/\s+/g, '_'), s.name);
       const n = s.scene.objects.length;
       // later overrides win: the eval's run settings, prior preservation, the caller's, the variant's
       const config = trainConfig({

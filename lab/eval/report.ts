@@ -1,6 +1,5 @@
 // The `bas eval` report: a Markdown table beside the JSON it was made from, written atomically.
-import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { files } from '../../platform/platform.js';
 import { to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import type { BaseEvalResult } from './base_model.js';
 import type { VariantResult } from './break_a_scene.js';
@@ -40,7 +39,8 @@ export function reportMarkdown(r: EvalReport): string {
 }
 
 export function writeReport(dir: string, r: EvalReport): void {
-  mkdirSync(dir, { recursive: true });
-  write_file_atomic(join(dir, 'eval.json'), to_json_text(r));
-  write_file_atomic(join(dir, 'eval.md'), reportMarkdown(r));
+  const fs = files();
+  fs.mkdirp(dir);
+  write_file_atomic(fs.join(dir, 'eval.json'), to_json_text(r));
+  write_file_atomic(fs.join(dir, 'eval.md'), reportMarkdown(r));
 }

@@ -3,8 +3,6 @@
 // what the text side learned: for unseen one-object scenes, is "a photo of a <colour> <shape>" the
 // best of the 64 such captions? A few minutes on the CPU; `bas pretrain --text_encoder_name_or_path`
 // starts the UNet's pretraining from the result.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { argmax, Generator, no_grad, tensor, tidy, type Tensor } from '../../core/index.js';
 import { CLIPTextModel } from '../../nn/clip/text_model.js';
 import { textEncoderConfig, type UNetConfigName } from '../../nn/configs.js';
@@ -15,6 +13,8 @@ import { get_scheduler } from '../../nn/optim/lr_schedule.js';
 import { save_text_encoder } from '../../nn/pipeline.js';
 import { save_file } from '../../nn/safetensors.js';
 import { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
+import { getPlatform } from '../../platform/platform.js';
+import { folderSink, outputPath, type OutputSink } from '../../bas/train/output_sink.js';
 import { truncateJsonl } from '../../bas/io/jsonl.js';
 import { Progress } from '../../bas/train/progress.js';
 import { captionOf, COLOUR_NAMES, objectPhrase, sceneAt, SHAPE_NAMES, type SceneSample } from '../world/index.js';
@@ -50,8 +50,10 @@ export interface ClipPretrainResult {
 /** Scenes as a (B, 3, H, W) tensor in [-1, 1]. */
 const pixelsOf = (scenes: readonly SceneSample[], res: number): Tensor => tensor(scenePixels(scenes, res), { shape: [scenes.length, 3, res, res], dtype: 'float32' });
 
-export async function pretrainWorldClip(a: ClipPretrainArgs, log: (m: string) => void = (m) => console.log(m)): Promise<ClipPretrainResult> {
-  mkdirSync(a.output_dir, { recursive: true });
+/** Trains the world's CLIP; its outputs go to `sink` (default: a.output_dir of the platform's files). */
+export async function pretrainWorldClip(a: ClipPretrainArgs, log: (m: string) => void = (m) => console.log(m), sink: OutputSink = folderSink(a.output_dir)): Promise<ClipPretrainResult> {
+  const { files: fs, dir: out } = sink;
+  fs.mkdirp(out);
   const gen = new Generator(a.seed);
   const tokenizer = new CLIPTokenizer({ model_max_length: textEncoderConfig('default').max_position_embeddings ?? 24 });
   const text_encoder = new CLIPTextModel(pretrainTextEncoderConfig(a.config, tokenizer.length), { generator: gen });
@@ -60,8 +62,8 @@ export async function pretrainWorldClip(a: ClipPretrainArgs, log: (m: string) =>
   const optimizer = new AdamW(params, { lr: a.learning_rate, weight_decay: a.adam_weight_decay });
   const lr = get_scheduler('cosine', optimizer, { num_warmup_steps: a.lr_warmup_steps, num_training_steps: a.max_train_steps });
   const ids = (captions: readonly string[]): number[][] => captions.map((c) => tokenizer.encode(c, { padding: 'max_length', truncation: true }));
-  const metricsPath = join(a.output_dir, 'metrics.jsonl');
-  truncateJsonl(metricsPath, 0);
+  const metricsPath = outputPath(sink, 'metrics.jsonl');
+  truncateJsonl(metricsPath, 0, fs);
   const progress = new Progress(a.max_train_steps, 0);
 
   for (let step = 0; step < a.max_train_steps; step++) {
@@ -84,20 +86,20 @@ export async function pretrainWorldClip(a: ClipPretrainArgs, log: (m: string) =>
       return { loss: value, accuracy };
     });
     if (!Number.isFinite(loss)) throw new Error(`non-finite contrastive loss (${loss}) at step ${step + 1}`);
-    appendFileSync(metricsPath, `${JSON.stringify({ step: step + 1, loss, accuracy, lr: optimizer.param_groups[0]!.lr, sec: (Date.now() - t0) / 1000 })}\n`);
+    fs.appendText(metricsPath, `${JSON.stringify({ step: step + 1, loss, accuracy, lr: optimizer.param_groups[0]!.lr, sec: (Date.now() - t0) / 1000 })}\n`);
     progress.update(step + 1, '', { loss, attn_loss: null, lr: optimizer.param_groups[0]!.lr });
-    await new Promise((r) => setImmediate(r));
+    await getPlatform().nextTurn();
   }
   progress.done();
 
   const result = no_grad(() => heldOutAccuracy(a, clip, text_encoder, ids));
-  save_text_encoder(a.output_dir, text_encoder, tokenizer);
-  mkdirSync(join(a.output_dir, 'world_clip'), { recursive: true });
-  write_file_atomic(join(a.output_dir, 'world_clip', 'config.json'), to_json_text({ ...WORLD_CLIP_CONFIG, text_hidden_size: text_encoder.config.hidden_size }));
-  save_file(clip.state_dict(), join(a.output_dir, 'world_clip', 'model.safetensors'), { format: 'pt' });
-  write_file_atomic(join(a.output_dir, 'result.json'), to_json_text(result));
+  save_text_encoder(out, text_encoder, tokenizer, fs);
+  fs.mkdirp(outputPath(sink, 'world_clip'));
+  write_file_atomic(outputPath(sink, 'world_clip', 'config.json'), to_json_text({ ...WORLD_CLIP_CONFIG, text_hidden_size: text_encoder.config.hidden_size }), fs);
+  save_file(clip.state_dict(), outputPath(sink, 'world_clip', 'model.safetensors'), { format: 'pt' }, fs);
+  write_file_atomic(outputPath(sink, 'result.json'), to_json_text(result), fs);
   log(`held-out one-object scenes (${a.eval_scenes}): caption ${pct(result.caption_accuracy)}, colour ${pct(result.colour_accuracy)}, shape ${pct(result.shape_accuracy)} (top-1 of the 64 colour x shape captions)`);
-  log(`saved the text encoder and tokenizer in ${a.output_dir} (bas pretrain --text_encoder_name_or_path ${a.output_dir})`);
+  log(`saved the text encoder and tokenizer in ${out} (bas pretrain --text_encoder_name_or_path ${out})`);
   return result;
 }
 

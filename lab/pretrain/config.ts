@@ -5,7 +5,7 @@
 import { UNET_CONFIGS, type UNetConfigName } from '../../nn/configs.js';
 import { InputError } from '../../bas/errors.js';
 import { checkRanges, type Range } from '../../bas/ranges.js';
-import { TEXTURES, type TextureName } from '../world/index.js';
+import { PLACEMENTS, TEXTURES, type TextureName } from '../world/index.js';
 
 /** The enumerated fields' allowed values. */
 export const PRETRAIN_CHOICES = {
@@ -13,6 +13,7 @@ export const PRETRAIN_CHOICES = {
   beta_schedule: ['linear', 'scaled_linear', 'squaredcos_cap_v2'],
   prediction_type: ['epsilon', 'v_prediction'],
   addition_embed_type: ['none', 'text'],
+  placement: PLACEMENTS,
 } as const;
 
 export interface PretrainConfig {
@@ -51,6 +52,8 @@ export interface PretrainConfig {
   textures?: readonly TextureName[] | undefined;
   min_objects: number;
   max_objects: number;
+  /** 'centre': the first object of every scene at the image centre (a diagnostic of issue 10: shape without position). */
+  placement: (typeof PRETRAIN_CHOICES.placement)[number];
   /** The first N steps draw one object on a plain background (shape is then most of what the caption adds); the full world after. */
   curriculum_steps: number;
   seed: number;
@@ -96,6 +99,7 @@ export const PRETRAIN_DEFAULTS = {
   textures: TEXTURES,
   min_objects: 1,
   max_objects: 2,
+  placement: 'anywhere',
   curriculum_steps: 0,
   seed: 0,
   checkpointing_steps: 250,

@@ -2,19 +2,14 @@
 // and the UNet from scratch, on captioned scenes streamed in-process, 10% of captions dropped
 // for classifier-free guidance, epsilon prediction with optional min-SNR weighting, AdamW with
 // warmup, EMA weights for sampling, sample grids, metrics.jsonl, checkpoints and exact resume.
-import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { Generator, mse_loss, mul, no_grad, tensor, tidy, type GeneratorState, type StepProfiler, type Tensor } from '../../core/index.js';
+import { Generator, mse_loss, mul, no_grad, tensor, tidy, type StepProfiler, type Tensor } from '../../core/index.js';
 import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
 import { CLIPTextModel, type CLIPTextConfig } from '../../nn/clip/text_model.js';
 import { textEncoderConfig, unetConfig, type UNetConfigName } from '../../nn/configs.js';
 import { load_text_encoder } from '../../nn/pipeline.js';
-import { read_json_object, temp_sibling, to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import { AdamW } from '../../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
 import { get_scheduler, type LRScheduler } from '../../nn/optim/lr_schedule.js';
-import { adamw_state_from_safetensors, adamw_state_to_safetensors } from '../../nn/optim/state_io.js';
-import { load_file, load_file_with_metadata, save_file } from '../../nn/safetensors.js';
 import { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
 import { UNet2DConditionModel } from '../../nn/unet/unet_2d_condition.js';
 import { useBackend } from '../../bas/backend.js';
@@ -26,10 +21,12 @@ import { grid } from '../../bas/vis/index.js';
 import { captionOf, sceneAt, type SceneStreamOptions } from '../world/index.js';
 import { validatePretrainConfig, type PretrainConfig } from './config.js';
 import { EMA } from './ema.js';
-import { listCheckpoints } from '../../bas/train/checkpoint.js';
+import { removeStaleTemps, writeFailure } from '../../bas/train/checkpoint_folder.js';
+import { checkNotLocked, withRunLock } from '../../bas/train/run_lock.js';
+import { getPlatform } from '../../platform/platform.js';
+import { openPretrainCheckpoint, PRETRAIN_STATE_FILE, savePretrainCheckpoint, type PretrainState } from './pretrain_checkpoint.js';
+import { folderSink, outputPath, type OutputSink } from '../../bas/train/output_sink.js';
 import { truncateJsonl } from '../../bas/io/jsonl.js';
-
-const STATE_FILE = 'state.json';
 
 /**
  * The noise schedule of a pixel-space model: DDPM's linear betas (SD's scaled_linear is for latents),
@@ -46,8 +43,9 @@ export function pretrainSchedulerConfig(beta_schedule: PretrainConfig['beta_sche
 const CURRICULUM_WORLD = { minObjects: 1, maxObjects: 1, textures: ['plain'] as const };
 
 /** The scenes step `step` (0-based) draws from: the curriculum's first stage, then the configured world. */
-export function worldAt(a: Pick<PretrainConfig, 'curriculum_steps' | 'min_objects' | 'max_objects' | 'textures'>, step: number): SceneStreamOptions {
-  return step < a.curriculum_steps ? CURRICULUM_WORLD : { minObjects: a.min_objects, maxObjects: a.max_objects, textures: a.textures };
+export function worldAt(a: Pick<PretrainConfig, 'curriculum_steps' | 'min_objects' | 'max_objects' | 'textures' | 'placement'>, step: number): SceneStreamOptions {
+  const world = step < a.curriculum_steps ? CURRICULUM_WORLD : { minObjects: a.min_objects, maxObjects: a.max_objects, textures: a.textures };
+  return a.placement === 'anywhere' ? world : { ...world, placement: a.placement };
 }
 
 /**
@@ -59,16 +57,6 @@ export function worldAt(a: Pick<PretrainConfig, 'curriculum_steps' | 'min_object
 export function minSnrWeights(snr: readonly number[], gamma: number, prediction_type: string, floor = 0): number[] {
   if (gamma <= 0) return snr.map(() => 1);
   return snr.map((s) => (Math.min(s, gamma) + floor) / (prediction_type === 'v_prediction' ? s + 1 : s));
-}
-
-interface PretrainState {
-  format: 'bas-ts-pretrain-1';
-  global_step: number;
-  generator: GeneratorState;
-  ema_step: number;
-  lr_scheduler: ReturnType<LRScheduler['state_dict']>;
-  /** The flags of the run that wrote it (absent in checkpoints from before they were kept). */
-  args?: Partial<PretrainConfig>;
 }
 
 /**
@@ -97,11 +85,13 @@ export const GRID_PROMPTS = ['red circle', 'blue square', 'green triangle', 'yel
 export class Pretrainer {
   private stopRequested = false;
 
-  /** `profiler` (StepProfiler): the loop marks each step for it, so a profile is of real steps. */
+  /** `profiler` (StepProfiler): the loop marks each step for it, so a profile is of real steps;
+   * `sink` receives the outputs and holds the checkpoints a resume reads (default: args.output_dir). */
   constructor(
     readonly args: PretrainConfig,
     private readonly log: (m: string) => void = (m) => console.log(m),
     private readonly profiler: StepProfiler | null = null,
+    readonly sink: OutputSink = folderSink(args.output_dir),
   ) {}
 
   requestStop(): void {
@@ -113,10 +103,11 @@ export class Pretrainer {
     // a configuration built by hand, not by pretrainConfig, is checked too
     validatePretrainConfig(a);
     if (a.backend) useBackend(a.backend);
-    mkdirSync(a.output_dir, { recursive: true });
-    const resumeDir = a.resume_from_checkpoint ? resolvePretrainCheckpoint(a.resume_from_checkpoint, a.output_dir) : null;
+    const fs = this.sink.files;
+    checkNotLocked(this.sink.dir, fs);
+    const resumed = a.resume_from_checkpoint ? openPretrainCheckpoint(a.resume_from_checkpoint, this.sink.dir, this.log, fs) : null;
     // a checkpoint holds the run's own weights, so it wins over the starting model on resume
-    const model = resumeDir ? loadModel(join(resumeDir, 'model')) : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
+    const model = resumed ? resumed.checkpoint.model : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
     const params = [...model.unet.parameters(), ...(a.freeze_text_encoder ? [] : model.text_encoder.parameters())];
     const optimizer = new AdamW(params, { lr: a.learning_rate, weight_decay: a.adam_weight_decay });
     const lr = get_scheduler(a.lr_scheduler, optimizer, {
@@ -127,26 +118,33 @@ export class Pretrainer {
     const ema = new EMA(params, a.ema_decay);
     const gen = new Generator(a.seed);
     let step = 0;
-    if (resumeDir) {
-      const st = read_json_object(join(resumeDir, STATE_FILE), 'pretraining state') as unknown as PretrainState;
+    if (resumed) {
+      const st = resumed.checkpoint.state;
       step = st.global_step;
       gen.set_state(st.generator);
-      const optPath = join(resumeDir, 'optimizer.safetensors');
-      optimizer.load_state_dict(adamw_state_from_safetensors(load_file_with_metadata(optPath), optPath));
-      lr.load_state_dict(st.lr_scheduler);
-      const shadow = load_file(join(resumeDir, 'ema.safetensors'));
-      ema.load(params.map((_, i) => Float32Array.from(shadow[String(i)]!.data)), st.ema_step);
-      this.log(`resuming from ${resumeDir} at step ${step}`);
+      resumed.checkpoint.restore(optimizer, lr, ema);
+      this.log(`resuming from ${resumed.dir} at step ${step}`);
       // a resumption that silently trains another recipe is the easiest way to spoil a long run
       const changes = st.args ? recipeChanges(st.args, a) : [];
       if (changes.length > 0) this.log(`warning: the resumed run changes the checkpoint's recipe:\n  ${changes.join('\n  ')}`);
     } else if (a.pretrained_model_name_or_path) {
       this.log(`starting from the weights in ${a.pretrained_model_name_or_path}`);
     }
+    fs.mkdirp(this.sink.dir);
+    // one run at a time in a folder: a second one refuses instead of interleaving its writes
+    return withRunLock(this.sink.dir, this.log, fs, () => this.trainLocked({ model, params, optimizer, lr, ema, gen }, step));
+  }
+
+  /** The loop and the final model, once the output folder is this run's; `step` steps are done. */
+  private async trainLocked(run: { model: BasModel; params: Tensor[]; optimizer: AdamW; lr: LRScheduler; ema: EMA; gen: Generator }, step: number): Promise<{ steps: number; interrupted: boolean }> {
+    const a = this.args;
+    const fs = this.sink.files;
+    const { model, params, optimizer, lr, ema, gen } = run;
+    removeStaleTemps(this.sink.dir, this.log, fs);
     const scheduler = new DDPMScheduler(model.scheduler_config as Partial<SchedulerConfig>);
     const snr = Array.from(scheduler.alphas_cumprod, (ac) => ac / (1 - ac));
-    const metricsPath = join(a.output_dir, 'metrics.jsonl');
-    truncateJsonl(metricsPath, step);
+    const metricsPath = outputPath(this.sink, 'metrics.jsonl');
+    truncateJsonl(metricsPath, step, fs);
     const progress = new Progress(a.max_train_steps, step);
     const res = model.unet.config.sample_size ?? 32;
 
@@ -195,11 +193,11 @@ export class Pretrainer {
       step++;
 
       const line = { step, loss: lossValue, lr: optimizer.param_groups[0]!.lr, grad_norm, sec: (Date.now() - t0) / 1000 };
-      appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
+      fs.appendText(metricsPath, `${JSON.stringify(line)}\n`);
       progress.update(step, '', { loss: lossValue, attn_loss: null, lr: line.lr });
       if (a.sample_steps > 0 && step % a.sample_steps === 0) this.sampleGrid(model, ema, step);
       if (a.checkpointing_steps > 0 && step % a.checkpointing_steps === 0) this.checkpoint(model, optimizer, lr, ema, gen, step);
-      await new Promise((r) => setImmediate(r));
+      await getPlatform().nextTurn();
       if (this.stopRequested) {
         progress.done();
         this.checkpoint(model, optimizer, lr, ema, gen, step);
@@ -209,8 +207,13 @@ export class Pretrainer {
     }
     progress.done();
     await this.profiler?.finish();
-    ema.withWeights(() => saveModel(join(a.output_dir, 'model'), model));
-    this.log(`saved the EMA weights as a pipeline folder in ${join(a.output_dir, 'model')}`);
+    const modelDir = outputPath(this.sink, 'model');
+    try {
+      ema.withWeights(() => saveModel(modelDir, model, fs));
+    } catch (e) {
+      throw writeFailure(e, `the model in ${modelDir}`, this.sink.dir, PRETRAIN_STATE_FILE, fs);
+    }
+    this.log(`saved the EMA weights as a pipeline folder in ${modelDir}`);
     return { steps: step, interrupted: false };
   }
 
@@ -227,27 +230,19 @@ export class Pretrainer {
       }),
     );
     const g = grid(tiles, GRID_PROMPTS.length, { gap: 2 });
-    const dir = join(this.args.output_dir, 'samples');
-    mkdirSync(dir, { recursive: true });
-    writePng(join(dir, `step-${String(step).padStart(6, '0')}.png`), { width: g.width, height: g.height, rgb: g.rgb });
+    const fs = this.sink.files;
+    const dir = outputPath(this.sink, 'samples');
+    fs.mkdirp(dir);
+    writePng(fs.join(dir, `step-${String(step).padStart(6, '0')}.png`), { width: g.width, height: g.height, rgb: g.rgb }, fs);
   }
 
   private checkpoint(model: BasModel, optimizer: AdamW, lr: LRScheduler, ema: EMA, gen: Generator, step: number): void {
-    const dir = join(this.args.output_dir, `checkpoint-${step}`);
-    const tmp = temp_sibling(dir);
-    mkdirSync(tmp, { recursive: true });
+    const state: PretrainState = { format: 'bas-ts-pretrain-1', global_step: step, generator: gen.get_state(), ema_step: ema.step, lr_scheduler: lr.state_dict(), args: { ...this.args } };
+    const dir = outputPath(this.sink, `checkpoint-${step}`);
     try {
-      saveModel(join(tmp, 'model'), model);
-      const opt = adamw_state_to_safetensors(optimizer.state_dict());
-      save_file(opt.tensors, join(tmp, 'optimizer.safetensors'), opt.metadata);
-      save_file(Object.fromEntries(ema.shadow.map((s, i) => [String(i), tensor(s, { dtype: 'float32' })])), join(tmp, 'ema.safetensors'));
-      const st: PretrainState = { format: 'bas-ts-pretrain-1', global_step: step, generator: gen.get_state(), ema_step: ema.step, lr_scheduler: lr.state_dict(), args: { ...this.args } };
-      write_file_atomic(join(tmp, STATE_FILE), to_json_text(st));
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
+      savePretrainCheckpoint(dir, model, optimizer, ema, state, this.sink.files);
     } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw e;
+      throw writeFailure(e, `checkpoint ${dir}`, this.sink.dir, PRETRAIN_STATE_FILE, this.sink.files);
     }
   }
 }
@@ -327,14 +322,4 @@ function startingModel(dir: string): BasModel {
   } catch (e) {
     throw new InputError((n) => `${n('pretrained_model_name_or_path')}: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-export function resolvePretrainCheckpoint(spec: string, outputDir: string): string {
-  if (spec !== 'latest') {
-    if (!existsSync(join(spec, STATE_FILE))) throw new InputError((n) => `${n('resume_from_checkpoint')}: ${spec} is not a pretraining checkpoint (no ${STATE_FILE})`);
-    return spec;
-  }
-  const steps = listCheckpoints(outputDir, STATE_FILE);
-  if (steps.length === 0) throw new InputError((n) => `${n('resume_from_checkpoint')} latest: no checkpoint-N folder in ${outputDir}`);
-  return join(outputDir, `checkpoint-${steps[steps.length - 1]}`);
 }

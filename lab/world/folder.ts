@@ -1,11 +1,9 @@
 // Scene folders on disk, laid out as Break-A-Scene instance folders: img.png, mask0.png ...
 // (8-bit grey, 0/255) and scene.json. A folder is built under a temporary sibling name and
 // renamed into place, so a reader never sees a half-written scene.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { read_json_object } from '../../nn/fs_atomic.js';
 import { encodePng } from '../../bas/io/png.js';
+import { getPlatform } from '../../platform/platform.js';
 import { BACKGROUND_NAMES, COLOUR_NAMES, TEXTURES } from './palette.js';
 import { renderScene } from './render.js';
 import { SIZE_NAMES, type Scene, type SceneBackground, type SceneObject } from './scene.js';
@@ -26,39 +24,41 @@ export function sceneToJson(scene: Scene): string {
  * scene.json stay in the scene's own pixels).
  */
 export function writeSceneFolder(dir: string, scene: Scene, resolution = scene.resolution, opts: WriteSceneFolderOptions = {}): void {
-  const target = resolve(dir);
-  if (existsSync(target)) {
-    if (!statSync(target).isDirectory()) throw new Error(`cannot write scene folder: ${dir} exists and is not a folder`);
-    if (readdirSync(target).length > 0 && !opts.overwrite) {
+  const platform = getPlatform();
+  const fs = platform.files;
+  const target = fs.resolve(dir);
+  if (fs.exists(target)) {
+    if (!fs.isDirectory(target)) throw new Error(`cannot write scene folder: ${dir} exists and is not a folder`);
+    if (fs.listDir(target).length > 0 && !opts.overwrite) {
       throw new Error(`refusing to overwrite non-empty folder ${dir} (pass { overwrite: true } to replace it)`);
     }
   }
-  const parent = dirname(target);
-  mkdirSync(parent, { recursive: true });
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const tmp = join(parent, `.${basename(target)}.tmp-${tag}`);
+  const parent = fs.dirname(target);
+  fs.mkdirp(parent);
+  const tag = platform.randomId();
+  const tmp = fs.join(parent, `.${fs.basename(target)}.tmp-${tag}`);
   const r = renderScene(scene, resolution);
-  mkdirSync(tmp);
+  fs.mkdirp(tmp);
   try {
-    writeFileSync(join(tmp, 'img.png'), encodePng({ width: r.width, height: r.height, rgb: r.rgb }));
-    r.masks.forEach((m, i) => writeFileSync(join(tmp, `mask${i}.png`), encodePng({ width: r.width, height: r.height, gray: m })));
-    writeFileSync(join(tmp, 'scene.json'), sceneToJson(scene));
-    if (existsSync(target)) {
+    fs.writeFile(fs.join(tmp, 'img.png'), encodePng({ width: r.width, height: r.height, rgb: r.rgb }));
+    r.masks.forEach((m, i) => fs.writeFile(fs.join(tmp, `mask${i}.png`), encodePng({ width: r.width, height: r.height, gray: m })));
+    fs.writeFile(fs.join(tmp, 'scene.json'), sceneToJson(scene));
+    if (fs.exists(target)) {
       // move the old folder aside first: rename cannot replace a non-empty folder
-      const old = join(parent, `.${basename(target)}.old-${tag}`);
-      renameSync(target, old);
+      const old = fs.join(parent, `.${fs.basename(target)}.old-${tag}`);
+      fs.rename(target, old);
       try {
-        renameSync(tmp, target);
+        fs.rename(tmp, target);
       } catch (e) {
-        renameSync(old, target);
+        fs.rename(old, target);
         throw e;
       }
-      rmSync(old, { recursive: true, force: true });
+      fs.remove(old);
     } else {
-      renameSync(tmp, target);
+      fs.rename(tmp, target);
     }
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    fs.remove(tmp);
     throw e;
   }
 }

@@ -6,7 +6,7 @@ export { SHAPE_NAMES, SHAPES, insideShape, type ShapeName, type ShapeDef } from 
 export * from './scene.js';
 export * from './caption.js';
 export { renderScene, renderBackground, objectPixels, ownerMap, type RenderedScene } from './render.js';
-export { sampleScene, sampleBackground, MIN_OBJECTS, MAX_OBJECTS, MIN_VISIBLE_FRACTION, MIN_MARGIN_PIXELS, MIN_MARGIN_FRACTION, type SampleSceneOptions, type SampleStats } from './sample.js';
+export { sampleScene, sampleBackground, MIN_OBJECTS, MAX_OBJECTS, MIN_VISIBLE_FRACTION, MIN_MARGIN_PIXELS, MIN_MARGIN_FRACTION, PLACEMENTS, type Placement, type SampleSceneOptions, type SampleStats } from './sample.js';
 export { sceneStream, sceneAt, sampleSeed, SceneStream, type SceneSample, type SceneStreamOptions, type SceneStreamState } from './stream.js';
 export { writeSceneFolder, readSceneJson, parseScene, sceneToJson, type WriteSceneFolderOptions } from './folder.js';
 export {

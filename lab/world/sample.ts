@@ -33,6 +33,8 @@ export interface SampleSceneOptions {
   resolution?: number;
   /** Background textures to draw from (default all; ['plain'] gives flat backgrounds). */
   textures?: readonly TextureName[];
+  /** 'centre' puts the first object at the image centre (the others anywhere); default 'anywhere'. */
+  placement?: Placement;
   /** When given, counts why placements were rejected (for measuring the world, not needed to use it). */
   stats?: SampleStats;
 }
@@ -42,6 +44,14 @@ export interface SampleStats {
   rejectedVisibility: number;
   rejectedRecognisability: number;
   sceneRestarts: number;
+}
+
+export const PLACEMENTS = ['anywhere', 'centre'] as const;
+export type Placement = (typeof PLACEMENTS)[number];
+
+/** The half-pixel grid value nearest the centre that puts a shape's bounds [lo, hi] (times radius) mid-image. */
+function centred(resolution: number, lo: number, hi: number, radius: number): number {
+  return Math.round((resolution / 2 - ((lo + hi) / 2) * radius) * 2) / 2;
 }
 
 const ORIENTATIONS: readonly StripeOrientation[] = ['horizontal', 'vertical', 'diagonal'];
@@ -92,7 +102,7 @@ function recognisable(owner: Int8Array, colourOf: readonly number[], i: number, 
   );
 }
 
-function tryScene(gen: Generator, resolution: number, n: number, textures: readonly TextureName[], stats: SampleStats | undefined): Scene | null {
+function tryScene(gen: Generator, resolution: number, n: number, textures: readonly TextureName[], placement: Placement, stats: SampleStats | undefined): Scene | null {
   const s = resolution / REFERENCE_RESOLUTION;
   const background = sampleBackground(gen, resolution, textures);
   const colours = gen.sample(COLOURS.map((c) => c.name), n) as ColourName[];
@@ -110,8 +120,9 @@ function tryScene(gen: Generator, resolution: number, n: number, textures: reado
       const radius = gridValue(gen, rlo * s, rhi * s, 0.25);
       const b = SHAPES[shape].bounds;
       const border = BORDER * s;
-      const cx = gridValue(gen, border - b.minX * radius, resolution - border - b.maxX * radius, 0.5);
-      const cy = gridValue(gen, border - b.minY * radius, resolution - border - b.maxY * radius, 0.5);
+      const mid = placement === 'centre' && i === 0;
+      const cx = mid ? centred(resolution, b.minX, b.maxX, radius) : gridValue(gen, border - b.minX * radius, resolution - border - b.maxX * radius, 0.5);
+      const cy = mid ? centred(resolution, b.minY, b.maxY, radius) : gridValue(gen, border - b.minY * radius, resolution - border - b.maxY * radius, 0.5);
       const obj = { shape, colour, rgb: [...COLOURS[colourOf[i]!]!.rgb] as [number, number, number], size, cx, cy, radius };
       const pixels = objectPixels(obj, resolution);
       const trial = owner.slice();
@@ -158,7 +169,7 @@ export function sampleScene(gen: Generator, opts: SampleSceneOptions = {}): Scen
   const unknown = textures.filter((t) => !TEXTURES.includes(t));
   if (textures.length === 0 || unknown.length > 0) throw new Error(`sampleScene: textures must be a non-empty subset of ${TEXTURES.join(', ')}, got [${textures.join(', ')}]`);
   for (let t = 0; t < SCENE_RESTARTS; t++) {
-    const scene = tryScene(gen, resolution, n, textures, opts.stats);
+    const scene = tryScene(gen, resolution, n, textures, opts.placement ?? 'anywhere', opts.stats);
     if (scene !== null) return scene;
     if (opts.stats) opts.stats.sceneRestarts++;
   }

@@ -4,7 +4,7 @@
 // made on its own (e.g. by parallel workers) without replaying the ones before it.
 import { Generator } from '../../core/index.js';
 import { renderScene, type RenderedScene } from './render.js';
-import { MAX_OBJECTS, MIN_OBJECTS, sampleScene } from './sample.js';
+import { MAX_OBJECTS, MIN_OBJECTS, sampleScene, type Placement } from './sample.js';
 import type { Scene } from './scene.js';
 import type { TextureName } from './palette.js';
 
@@ -16,6 +16,8 @@ export interface SceneStreamOptions {
   maxObjects?: number;
   /** Background textures to draw from (default all). */
   textures?: readonly TextureName[];
+  /** Where the first object goes (default anywhere). */
+  placement?: Placement;
 }
 
 export interface SceneSample extends RenderedScene {
@@ -52,7 +54,7 @@ export function sampleSeed(seed: number, index: number): number {
 }
 
 function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<Omit<SceneStreamOptions, 'textures'>> {
-  const o = { resolution: opts.resolution ?? 32, minObjects: opts.minObjects ?? MIN_OBJECTS, maxObjects: opts.maxObjects ?? MAX_OBJECTS, textures: opts.textures };
+  const o = { resolution: opts.resolution ?? 32, minObjects: opts.minObjects ?? MIN_OBJECTS, maxObjects: opts.maxObjects ?? MAX_OBJECTS, textures: opts.textures, placement: opts.placement ?? 'anywhere' };
   if (!(Number.isInteger(o.minObjects) && Number.isInteger(o.maxObjects) && MIN_OBJECTS <= o.minObjects && o.minObjects <= o.maxObjects && o.maxObjects <= MAX_OBJECTS)) {
     throw new Error(`scene stream: need ${MIN_OBJECTS} <= minObjects <= maxObjects <= ${MAX_OBJECTS}, got ${o.minObjects}..${o.maxObjects}`);
   }
@@ -63,7 +65,7 @@ function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<O
 export function sceneAt(seed: number, index: number, opts: SceneStreamOptions = {}): SceneSample {
   const o = checkOptions(opts);
   const gen = new Generator(sampleSeed(seed, index));
-  const scene = sampleScene(gen, { resolution: o.resolution, numObjects: gen.integer(o.minObjects, o.maxObjects + 1), textures: o.textures });
+  const scene = sampleScene(gen, { resolution: o.resolution, numObjects: gen.integer(o.minObjects, o.maxObjects + 1), textures: o.textures, placement: o.placement });
   return { ...renderScene(scene), index, scene };
 }
 

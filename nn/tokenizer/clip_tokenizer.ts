@@ -2,8 +2,8 @@
 // start and end tokens, padding to model_max_length, truncation that keeps both ends, added tokens
 // matched in the raw text before splitting. CLIP itself runs byte-level BPE over a 49k vocabulary;
 // a fixed word list is enough for the project's own small model, and makes unknown words visible.
-import { join } from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
+import type { Files } from '../../platform/files.js';
+import { files } from '../../platform/platform.js';
 import { read_json_object, to_json_text, write_file_atomic } from '../fs_atomic.js';
 import { BOS_TOKEN, EOS_TOKEN, UNK_TOKEN, default_vocab_tokens } from './vocab.js';
 
@@ -324,21 +324,22 @@ export class CLIPTokenizer {
   }
 
   /** Writes vocab.json, added_tokens.json, tokenizer_config.json, special_tokens_map.json. */
-  save_pretrained(dir: string): void {
-    mkdirSync(dir, { recursive: true });
-    for (const [name, text] of Object.entries(this.to_files())) write_file_atomic(join(dir, name), text);
+  save_pretrained(dir: string, fs: Files = files()): void {
+    fs.mkdirp(dir);
+    for (const [name, text] of Object.entries(this.to_files())) write_file_atomic(fs.join(dir, name), text, fs);
   }
 
   /** Reads a folder written by `save_pretrained`; added_tokens.json may be absent. */
-  static from_pretrained(dir: string): CLIPTokenizer {
-    const vocab_raw = read_json_object(join(dir, TOKENIZER_FILES.vocab), 'tokenizer vocabulary');
-    const config = read_json_object(join(dir, TOKENIZER_FILES.config), 'tokenizer config');
+  static from_pretrained(dir: string, fs: Files = files()): CLIPTokenizer {
+    const join = (file: string): string => fs.join(dir, file);
+    const vocab_raw = read_json_object(join(TOKENIZER_FILES.vocab), 'tokenizer vocabulary', fs);
+    const config = read_json_object(join(TOKENIZER_FILES.config), 'tokenizer config', fs);
     // transformers writes added_tokens.json only when there are added tokens
-    const added_path = join(dir, TOKENIZER_FILES.added_tokens);
-    const added_raw = existsSync(added_path) ? read_json_object(added_path, 'tokenizer added tokens') : {};
+    const added_path = join(TOKENIZER_FILES.added_tokens);
+    const added_raw = fs.exists(added_path) ? read_json_object(added_path, 'tokenizer added tokens', fs) : {};
     const as_ids = (o: Record<string, unknown>, file: string): Record<string, number> => {
       for (const [k, v] of Object.entries(o)) {
-        if (typeof v !== 'number') throw new Error(`${join(dir, file)}: id of ${JSON.stringify(k)} is not a number`);
+        if (typeof v !== 'number') throw new Error(`${join(file)}: id of ${JSON.stringify(k)} is not a number`);
       }
       return o as Record<string, number>;
     };
@@ -348,10 +349,10 @@ export class CLIPTokenizer {
       if (typeof v === 'string') return v;
       // transformers may store a special token as {"content": "...", ...}
       if (typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
-      throw new Error(`${join(dir, TOKENIZER_FILES.config)}: ${key} must be a string`);
+      throw new Error(`${join(TOKENIZER_FILES.config)}: ${key} must be a string`);
     };
     const mml = config.model_max_length;
-    if (mml !== undefined && typeof mml !== 'number') throw new Error(`${join(dir, TOKENIZER_FILES.config)}: model_max_length must be a number`);
+    if (mml !== undefined && typeof mml !== 'number') throw new Error(`${join(TOKENIZER_FILES.config)}: model_max_length must be a number`);
     try {
       return new CLIPTokenizer({
         vocab: as_ids(vocab_raw, TOKENIZER_FILES.vocab),

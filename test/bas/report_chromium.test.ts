@@ -26,7 +26,7 @@ function load(html: string): { dom: string; console: string[] } {
   return { dom: r.stdout, console: r.stderr.split('\n').filter((l) => /:CONSOLE[:(]/.test(l)) };
 }
 
-const png = `data:image/png;base64,${encodePng({ width: 2, height: 2, rgb: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]) }).toString('base64')}`;
+const png = `data:image/png;base64,${Buffer.from(encodePng({ width: 2, height: 2, rgb: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]) })).toString('base64')}`;
 const line = (step: number): MetricsLine => ({ step, phase: 1, loss: 1 / step, diffusion_loss: 0.5, prior_loss: 0.4, attn_loss: 0.1, lr: 1e-3, grad_norm: 1, concepts: [{ ids: [0], iou: [step / 10] }] });
 
 describe.runIf(available)('report.html in headless chromium', () => {

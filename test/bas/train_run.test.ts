@@ -125,7 +125,8 @@ describe('resume', () => {
   it('resuming from an explicit checkpoint drops the later metrics lines and replays them identically', async () => {
     // one run checkpointing every step: the same results as the reference (saving perturbs nothing)
     const full = tmp.fresh('full');
-    await train(full, { ...FLAGS, checkpointing_steps: 1 });
+    // every checkpoint kept (the default keeps the newest 3)
+    await train(full, { ...FLAGS, checkpointing_steps: 1, checkpoints_total_limit: 6 });
     expect(metricsText(full)).toBe(metricsText(reference));
     expect(differingTensors(readWeights(reference), readWeights(full))).toEqual([]);
 

@@ -2,7 +2,7 @@
 // removed when the next run starts (one whose writer still runs is kept), and `latest` passes over
 // a damaged newest checkpoint to the previous complete one with a one-line notice, the resumed run
 // then ending bit-identical to an uninterrupted one.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
@@ -49,7 +49,7 @@ describe('leftover temporary checkpoint folders', () => {
     }
     expect(await resume(out)).toBe(0);
     expect(suite.out().errors).toEqual([]);
-    expect(suite.out().logs).toContain(`note: removed 1 incomplete checkpoint folder(s) an interrupted run left in ${out}: ${dead}`);
+    expect(suite.out().logs).toContain(`note: removed 1 unfinished temporary file(s) or folder(s) an interrupted run left in ${out}: ${dead}`);
     expect(existsSync(join(out, dead))).toBe(false);
     expect(existsSync(join(out, live))).toBe(true);
     expectSameAsReference(out);
@@ -90,5 +90,19 @@ describe('a damaged latest checkpoint', () => {
     expect(await resume(out)).toBe(2);
     expect(suite.out().errors).toEqual([`bas train: error: ${join(out, 'checkpoint-2', 'training_state.json')}: not a bas-ts checkpoint`]);
     expect(tree(out)).toEqual(before);
+  });
+});
+
+describe('pruning', () => {
+  const steps = ['--phase1_train_steps', '3', '--phase2_train_steps', '2', '--checkpointing_steps', '1'];
+  const checkpoints = (out: string): string[] => readdirSync(out).filter((n) => n.startsWith('checkpoint-')).sort();
+
+  it('keeps the newest 3 checkpoints by default; --checkpoints_total_limit sets another number', async () => {
+    const out = tmp.fresh('pruned');
+    expect(await main(['train', ...trainArgv(suite.model(), suite.scene(), out, steps)])).toBe(0);
+    expect(checkpoints(out)).toEqual(['checkpoint-2', 'checkpoint-3', 'checkpoint-4']);
+    const all = tmp.fresh('kept');
+    expect(await main(['train', ...trainArgv(suite.model(), suite.scene(), all, [...steps, '--checkpoints_total_limit', '10'])])).toBe(0);
+    expect(checkpoints(all)).toEqual(['checkpoint-1', 'checkpoint-2', 'checkpoint-3', 'checkpoint-4']);
   });
 });

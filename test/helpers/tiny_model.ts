@@ -3,7 +3,7 @@
 // a run's outputs. The `default` model takes 1-2 s a step on a CPU; this one a few milliseconds,
 // with the same architecture (cross-attention at 8x8 and in the 4x4 mid block, a CLIP-like text
 // encoder over the project's vocabulary), so a whole two-phase run fits in a test.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, type DType, type Tensor } from '../../core/index.js';
@@ -16,6 +16,7 @@ import { CLIPTextModel } from '../../nn/clip/text_model.js';
 import { load_file } from '../../nn/safetensors.js';
 import { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
 import { UNet2DConditionModel, type UNet2DConditionConfigInput } from '../../nn/unet/unet_2d_condition.js';
+import { files } from '../../platform/platform.js';
 
 /** 8x8 pixels; cross-attention at 8x8 (down 0, up 1) and 4x4 (mid), so the loss supervises 8x8 maps. */
 export const TINY_UNET_CONFIG: UNet2DConditionConfigInput = {
@@ -93,11 +94,12 @@ export const THREE_RECTS: readonly Rect[] = [
 ];
 
 /**
- * Writes img.png and mask0.png ... into `dir` (created): `rects` over a background, at `size` px.
+ * Writes img.png and mask0.png ... into `dir` (created, on the installed platform's files): `rects`
+ * over a background, at `size` px.
  * Rects are given on an 8x8 grid and scaled by size / 8, so the masks stay exact at any size.
  */
 export function writeScene(dir: string, rects: readonly Rect[] = THREE_RECTS, size = 8, background: [number, number, number] = [128, 128, 128]): string {
-  mkdirSync(dir, { recursive: true });
+  files().mkdirp(dir);
   const k = size / 8;
   const rgb = new Uint8Array(size * size * 3);
   for (let i = 0; i < size * size; i++) rgb.set(background, i * 3);

@@ -4,9 +4,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBaseModel, sample, SHIPPED_BASE_MODEL } from '../../bas/model.js';
+import { loadBaseModel, sample, shippedBaseModel } from '../../bas/model.js';
 import { unetConfig } from '../../nn/index.js';
 
+const SHIPPED_BASE_MODEL = shippedBaseModel() ?? '(none on this platform)';
 const present = existsSync(join(SHIPPED_BASE_MODEL, 'model_index.json'));
 if (!present) console.log(`skipping: no shipped base model at ${SHIPPED_BASE_MODEL}`);
 

@@ -12,7 +12,8 @@ import { minSnrWeights, pixelWeights, Pretrainer, recipeChanges, worldAt } from 
 import type { PretrainConfig } from '../../lab/pretrain/config.js';
 import { sceneAt } from '../../lab/world/index.js';
 import { lr_factor } from '../../nn/optim/lr_schedule.js';
-import { differingTensors, readWeights, tempRoot } from '../helpers/tiny_model.js';
+import { memorySink } from '../../bas/train/output_sink.js';
+import { differingTensors, listFiles, readWeights, tempRoot } from '../helpers/tiny_model.js';
 
 const tmp = tempRoot('bas-pretrain');
 afterAll(() => tmp.cleanup());
@@ -28,7 +29,7 @@ function args(output_dir: string, over: Partial<PretrainConfig> = {}): PretrainC
   return {
     output_dir, config: 'tiny', resolution: 32, max_train_steps: 4, train_batch_size: 2, learning_rate: 1e-2, lr_warmup_steps: 1,
     lr_scheduler: 'warmup_stable_decay', lr_decay_steps: 2, adam_weight_decay: 1e-2, max_grad_norm: 1, ema_decay: 0.9, snr_gamma: 5, snr_weight_floor: 0, object_loss_weight: 1,
-    uncond_prob: 0.5, background_drop_prob: 0.5, beta_schedule: 'linear', prediction_type: 'epsilon', addition_embed_type: 'none', min_objects: 1, max_objects: 2, curriculum_steps: 0, seed: 3, checkpointing_steps: 2, sample_steps: 0, ...over,
+    uncond_prob: 0.5, background_drop_prob: 0.5, beta_schedule: 'linear', prediction_type: 'epsilon', addition_embed_type: 'none', min_objects: 1, max_objects: 2, placement: 'anywhere', curriculum_steps: 0, seed: 3, checkpointing_steps: 2, sample_steps: 0, ...over,
   };
 }
 
@@ -69,6 +70,23 @@ describe('bas pretrain (tiny config)', () => {
     const m = loadModel(join(a, 'model'));
     expect(m.unet.config.sample_size).toBe(32);
     expect(m.text_encoder.config.hidden_size).toBe(m.unet.config.cross_attention_dim);
+  }, 120_000);
+
+  it('writes into a memory sink what it writes into a folder, byte for byte, and nothing to the disk', async () => {
+    const folder = tmp.fresh('folder');
+    await new Pretrainer(args(folder, { max_train_steps: 2, sample_steps: 2 }), () => {}).train();
+    const sink = memorySink(`/bas-pretrain-sink-${process.pid}-${Date.now()}`);
+    // the same flags, output_dir included, so the checkpoint's state.json (which keeps them) matches too
+    await new Pretrainer(args(folder, { max_train_steps: 2, sample_steps: 2 }), () => {}, null, sink).train();
+    expect(existsSync(sink.dir)).toBe(false);
+    const received = sink.outputs();
+    const onDisk = listFiles(folder);
+    expect(Object.keys(received)).toEqual(onDisk);
+    expect(onDisk).toEqual(expect.arrayContaining(['checkpoint-2/ema.safetensors', 'checkpoint-2/state.json', 'model/unet/diffusion_pytorch_model.safetensors', 'samples/step-000002.png']));
+    // metrics.jsonl logs each step's seconds
+    for (const rel of onDisk.filter((p) => p !== 'metrics.jsonl')) {
+      expect(Buffer.from(received[rel]!).equals(readFileSync(join(folder, rel))), rel).toBe(true);
+    }
   }, 120_000);
 
   it("warns when a resumption changes the checkpoint's recipe, naming each flag", async () => {
@@ -136,7 +154,7 @@ describe('bas pretrain (tiny config)', () => {
   });
 
   it('the curriculum shows one object on a plain background for its steps, then the configured world', () => {
-    const a = { curriculum_steps: 3, min_objects: 2, max_objects: 3, textures: ['striped', 'dotted'] as const };
+    const a = { curriculum_steps: 3, min_objects: 2, max_objects: 3, textures: ['striped', 'dotted'] as const, placement: 'anywhere' as const };
     for (const step of [0, 2]) {
       const w = worldAt(a, step);
       const scenes = Array.from({ length: 20 }, (_, i) => sceneAt(5, i, w).scene);

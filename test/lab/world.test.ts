@@ -146,6 +146,20 @@ describe('rendering', () => {
     );
   });
 
+  it("with placement 'centre' puts the first object's bounds mid-image and leaves the rest of the draw as it was", () => {
+    for (let seed = 0; seed < 40; seed++) {
+      const scene = sampleScene(new Generator(seed), { numObjects: 1 + (seed % 2), placement: 'centre' });
+      const o = scene.objects[0]!;
+      const b = SHAPES[o.shape].bounds;
+      // the bounds' midpoint is within half a grid step (0.25 px) of the centre, 16
+      expect(Math.abs(o.cx + ((b.minX + b.maxX) / 2) * o.radius - 16)).toBeLessThanOrEqual(0.25 + 1e-9);
+      expect(Math.abs(o.cy + ((b.minY + b.maxY) / 2) * o.radius - 16)).toBeLessThanOrEqual(0.25 + 1e-9);
+      checkRender(scene);
+    }
+    // 'anywhere', the default, draws the same scenes as before the option existed
+    expect(sampleScene(new Generator(7), { placement: 'anywhere' })).toEqual(sampleScene(new Generator(7)));
+  });
+
   it('is deterministic for a seed', () => {
     for (const seed of [0, 1, 2 ** 40 + 3]) {
       const a = sampleScene(new Generator(seed), { resolution: 32 });

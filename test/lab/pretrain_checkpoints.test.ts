@@ -1,0 +1,91 @@
+// `bas pretrain`'s checkpoints get bas train's handling (issue 15, shared code in
+// bas/train/checkpoint_folder.ts): a killed run's temporaries and lock are cleared at the next
+// start, `latest` falls back past a damaged checkpoint with a notice, and a full disk while a
+// checkpoint is written is one clear error that keeps the previous checkpoint. Each resumed run
+// ends bit-identical to the uninterrupted one.
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PretrainConfig } from '../../lab/pretrain/config.js';
+import { Pretrainer } from '../../lab/pretrain/pretrainer.js';
+import { OutputWriteError } from '../../bas/train/write_errors.js';
+import { getPlatform } from '../../platform/platform.js';
+import { faultFiles } from '../helpers/fault_files.js';
+import { differingTensors, readWeights, tempRoot } from '../helpers/tiny_model.js';
+
+const tmp = tempRoot('bas-pretrain-checkpoints');
+afterAll(() => tmp.cleanup());
+
+function args(output_dir: string, over: Partial<PretrainConfig> = {}): PretrainConfig {
+  return {
+    output_dir, config: 'tiny', resolution: 32, max_train_steps: 4, train_batch_size: 2, learning_rate: 1e-2, lr_warmup_steps: 1,
+    lr_scheduler: 'warmup_stable_decay', lr_decay_steps: 2, adam_weight_decay: 1e-2, max_grad_norm: 1, ema_decay: 0.9, snr_gamma: 5, snr_weight_floor: 0, object_loss_weight: 1,
+    uncond_prob: 0.5, background_drop_prob: 0.5, beta_schedule: 'linear', prediction_type: 'epsilon', addition_embed_type: 'none', min_objects: 1, max_objects: 2, placement: 'anywhere', curriculum_steps: 0, seed: 3, checkpointing_steps: 1, sample_steps: 0, ...over,
+  };
+}
+
+/** metrics.jsonl without the per-step wall time. */
+const metrics = (dir: string): unknown[] => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => ({ ...(JSON.parse(l) as object), sec: 0 }));
+
+/** The uninterrupted run: checkpoints after every step. */
+let reference = '';
+beforeAll(async () => {
+  reference = tmp.fresh('reference');
+  expect(await new Pretrainer(args(reference), () => {}).train()).toEqual({ steps: 4, interrupted: false });
+});
+
+/** The reference as a run killed after checkpoint-3 leaves it: checkpoints 1-3 and all four metrics lines. */
+function killedRun(): string {
+  const out = tmp.fresh('run');
+  mkdirSync(out);
+  for (const k of [1, 2, 3]) cpSync(join(reference, `checkpoint-${k}`), join(out, `checkpoint-${k}`), { recursive: true });
+  cpSync(join(reference, 'metrics.jsonl'), join(out, 'metrics.jsonl'));
+  return out;
+}
+
+async function resume(out: string): Promise<string[]> {
+  const log: string[] = [];
+  expect(await new Pretrainer(args(out, { resume_from_checkpoint: 'latest' }), (m) => log.push(m)).train()).toEqual({ steps: 4, interrupted: false });
+  expect(metrics(out)).toEqual(metrics(reference));
+  expect(differingTensors(readWeights(join(reference, 'model')), readWeights(join(out, 'model')))).toEqual([]);
+  return log;
+}
+
+describe('bas pretrain after a fault', () => {
+  it("a killed run's temporary checkpoint, staging folder and lock are cleared at the next start", async () => {
+    const out = killedRun();
+    const dead = ['checkpoint-4.tmp-4194999-0a1b2c3d', 'model.tmp-4194999-0a1b2c3e'];
+    for (const n of dead) {
+      mkdirSync(join(out, n, 'unet'), { recursive: true });
+      writeFileSync(join(out, n, 'unet', 'diffusion_pytorch_model.safetensors'), 'half-written');
+    }
+    writeFileSync(join(out, '.bas-lock'), '4194999-0a1b2c3f\n');
+    const log = await resume(out);
+    expect(log).toContain(`note: took over the lock ${join(out, '.bas-lock')} of a run that is no longer running (pid 4194999)`);
+    expect(log).toContain(`note: removed 2 unfinished temporary file(s) or folder(s) an interrupted run left in ${out}: ${dead.join(', ')}`);
+    expect(log).toContain(`resuming from ${join(out, 'checkpoint-3')} at step 3`);
+    expect(readdirSync(out).filter((n) => n.includes('.tmp-') || n === '.bas-lock')).toEqual([]);
+  });
+
+  it('a damaged latest checkpoint (truncated EMA weights): falls back to checkpoint-2 with a notice', async () => {
+    const out = killedRun();
+    const file = join(out, 'checkpoint-3', 'ema.safetensors');
+    truncateSync(file, statSync(file).size - 64);
+    const log = await resume(out);
+    const note = log.find((l) => l.startsWith('note: '));
+    expect(note).toContain(`note: ${join(out, 'checkpoint-3')} cannot be resumed (`);
+    expect(note).toContain('ema.safetensors');
+    expect(note).toContain(`falling back to ${join(out, 'checkpoint-2')}, the newest complete checkpoint`);
+    expect(log).toContain(`resuming from ${join(out, 'checkpoint-2')} at step 2`);
+  });
+
+  it('ENOSPC while checkpoint-2 is written: one clear error, checkpoint-1 kept, no temporary folder', async () => {
+    const out = tmp.fresh('full');
+    const files = faultFiles(getPlatform().files, [{ op: 'writeFileAtomic', path: 'checkpoint-2\\.tmp-[\\w-]+/ema\\.safetensors$', action: 'ENOSPC' }]);
+    const run = new Pretrainer(args(out), () => {}, null, { files, dir: out }).train();
+    await expect(run).rejects.toThrow(OutputWriteError);
+    await expect(run).rejects.toThrow(new RegExp(`^cannot write checkpoint ${join(out, 'checkpoint-2')}: ENOSPC: .*\\(the disk is full\\); the latest complete checkpoint, ${join(out, 'checkpoint-1')}, is kept`));
+    expect(readdirSync(out).filter((n) => n.startsWith('checkpoint-') || n.includes('.tmp-') || n === '.bas-lock')).toEqual(['checkpoint-1']);
+    expect(existsSync(join(out, 'checkpoint-1', 'state.json'))).toBe(true);
+  });
+});
