@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fresh-machine set-up: the system packages gpu.js's headless-gl needs to build and to run under a
-# virtual X server (Debian/Ubuntu), then the locked npm packages. Safe to run twice.
+# virtual X server (Debian/Ubuntu), Chromium for the playground's browser tests, then the locked
+# npm packages. Safe to run twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,14 @@ if [ ${#need[@]} -gt 0 ]; then
   else
     echo "setup: no apt-get; GL tests will skip (install xvfb and X11/Xext/Xi headers by hand to run them)" >&2
   fi
+fi
+
+# the playground's browser tests drive Debian's Chromium (playwright-core never downloads one)
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing chromium for the playground's browser tests"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
 npm ci --no-audit --no-fund

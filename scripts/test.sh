@@ -8,8 +8,8 @@ report=$(mktemp -t bas-vitest-XXXX.json)
 npx tsc -p tsconfig.json --noEmit || exit 1
 # a hung test (a thread protocol blocks the event loop, so vitest cannot time it out) ends after
 # 30 minutes instead of holding CI to its limit
-# in CI the GL and ../shared tests must run: their skip turns into a failure there
-if [ "${CI:-}" = "true" ]; then export BAS_REQUIRE_GL=1 BAS_REQUIRE_SHARED=1; fi
+# in CI the GL, browser and ../shared tests must run: their skip turns into a failure there
+if [ "${CI:-}" = "true" ]; then export BAS_REQUIRE_GL=1 BAS_REQUIRE_SHARED=1 BAS_REQUIRE_BROWSER=1; fi
 if command -v xvfb-run >/dev/null 2>&1; then
   timeout 1800 xvfb-run -a -s "-screen 0 1280x1024x24" npx vitest run --reporter=default --reporter=json --outputFile="$report" "$@"
 else

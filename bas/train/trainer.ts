@@ -47,6 +47,14 @@ export type MetricsLine = { step: number; phase: 1 | 2; loss: number } & LossTer
   concepts: { ids: number[]; iou: number[] }[];
 };
 
+/** What onStep is given beside the metrics line: the model under training (to probe or sample it
+ * between steps, as a live view does; its weights are the trainer's to change) and the tokens. */
+export interface LiveRun {
+  model: BasModel;
+  placeholder_tokens: readonly string[];
+  placeholder_ids: readonly number[];
+}
+
 export class NonFiniteError extends Error {
   constructor(message: string) {
     super(message);
@@ -90,17 +98,17 @@ interface Run extends RunState {
 export class BreakASceneTrainer {
   private stopRequested = false;
   private readonly log: (msg: string) => void;
-  private readonly onStep: ((line: MetricsLine) => void) | undefined;
+  private readonly onStep: ((line: MetricsLine, live: LiveRun) => void) | undefined;
   private readonly profiler: StepProfiler | null;
   /** Where the run's outputs go, and where a resume finds its checkpoints. */
   readonly sink: OutputSink;
 
-  /** `onStep` is called after every step with its metrics line (progress displays, tests);
+  /** `onStep` is called after every step with its metrics line and the live model (progress displays, tests, a live view);
    * `profiler` (a StepProfiler) is told each step's start, so a profile is of real steps;
    * `sink` receives the outputs (default: folderSink(args.output_dir)). */
   constructor(
     readonly args: TrainConfig,
-    opts: { log?: (msg: string) => void; onStep?: (line: MetricsLine) => void; profiler?: StepProfiler; sink?: OutputSink } = {},
+    opts: { log?: (msg: string) => void; onStep?: (line: MetricsLine, live: LiveRun) => void; profiler?: StepProfiler; sink?: OutputSink } = {},
   ) {
     this.log = opts.log ?? ((m) => console.log(m));
     this.onStep = opts.onStep;
@@ -193,7 +201,7 @@ export class BreakASceneTrainer {
         return { line: r.line, prompt: r.prompt, layers: r.layers, attention: att ? tensor(att.data, { shape: att.shape, dtype: att.dtype }) : null };
       });
       fs.appendText(metricsPath, `${JSON.stringify(line)}\n`);
-      this.onStep?.(line);
+      this.onStep?.(line, { model, placeholder_tokens: run.placeholders.tokens, placeholder_ids: run.placeholders.ids });
       progress.update(step + 1, `phase ${phase}`, line);
       last = line;
       lastAttention = attention;

@@ -1,5 +1,5 @@
 // What the machine offers tests that need more than Node: a GL context (gpu.js headless-gl under
-// Xvfb) and the shared example scenes beside the repository. Where absent, such a test skips with
+// Xvfb), a Chromium for the playground's browser tests, and the shared example scenes beside the repository. Where absent, such a test skips with
 // a printed reason; in CI (BAS_REQUIRE_GL / BAS_REQUIRE_SHARED, set by scripts/test.sh) absence
 // is a failure instead, so CI cannot pass by skipping them.
 import { existsSync } from 'node:fs';
@@ -15,6 +15,15 @@ export function sharedExamplesDir(): string | null {
   const reason = `shared examples not found at ${dir}`;
   if (process.env['BAS_REQUIRE_SHARED'] === '1') throw new Error(`${reason}, and BAS_REQUIRE_SHARED=1 (CI) requires them`);
   console.log(`skipping: ${reason}`);
+  return null;
+}
+
+/** Debian's Chromium (never a downloaded browser), or null with the reason printed; BAS_REQUIRE_BROWSER=1 (CI) makes absence a failure. */
+export function chromiumPath(path = process.env['BAS_CHROMIUM'] ?? '/usr/bin/chromium'): string | null {
+  if (existsSync(path)) return path;
+  const reason = `no Chromium at ${path} (apt-get install chromium, as scripts/setup.sh does)`;
+  if (process.env['BAS_REQUIRE_BROWSER'] === '1') throw new Error(`${reason}, and BAS_REQUIRE_BROWSER=1 (CI) requires it`);
+  console.log(`skipping browser tests: ${reason}`);
   return null;
 }
 

@@ -12,26 +12,14 @@ import { writePng } from '../../bas/io/png.js';
 import { saveModel, type BasModel } from '../../bas/model.js';
 import { trainConfig, type TrainConfig } from '../../bas/train/config.js';
 import type { MetricsLine } from '../../bas/train/trainer.js';
-import { CLIPTextModel } from '../../nn/clip/text_model.js';
 import { load_file } from '../../nn/safetensors.js';
 import { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
-import { UNet2DConditionModel, type UNet2DConditionConfigInput } from '../../nn/unet/unet_2d_condition.js';
+import { UNet2DConditionModel } from '../../nn/unet/unet_2d_condition.js';
 import { files } from '../../platform/platform.js';
+import { TINY_UNET_CONFIG, tinyTextEncoder } from '../../playground/model_folder.js';
 
 /** 8x8 pixels; cross-attention at 8x8 (down 0, up 1) and 4x4 (mid), so the loss supervises 8x8 maps. */
-export const TINY_UNET_CONFIG: UNet2DConditionConfigInput = {
-  sample_size: 8,
-  in_channels: 3,
-  out_channels: 3,
-  block_out_channels: [8, 16],
-  down_block_types: ['CrossAttnDownBlock2D', 'DownBlock2D'],
-  up_block_types: ['UpBlock2D', 'CrossAttnUpBlock2D'],
-  layers_per_block: 1,
-  cross_attention_dim: 16,
-  attention_head_dim: 2,
-  norm_num_groups: 4,
-  use_linear_projection: true,
-};
+export { TINY_UNET_CONFIG };
 
 /** Room for "a photo of <asset0> and <asset1> and <asset2>" (10 tokens with start and end) and more. */
 export const TINY_MAX_LENGTH = 12;
@@ -39,22 +27,7 @@ export const TINY_MAX_LENGTH = 12;
 export function tinyModel(seed = 0, dtype: DType = 'float32'): BasModel {
   const gen = new Generator(seed);
   const tokenizer = new CLIPTokenizer({ model_max_length: TINY_MAX_LENGTH });
-  const text_encoder = new CLIPTextModel(
-    {
-      vocab_size: tokenizer.length,
-      hidden_size: 16,
-      intermediate_size: 32,
-      num_hidden_layers: 1,
-      num_attention_heads: 2,
-      max_position_embeddings: TINY_MAX_LENGTH,
-      hidden_act: 'quick_gelu',
-      layer_norm_eps: 1e-5,
-      bos_token_id: tokenizer.bos_token_id,
-      eos_token_id: tokenizer.eos_token_id,
-      pad_token_id: tokenizer.pad_token_id,
-    },
-    { dtype, generator: gen },
-  );
+  const text_encoder = tinyTextEncoder(tokenizer, TINY_MAX_LENGTH, gen, dtype);
   const unet = new UNet2DConditionModel(TINY_UNET_CONFIG, { dtype, generator: gen });
   return { unet, text_encoder, tokenizer, scheduler_config: { _class_name: 'DDIMScheduler', ...SD_SCHEDULER_CONFIG } };
 }
