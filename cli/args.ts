@@ -10,6 +10,8 @@ export interface FlagSpec {
   required?: boolean;
   /** Allowed values for string flags. */
   choices?: readonly string[];
+  /** A `strings` flag that may be given more than once, each time adding its values (`--validation_prompt A --validation_prompt B`). */
+  repeatable?: boolean;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -55,6 +57,8 @@ export function parseFlagOverrides<T extends FlagSpecs>(argv: readonly string[],
 }
 
 function parseInto(out: Record<string, unknown>, argv: readonly string[], specs: FlagSpecs, command: string): void {
+  // a repeatable flag's first occurrence replaces its default, later ones add to it
+  const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new UsageError(`${command}: unexpected argument "${arg}" (flags start with --)`);
@@ -72,7 +76,8 @@ function parseInto(out: Record<string, unknown>, argv: readonly string[], specs:
       const vals: string[] = inline !== undefined ? [inline] : [];
       while (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) vals.push(argv[++i]!);
       if (vals.length === 0) throw new UsageError(`${command}: --${name} needs at least one value`);
-      out[name] = vals;
+      out[name] = spec.repeatable && seen.has(name) ? [...(out[name] as string[]), ...vals] : vals;
+      seen.add(name);
       continue;
     }
     const raw = inline ?? argv[++i];
@@ -96,8 +101,24 @@ export function formatHelp(command: string, summary: string, specs: FlagSpecs): 
   const rows = Object.entries(specs).map(([name, s]) => {
     const arg = s.type === 'boolean' ? '' : s.type === 'strings' ? ' V...' : s.type === 'string' ? ' S' : ' N';
     const def = s.required ? ' (required)' : s.default !== undefined && s.default !== false ? ` (default ${Array.isArray(s.default) ? s.default.join(' ') : String(s.default)})` : '';
-    return [`  --${name}${arg}`, `${s.help}${s.choices ? ` [${s.choices.join('|')}]` : ''}${def}`];
+    return [`  --${name}${arg}`, `${s.help}${s.choices ? ` [${s.choices.join('|')}]` : ''}${s.repeatable ? ' (repeatable)' : ''}${def}`];
   });
   const width = Math.max(...rows.map((r) => r[0]!.length)) + 2;
   return [`bas ${command}: ${summary}`, '', ...rows.map(([a, b]) => a!.padEnd(width) + b)].join('\n');
+}
+
+/** The flags as a Markdown table (flag, default, what it does), as the README shows `bas train`'s. */
+export function markdownFlagTable(specs: FlagSpecs): string {
+  const pipes = (s: string): string => s.replace(/\|/g, '\\|');
+  // outside code spans a <token> would be read as HTML
+  const cell = (s: string): string => pipes(s).replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const rows = Object.entries(specs)
+    .filter(([name]) => name !== 'help')
+    .map(([name, s]) => {
+      const arg = s.type === 'boolean' ? '' : s.type === 'strings' ? ' V...' : s.type === 'string' ? ' S' : ' N';
+      const def = s.required ? 'required' : s.default !== undefined && s.default !== false ? `\`${Array.isArray(s.default) ? s.default.join(' ') || '(none)' : String(s.default)}\`` : '';
+      const extra = `${s.choices ? ` (${s.choices.join(', ')})` : ''}${s.repeatable ? ' (repeatable)' : ''}`;
+      return `| \`--${name}${arg}\` | ${pipes(def)} | ${cell(s.help + extra)} |`;
+    });
+  return ['| flag | default | what it does |', '|---|---|---|', ...rows].join('\n');
 }

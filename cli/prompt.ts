@@ -1,29 +1,8 @@
-// What `bas generate` checks of a prompt against the model that will read it: every <token> it
-// names must be one the tokenizer has (else it would be split into "<", "asset", "0", ">"), and a
-// prompt longer than the tokenizer's max length must not lose a learned token to truncation (the
-// concept would silently vanish). Losing plain words to truncation, or words outside the
-// vocabulary, is legitimate input and gets a one-line notice.
-import { InputError } from '../bas/errors.js';
+// What `bas generate` and `bas edit` check of --prompt against the model that will read it
+// (bas/prompt_check.ts): a <token> the model lacks, or one truncation would drop, is an error.
+import { checkPromptFor } from '../bas/prompt_check.js';
 import type { CLIPTokenizer } from '../nn/tokenizer/clip_tokenizer.js';
 
 export function checkPrompt(tokenizer: CLIPTokenizer, prompt: string, modelPath: string, notice: (msg: string) => void): void {
-  const unknown = [...prompt.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]).filter((t) => !tokenizer.has_token(t));
-  if (unknown.length > 0) {
-    const has = Object.keys(tokenizer.get_added_vocab()).join(', ') || 'no added tokens';
-    throw new InputError(`the prompt uses ${unknown.join(', ')}, which the model at ${modelPath} does not have (it has: ${has})`);
-  }
-  const oov = tokenizer.unknown_words(prompt);
-  if (oov.length > 0) notice(`warning: not in the vocabulary, read as <|unk|>: ${oov.join(', ')}`);
-
-  const ids = tokenizer.encode(prompt);
-  const max = tokenizer.model_max_length;
-  if (ids.length <= max) return;
-  // truncation keeps the start token, the first max - 2 words, and the end token
-  const dropped = tokenizer.convert_ids_to_tokens(ids.slice(max - 1, -1));
-  const added = new Set(Object.keys(tokenizer.get_added_vocab()));
-  const lost = [...new Set(dropped.filter((t) => added.has(t)))];
-  if (lost.length > 0) {
-    throw new InputError(`--prompt is ${ids.length} tokens and the model reads ${max}: ${lost.join(', ')} would be cut off; shorten the prompt or name it earlier`);
-  }
-  notice(`note: --prompt is ${ids.length} tokens and the model reads ${max}: "${dropped.join(' ')}" is cut off`);
+  checkPromptFor(tokenizer, prompt, { field: 'prompt', quote: false, owner: `the model at ${modelPath}`, notice });
 }

@@ -1,6 +1,6 @@
 // One picture of what `npm run demo` did: the scene and its masks (one per learned token), then
 // each prompt's sample beside its cross-attention maps. Usage: tsx scripts/demo_sheet.ts OUT
-// (the demo's folder); writes OUT/demo.png.
+// [PROMPT...] (the demo's folder); writes OUT/demo.png, or OUT/$SHEET_NAME (scripts/recipes.sh).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readImage } from '../bas/io/index.js';
@@ -38,5 +38,6 @@ for (let i = 0; existsSync(join(out, `sample-${i}.png`)); i++) {
   rows.push(hstack(existsSync(attn) ? [sample, titled('its cross-attention', read(attn))] : [sample], { gap: PAD }));
 }
 const sheet = vstack(rows, { gap: 2 * PAD });
-writePngAtomic(join(out, 'demo.png'), sheet);
-console.log(`demo: wrote ${join(out, 'demo.png')} (${sheet.width}x${sheet.height})`);
+const name = process.env['SHEET_NAME'] ?? 'demo.png';
+writePngAtomic(join(out, name), sheet);
+console.log(`demo: wrote ${join(out, name)} (${sheet.width}x${sheet.height})`);

@@ -8,13 +8,23 @@ export type AttentionMaps = Record<StoreKey, Tensor[]>;
 /** Maps with more pixels than this (64x64 and up in SD) are not kept, as in prompt-to-prompt. */
 export const MAX_STORED_PIXELS = 32 ** 2;
 
-export function emptyStore(): AttentionMaps {
+function emptyLists<T>(): Record<StoreKey, T[]> {
   return { down_cross: [], mid_cross: [], up_cross: [], down_self: [], mid_self: [], up_self: [] };
 }
+
+export function emptyStore(): AttentionMaps {
+  return emptyLists<Tensor>();
+}
+
+const emptyNames = emptyLists<string>;
 
 export class AttentionStore extends AttentionControl {
   step_store: AttentionMaps = emptyStore();
   attention_store: AttentionMaps | null = null;
+  /** The name of the layer behind each map of step_store, in the same order. */
+  private step_layers: Record<StoreKey, string[]> = emptyNames();
+  /** The name of the layer behind each map of attention_store (the same at every step). */
+  layer_names: Record<StoreKey, string[]> = emptyNames();
   private batchSize = 1;
   private instanceSamples: number[] = [0];
 
@@ -35,9 +45,12 @@ export class AttentionStore extends AttentionControl {
     return this.instanceSamples;
   }
 
-  forward(attn: Tensor, is_cross: boolean, place_in_unet: PlaceInUnet): Tensor {
+  forward(attn: Tensor, is_cross: boolean, place_in_unet: PlaceInUnet, layer = ''): Tensor {
     const key: StoreKey = `${place_in_unet}_${is_cross ? 'cross' : 'self'}`;
-    if (attn.dim(1) <= MAX_STORED_PIXELS) this.step_store[key].push(this.selectInstances(attn));
+    if (attn.dim(1) <= MAX_STORED_PIXELS) {
+      this.step_store[key].push(this.selectInstances(attn));
+      this.step_layers[key].push(layer);
+    }
     return attn;
   }
 
@@ -54,6 +67,7 @@ export class AttentionStore extends AttentionControl {
   override between_steps(): void {
     if (this.attention_store === null) {
       this.attention_store = this.step_store;
+      this.layer_names = this.step_layers;
     } else {
       for (const key of Object.keys(this.attention_store) as StoreKey[]) {
         const acc = this.attention_store[key];
@@ -63,6 +77,7 @@ export class AttentionStore extends AttentionControl {
       }
     }
     this.step_store = emptyStore();
+    this.step_layers = emptyNames();
   }
 
   /** Sum over steps / number of steps, per stored layer. */
@@ -76,7 +91,9 @@ export class AttentionStore extends AttentionControl {
   override reset(): void {
     super.reset();
     this.step_store = emptyStore();
+    this.step_layers = emptyNames();
     this.attention_store = null;
+    this.layer_names = emptyNames();
   }
 
   /** Number of instance samples each stored map holds (the `batch` of aggregate_attention). */

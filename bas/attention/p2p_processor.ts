@@ -5,9 +5,11 @@ import type { Attention, AttentionProcessor } from '../../nn/attention_processor
 import type { AttentionControl, PlaceInUnet } from './attention_control.js';
 
 export class P2PCrossAttnProcessor implements AttentionProcessor {
+  /** `layer` is the layer's name in diffusers' terms (`up_blocks.1.attentions.0.transformer_blocks.0.attn2`). */
   constructor(
     readonly controller: AttentionControl,
     readonly place_in_unet: PlaceInUnet,
+    readonly layer = '',
   ) {}
 
   call(attn: Attention, hidden_states: Tensor, encoder_hidden_states?: Tensor | null, attention_mask?: Tensor | null): Tensor {
@@ -25,7 +27,7 @@ export class P2PCrossAttnProcessor implements AttentionProcessor {
 
     let probs = attn.get_attention_scores(query, key, mask);
     // the one line Break-A-Scene adds: the controller sees (and may replace) the probabilities
-    probs = this.controller.call(probs, is_cross, this.place_in_unet);
+    probs = this.controller.call(probs, is_cross, this.place_in_unet, this.layer);
 
     let out = attn.batch_to_head_dim(bmm(probs, value));
     out = attn.out_dropout.forward(attn.out_proj.forward(out));

@@ -29,7 +29,7 @@ export function register_attention_control(unet: HasAttnProcessors, controller: 
       procs[name] = previous[name]!;
       continue;
     }
-    procs[name] = new P2PCrossAttnProcessor(controller, place);
+    procs[name] = new P2PCrossAttnProcessor(controller, place, name.replace(/\.processor$/, ''));
     count++;
   }
   unet.set_attn_processor(procs);

@@ -8,6 +8,7 @@ import { files } from '../../platform/platform.js';
 import { readImage, type RgbaImage } from './image.js';
 import { inspectMask, overlapCount, percent } from './mask_check.js';
 import { imageToTensor, maskToTensor } from './tensor.js';
+import { centerSquare, cropRgba } from './crop.js';
 
 export interface InstanceFolder {
   /** (1, 3, R, R) in [-1, 1]. */
@@ -26,6 +27,8 @@ export interface LoadInstanceOptions {
   numOfAssets?: number;
   /** Told, one line each, what was done with legitimate input the original would not expect. */
   notice?: (msg: string) => void;
+  /** Crop a non-square image and its masks to the centre square before resizing (diffusers' --center_crop); else stretch. */
+  centerCrop?: boolean;
 }
 
 /** img.jpg first (the original's only choice), then img.png. */
@@ -69,7 +72,8 @@ export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): Inst
   if (ignored.length > 0) notice(`note: ignored in ${dir}: ${ignored.join(', ')} (an instance folder holds img.jpg or img.png and mask0.png ...)`);
 
   const img = readImage(imagePath);
-  imageNotices(img, imageName, opts.resolution, notice);
+  const crop = opts.centerCrop === true && img.width !== img.height;
+  imageNotices(img, imageName, opts.resolution, crop, notice);
   const maskPaths = numbers.map((i) => join(`mask${i}.png`));
   const read = maskPaths.map((p) => {
     const m = readImage(p);
@@ -81,15 +85,19 @@ export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): Inst
     return { img: m, channel: inspected.channel, marked: inspected.marked };
   });
   overlapNotices(read, notice);
+  // the image and every mask through the same box, so they stay aligned
+  const box = centerSquare(img.width, img.height);
+  const square = (i: RgbaImage): RgbaImage => (crop ? cropRgba(i, box) : i);
   const masks = read.map((m, i) => {
-    const t = maskToTensor(m.img, opts.resolution, m.channel);
+    const t = maskToTensor(square(m.img), opts.resolution, m.channel);
     if (!t.data.some((v) => v > 0)) {
-      throw new Error(`mask ${maskPaths[i]} marks ${m.marked} pixel(s) at ${img.width}x${img.height}, none left at ${opts.resolution}x${opts.resolution} (nearest resize): draw it larger`);
+      const where = crop ? `the centre ${box.side}x${box.side} square (center crop) resized` : 'nearest resize';
+      throw new Error(`mask ${maskPaths[i]} marks ${m.marked} pixel(s) at ${img.width}x${img.height}, none left at ${opts.resolution}x${opts.resolution} (${where}): draw it larger${crop ? ' or nearer the centre' : ''}`);
     }
     return t;
   });
   return {
-    image: imageToTensor(img, opts.resolution),
+    image: imageToTensor(square(img), opts.resolution),
     masks,
     width: img.width,
     height: img.height,
@@ -97,10 +105,14 @@ export function loadInstanceFolder(dir: string, opts: LoadInstanceOptions): Inst
   };
 }
 
-/** The resize to the working square, dropped transparency, a CMYK conversion. */
-function imageNotices(img: RgbaImage, name: string, resolution: number, notice: (msg: string) => void): void {
-  if (img.width !== resolution || img.height !== resolution) {
-    const how = img.width === img.height ? '' : ' (stretched to a square, not cropped; its masks too)';
+/** The crop or resize to the working square (one line), dropped transparency, a CMYK conversion. */
+function imageNotices(img: RgbaImage, name: string, resolution: number, crop: boolean, notice: (msg: string) => void): void {
+  const side = Math.min(img.width, img.height);
+  if (crop) {
+    const resized = side === resolution ? '' : `, resized to ${resolution}x${resolution}`;
+    notice(`note: ${name} is ${img.width}x${img.height}: cropped to its centre ${side}x${side} square${resized} (center crop; its masks too)`);
+  } else if (img.width !== resolution || img.height !== resolution) {
+    const how = img.width === img.height ? '' : ' (stretched to a square, not cropped: --center_crop crops the centre square instead; its masks too)';
     notice(`note: ${name} is ${img.width}x${img.height}: resized to ${resolution}x${resolution}${how}`);
   }
   let transparent = 0;

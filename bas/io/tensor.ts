@@ -4,7 +4,8 @@
 // Size: the original train.py resizes nothing; it feeds img.jpg and the masks at their own size
 // and expects them to be resolution x resolution already (the examples are 512x512). Here any size
 // is accepted and resized straight to a resolution x resolution square; a non-square image is
-// therefore stretched (distorted), not cropped, and its masks are stretched the same way.
+// therefore stretched (distorted), not cropped, and its masks are stretched the same way, unless
+// the caller crops the centre square first (crop.ts, `--center_crop`).
 import { tensor, type Tensor } from '../../core/index.js';
 import type { RgbaImage } from './image.js';
 import { resizeNearestChannel, resizePlanes, toPlanes } from './resize.js';

@@ -7,7 +7,7 @@ import { write_file_atomic } from '../../nn/fs_atomic.js';
 import type { Files } from '../../platform/files.js';
 import { files } from '../../platform/platform.js';
 import type { MetricsLine } from '../train/trainer.js';
-import { runReportHtml, type ReportImage, type RunReportData } from './run_report_html.js';
+import { runReportHtml, type ImageGroup, type ReportImage, type RunReportData } from './run_report_html.js';
 
 export const REPORT_FILE = 'report.html';
 export const CONFIG_FILE = 'train_config.json';
@@ -47,6 +47,41 @@ function readMetricsLines(fs: Files, path: string): MetricsLine[] {
   return out;
 }
 
+/**
+ * The validation samples, one group per step in step order: each image captioned with its prompt
+ * and seed from the step's index.json, its attention tiles after it; PNGs no index names are
+ * listed by file name.
+ */
+function validationGroups(fs: Files, dir: string): ImageGroup[] {
+  const root = fs.join(dir, 'validation');
+  if (!fs.isDirectory(root)) return [];
+  const steps = fs
+    .listDir(root)
+    .map((n) => /^step-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && fs.isDirectory(fs.join(root, m[0])))
+    .sort((a, b) => Number(a[1]) - Number(b[1]));
+  return steps.map(([name, step]) => {
+    const folder = fs.join(root, name!);
+    const indexPath = fs.join(folder, 'index.json');
+    const named: ReportImage[] = [];
+    const seen = new Set<string>();
+    if (fs.exists(indexPath)) {
+      const index = JSON.parse(fs.readText(indexPath)) as { images?: { prompt: string; seed: number; file: string; attention: string | null }[] };
+      for (const e of index.images ?? []) {
+        for (const [file, what] of [[e.file, `"${e.prompt}", seed ${e.seed}`], [e.attention, 'its cross-attention']] as const) {
+          if (!file || !fs.exists(fs.join(folder, file))) continue;
+          seen.add(file);
+          named.push({ caption: what, src: pngUri(fs, fs.join(folder, file)) });
+        }
+      }
+    }
+    const rest = pngsUnder(fs, folder)
+      .filter((rel) => !seen.has(rel))
+      .map((rel) => ({ caption: rel, src: pngUri(fs, fs.join(folder, rel)) }));
+    return { title: `step ${step}`, images: [...named, ...rest] };
+  });
+}
+
 export function readRunFolder(dir: string, fs: Files = files()): RunReportData {
   if (!fs.isDirectory(dir)) throw new Error(`run folder not found: ${dir}`);
   const metrics = readMetricsLines(fs, fs.join(dir, 'metrics.jsonl'));
@@ -65,7 +100,7 @@ export function readRunFolder(dir: string, fs: Files = files()): RunReportData {
     metrics,
     masks,
     attention: under('img_logs'),
-    validation: under('validation'),
+    validation: validationGroups(fs, dir),
   };
 }
 

@@ -12,6 +12,12 @@ export interface ReportImage {
   src: string;
 }
 
+/** Images under a heading of their own (the validation samples of one step). */
+export interface ImageGroup {
+  title: string;
+  images: readonly ReportImage[];
+}
+
 export interface RunReportData {
   title: string;
   /** The run's configuration as saved with it; null when the folder has none. */
@@ -20,7 +26,8 @@ export interface RunReportData {
   masks: readonly ReportImage[];
   /** Attention tiles per logged step (and the final step's), in step order. */
   attention: readonly ReportImage[];
-  validation: readonly ReportImage[];
+  /** Per validation step, its samples and their attention tiles. */
+  validation: readonly ImageGroup[];
 }
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -37,10 +44,15 @@ export function conceptIouSeries(metrics: readonly MetricsLine[]): Series[] {
   }));
 }
 
+const figures = (images: readonly ReportImage[]): string =>
+  `<div class="gallery">${images.map((i) => `<figure><img src="${i.src}" alt="${escape(i.caption)}"><figcaption>${escape(i.caption)}</figcaption></figure>`).join('')}</div>`;
+
 function gallery(title: string, images: readonly ReportImage[], empty: string): string {
-  const body = images.length
-    ? `<div class="gallery">${images.map((i) => `<figure><img src="${i.src}" alt="${escape(i.caption)}"><figcaption>${escape(i.caption)}</figcaption></figure>`).join('')}</div>`
-    : `<p class="none">${escape(empty)}</p>`;
+  return `<h2>${escape(title)}</h2>${images.length ? figures(images) : `<p class="none">${escape(empty)}</p>`}`;
+}
+
+function groupedGallery(title: string, groups: readonly ImageGroup[], empty: string): string {
+  const body = groups.length ? groups.map((g) => `<h3>${escape(g.title)}</h3>${figures(g.images)}`).join('') : `<p class="none">${escape(empty)}</p>`;
   return `<h2>${escape(title)}</h2>${body}`;
 }
 
@@ -72,7 +84,7 @@ figcaption{font-size:12px;color:#555}table{border-collapse:collapse}td{padding:2
 <h2>Curves</h2><div class="charts">${charts.join('')}</div>
 ${gallery('Masks', r.masks, 'the instance masks were not found')}
 ${gallery('Attention at the logged steps', r.attention, 'no attention tiles were logged (pass --log_checkpoints, or wait for the end of the run)')}
-${gallery('Validation samples', r.validation, 'no validation samples')}
+${groupedGallery('Validation samples', r.validation, 'no validation samples (pass --validation_prompt)')}
 <h2>Flags</h2>${flags}
 </body></html>
 `;

@@ -80,14 +80,28 @@ export interface TrainConfig {
   /** With log_checkpoints: every N phase-2 steps save the model, attention maps and a sample. */
   img_log_steps: number;
   log_checkpoints: boolean;
-  /** DDIM steps of logged samples and class images. */
+  /** DDIM steps of logged and validation samples and of class images. */
   num_inference_steps: number;
-  /** Guidance of logged samples and class images. */
+  /** Guidance of logged and validation samples and of class images. */
   guidance_scale: number;
   /** Base model folder (unset: the shipped base model). */
   pretrained_model_name_or_path?: string | undefined;
   /** Kernel backend for the run (unset: the one already selected). */
   backend?: string | undefined;
+  /** Micro-batches per optimizer step, their losses divided by this (diffusers' accumulation); steps count optimizer steps. */
+  gradient_accumulation_steps: number;
+  /** Crop a non-square image (and its masks) to its centre square before resizing, as diffusers' --center_crop. */
+  center_crop: boolean;
+  /** Prompts sampled every validation_steps steps and at the end (empty: no validation). */
+  validation_prompt: string[];
+  /** Optimizer steps between validations. */
+  validation_steps: number;
+  /** Images sampled per validation prompt, image k from seed + k. */
+  num_validation_images: number;
+  /** Save each placeholder token's cross-attention map per layer every attention_maps_steps steps and at the end. */
+  save_attention_maps: boolean;
+  /** Optimizer steps between saved per-layer attention maps. */
+  attention_maps_steps: number;
 }
 
 /** What a caller must give (the instance folder) and may give (anything else). */
@@ -130,6 +144,13 @@ export const TRAIN_DEFAULTS = {
   log_checkpoints: false,
   num_inference_steps: 50,
   guidance_scale: 7.5,
+  gradient_accumulation_steps: 1,
+  center_crop: false,
+  validation_prompt: [] as string[],
+  validation_steps: 100,
+  num_validation_images: 4,
+  save_attention_maps: false,
+  attention_maps_steps: 100,
 } as const satisfies Omit<TrainConfig, 'instance_data_dir'>;
 
 const OPTIONAL_FIELDS = ['attn_res', 'class_data_dir', 'resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'backend'] as const;
@@ -144,6 +165,10 @@ const TRAIN_RANGES: Partial<Record<keyof TrainConfig, Range>> = {
   img_log_steps: 'at least 1',
   lr_num_cycles: 'at least 1',
   num_inference_steps: 'at least 1',
+  gradient_accumulation_steps: 'at least 1',
+  validation_steps: 'at least 1',
+  num_validation_images: 'at least 1',
+  attention_maps_steps: 'at least 1',
   checkpoints_total_limit: 'at least 1',
   attn_res: 'at least 1',
   phase1_train_steps: '>= 0',
@@ -165,7 +190,7 @@ const TRAIN_RANGES: Partial<Record<keyof TrainConfig, Range>> = {
 /** The defaults with `overrides` on top, checked; an override of `undefined` keeps the default. */
 export function trainConfig(overrides: TrainOverrides): TrainConfig {
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const config: TrainConfig = { ...TRAIN_DEFAULTS, initializer_tokens: [...TRAIN_DEFAULTS.initializer_tokens], ...given } as TrainConfig;
+  const config: TrainConfig = { ...TRAIN_DEFAULTS, initializer_tokens: [...TRAIN_DEFAULTS.initializer_tokens], validation_prompt: [...TRAIN_DEFAULTS.validation_prompt], ...given } as TrainConfig;
   validateTrainConfig(config);
   return config;
 }
@@ -179,6 +204,9 @@ export function validateTrainConfig(c: TrainConfig): void {
   checkRanges(c, TRAIN_RANGES);
   if (c.resolution !== undefined && c.resolution < 8) throw new InputError((n) => `${n('resolution')} ${c.resolution} is too small`);
   if (!(c.lr_power > 0)) throw new InputError((n) => `${n('lr_power')} must be positive, got ${c.lr_power}`);
+  if (!Array.isArray(c.validation_prompt) || c.validation_prompt.some((p) => typeof p !== 'string')) throw new InputError((n) => `${n('validation_prompt')} must be a list of prompts`);
+  const blank = c.validation_prompt.findIndex((p) => p.trim() === '');
+  if (blank >= 0) throw new InputError((n) => `${n('validation_prompt')} ${blank + 1} is empty`);
   if (!(TRAIN_LR_SCHEDULERS as readonly string[]).includes(c.lr_scheduler)) {
     throw new InputError((n) => `${n('lr_scheduler')} must be one of ${TRAIN_LR_SCHEDULERS.join(', ')}, got "${c.lr_scheduler}"`);
   }

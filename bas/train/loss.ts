@@ -84,6 +84,12 @@ export function lossTermValues(terms: LossTerms): LossTermValues {
   return Object.fromEntries(Object.entries(terms).map(([k, t]: [string, Tensor | null]) => [k, t === null ? null : t.item()])) as LossTermValues;
 }
 
+/** Each term's mean over micro-batches (gradient accumulation); null where the term is. */
+export function meanTermValues(list: readonly LossTermValues[]): LossTermValues {
+  const keys = Object.keys(list[0]!) as (keyof LossTermValues)[];
+  return Object.fromEntries(keys.map((k) => [k, list[0]![k] === null ? null : list.reduce((s, t) => s + t[k]!, 0) / list.length])) as LossTermValues;
+}
+
 export interface LossResult {
   /** The sum that is differentiated: diffusion + prior_loss_weight * prior + attention. */
   loss: Tensor;

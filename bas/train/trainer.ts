@@ -5,7 +5,7 @@
 // model, metrics.jsonl, image logs, the report) goes into its output sink (output_sink.ts): the
 // output_dir of the platform's files unless the caller gives another, such as a memorySink().
 import { truncateJsonl } from '../io/jsonl.js';
-import { cat, Generator, index_select, tensor, tidy, type StepProfiler, type Tensor } from '../../core/index.js';
+import { Generator, tensor, tidy, type StepProfiler, type Tensor } from '../../core/index.js';
 import { AdamW } from '../../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../../nn/optim/clip_grad.js';
 import { get_scheduler, type LRScheduler, type ScheduleName } from '../../nn/optim/lr_schedule.js';
@@ -15,7 +15,7 @@ import { AttentionStore, MAX_STORED_PIXELS } from '../attention/attention_store.
 import { register_attention_control } from '../attention/register_attention_control.js';
 import { useBackend } from '../backend.js';
 import { InputError } from '../errors.js';
-import { instancePrompt, sampleUnion } from '../data/union_sampling.js';
+import { instancePrompt } from '../data/union_sampling.js';
 import { loadInstanceFolder, type InstanceFolder } from '../io/instance.js';
 import { complement_of_union } from '../data/background_mask.js';
 import { CONFIG_FILE, writeRunReport } from '../report/run_folder.js';
@@ -30,7 +30,11 @@ import { checkpointDir, listCheckpoints, pruneCheckpoints, removeStaleTemps, wri
 import { ensureClassImages, loadClassImages } from './class_images.js';
 import { folderSink, outputPath, type OutputSink } from './output_sink.js';
 import { checkNotLocked, withRunLock } from './run_lock.js';
-import { breakASceneLoss, LOSS_TERM_LABELS, lossTermValues, type LossResult, type LossTermValues } from './loss.js';
+import { breakASceneLoss, LOSS_TERM_LABELS, lossTermValues, meanTermValues, type LossResult, type LossTermValues } from './loss.js';
+import { drawMicroBatches, type StepData } from './batch.js';
+import { recordLayerMaps, type LayerMapsRecord } from './attention_maps.js';
+import { checkValidationPrompts, validatesAt, validationSamples } from './validation.js';
+import { writeAttentionMaps, writeValidation } from './run_outputs.js';
 import { addPlaceholderTokens } from './placeholders.js';
 import { checkResolution } from './resolution.js';
 import { Progress } from './progress.js';
@@ -65,12 +69,7 @@ export interface TrainResult {
   last: MetricsLine | null;
 }
 
-interface Data {
-  image: Tensor;
-  masks: Tensor[];
-  classImages: Tensor | null;
-  classIds: number[] | null;
-}
+type Data = StepData;
 
 /** The state of a run that resume restores: everything else is rebuilt from the configuration. */
 interface RunState {
@@ -149,6 +148,7 @@ export class BreakASceneTrainer {
     // default: the largest grid with cross-attention at the working resolution (16 for `default`)
     const attn_res = a.attn_res ?? (withMaps.length > 0 ? Math.max(...withMaps) : defaultAttnRes(model));
     validateAgainstModel(model, state.placeholders.tokens, attn_res, withMaps);
+    checkValidationPrompts(model, a.validation_prompt, this.log);
     const startStep = state.step;
     const { optimizer, lr } = this.makeOptimizer(model, this.phaseAt(startStep));
     // a checkpoint taken on the last phase-1 step holds the phase-1 optimizer: phase 2 starts fresh
@@ -194,10 +194,11 @@ export class BreakASceneTrainer {
       // one scope per step: on a GL backend every texture the step made but the updated
       // parameters (assign_ keeps those) is released when it closes; only numbers and a host copy
       // of the first sample's attention maps (for the logged PNGs) leave it
-      const { line, prompt, attention } = tidy(() => {
-        const r = this.step(run);
+      const wantMaps = a.save_attention_maps && ((step + 1) % a.attention_maps_steps === 0 || step + 1 === this.totalSteps);
+      const { line, prompt, attention, layers } = tidy(() => {
+        const r = this.step(run, wantMaps);
         const att = r.result.attention[0];
-        return { line: r.line, prompt: r.prompt, attention: att ? tensor(att.data, { shape: att.shape, dtype: att.dtype }) : null };
+        return { line: r.line, prompt: r.prompt, layers: r.layers, attention: att ? tensor(att.data, { shape: att.shape, dtype: att.dtype }) : null };
       });
       fs.appendText(metricsPath, `${JSON.stringify(line)}\n`);
       this.onStep?.(line, { model, placeholder_tokens: run.placeholders.tokens, placeholder_ids: run.placeholders.ids });
@@ -210,6 +211,10 @@ export class BreakASceneTrainer {
       const checkpointed = a.checkpointing_steps > 0 && run.step % a.checkpointing_steps === 0 && run.step < this.totalSteps;
       if (checkpointed) this.checkpoint(run);
       if (a.log_checkpoints && phase === 2 && run.step % a.img_log_steps === 0) this.imageLogs(run, lastAttention, lastPrompt, attn_res);
+      if (layers) writeAttentionMaps(this.sink, run.step, phase, layers);
+      if (validatesAt(a, run.step, this.totalSteps)) {
+        this.log(`validation at step ${run.step}: wrote ${writeValidation(this.sink, run.step, validationSamples(model, a, attn_res), a)}`);
+      }
       // let a pending Ctrl-C reach its handler between steps
       await getPlatform().nextTurn();
       // a stop asked for during the last step just lets the run finish: the model is saved below
@@ -283,7 +288,7 @@ export class BreakASceneTrainer {
     const a = this.args;
     let inst: InstanceFolder;
     try {
-      inst = loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets, notice: this.log });
+      inst = loadInstanceFolder(a.instance_data_dir, { resolution, numOfAssets: a.num_of_assets, notice: this.log, centerCrop: a.center_crop });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       throw new InputError((n) => why.replaceAll('numOfAssets', n('num_of_assets')));
@@ -352,55 +357,50 @@ export class BreakASceneTrainer {
     return { optimizer, lr };
   }
 
-  /** Step `run.step` (0-based): draw, loss, backward, clip, update; `run.step` itself is the caller's to advance. */
-  private step(run: Run): { result: LossResult; line: MetricsLine; prompt: number[] } {
+  /**
+   * Optimizer step `run.step` (0-based): draw its examples, then per micro-batch the loss (divided
+   * by gradient_accumulation_steps, as accelerate does) and its backward, then clip and update once;
+   * `run.step` itself is the caller's to advance. `withLayerMaps`: also record the first
+   * micro-batch's cross-attention per layer (--save_attention_maps).
+   */
+  private step(run: Run, withLayerMaps: boolean): { result: LossResult; line: MetricsLine; prompt: number[]; layers: LayerMapsRecord | null } {
     const a = this.args;
     const { model, gen, data, store, noiseScheduler, optimizer, lr, attn_res, resolution, step } = run;
     const phase = this.phaseAt(step);
-    const bsz = a.train_batch_size;
-    // draw order per step: union samples, class indices, noise, timesteps
-    const samples = Array.from({ length: bsz }, () =>
-      sampleUnion(gen, data.image, data.masks, { placeholder_tokens: run.placeholders.tokens, union_sampling: !a.no_union_sampling }),
-    );
-    const input_ids = tokenizePrompts(model, samples.map((s) => s.prompt));
-    let prior = null;
-    if (data.classImages && data.classIds) {
-      const n = data.classImages.dim(0);
-      const idx = Array.from({ length: bsz }, (_, i) => (step * bsz + i) % n);
-      prior = { images: index_select(data.classImages, 0, idx), input_ids: idx.map(() => data.classIds!) };
-    }
-    const rows = (prior ? 2 : 1) * bsz;
-    const noise = gen.randn([rows, 3, resolution, resolution], { dtype: model.unet.dtype });
-    const timesteps = Array.from({ length: rows }, () => gen.integer(0, noiseScheduler.config.num_train_timesteps));
-
-    const result = breakASceneLoss(
-      {
-        unet: model.unet,
-        text_encoder: model.text_encoder,
-        store,
-        scheduler: noiseScheduler,
-        instance: { images: cat(samples.map((s) => s.image), 0), masks: samples.map((s) => s.masks), concept_ids: samples.map((s) => s.token_ids), input_ids },
-        prior,
-        noise,
-        timesteps,
-      },
-      {
-        lambda_attention: a.lambda_attention,
-        prior_loss_weight: a.prior_loss_weight,
-        apply_masked_loss: !a.do_not_apply_masked_loss,
-        placeholder_token_ids: run.placeholders.ids,
-        attn_res,
-      },
-    );
-    const terms = lossTermValues(result.terms);
-    for (const [name, v] of Object.entries(terms) as [keyof typeof terms, number | null][]) {
-      if (v !== null && !Number.isFinite(v)) {
-        const kept = listCheckpoints(this.sink.dir, STATE_FILE, this.sink.files);
-        throw new NonFiniteError(`non-finite ${LOSS_TERM_LABELS[name]} (${v}) at step ${step + 1}; stopping. ${kept.length ? `Last good checkpoint: ${checkpointDir(this.sink.dir, kept[kept.length - 1]!, this.sink.files)}` : 'No checkpoint was written yet.'}`);
+    const G = a.gradient_accumulation_steps;
+    const micro = drawMicroBatches(gen, data, {
+      placeholder_tokens: run.placeholders.tokens,
+      union_sampling: !a.no_union_sampling,
+      batch_size: a.train_batch_size,
+      micro_batches: G,
+      step,
+      resolution,
+      dtype: model.unet.dtype,
+      num_train_timesteps: noiseScheduler.config.num_train_timesteps,
+      tokenize: (prompts) => tokenizePrompts(model, prompts),
+    });
+    const results: LossResult[] = [];
+    let layers: LayerMapsRecord | null = null;
+    for (const mb of micro) {
+      const result = breakASceneLoss(
+        { unet: model.unet, text_encoder: model.text_encoder, store, scheduler: noiseScheduler, instance: mb.instance, prior: mb.prior, noise: mb.noise, timesteps: mb.timesteps },
+        {
+          lambda_attention: a.lambda_attention,
+          prior_loss_weight: a.prior_loss_weight,
+          apply_masked_loss: !a.do_not_apply_masked_loss,
+          placeholder_token_ids: run.placeholders.ids,
+          attn_res,
+        },
+      );
+      this.checkFinite(lossTermValues(result.terms), step);
+      (G > 1 ? result.loss.div(G) : result.loss).backward();
+      if (withLayerMaps && layers === null) {
+        const n = mb.samples.length;
+        layers = recordLayerMaps(store, { prompts: mb.samples.map((s) => s.prompt), input_ids: mb.instance.input_ids, concept_ids: mb.instance.concept_ids, timesteps: mb.timesteps.slice(-n) }, run.placeholders);
       }
+      store.reset();
+      results.push(result);
     }
-    result.loss.backward();
-    store.reset();
     const params = optimizer.param_groups.flatMap((g) => g.params);
     const grad_norm = this.section('optimizer', () => {
       const norm = clip_grad_norm_(params, a.max_grad_norm);
@@ -415,13 +415,24 @@ export class BreakASceneTrainer {
     const line: MetricsLine = {
       step: step + 1,
       phase,
-      loss: result.loss.item(),
-      ...terms,
+      // the mean over micro-batches, which is the loss of the whole step's batch
+      loss: results.reduce((s, r) => s + r.loss.item(), 0) / results.length,
+      ...meanTermValues(results.map((r) => lossTermValues(r.terms))),
       lr: optimizer.param_groups[0]!.lr,
       grad_norm,
-      concepts: samples.map((s, i) => ({ ids: s.token_ids, iou: result.iou[i]!.map((v) => Math.round(v * 1e4) / 1e4) })),
+      concepts: micro.flatMap((mb, m) => mb.samples.map((s, i) => ({ ids: s.token_ids, iou: results[m]!.iou[i]!.map((v) => Math.round(v * 1e4) / 1e4) }))),
     };
-    return { result, line, prompt: input_ids[0]! };
+    return { result: results[0]!, line, prompt: micro[0]!.instance.input_ids[0]!, layers };
+  }
+
+  /** A non-finite loss term stops the run, naming the term, the step and the last good checkpoint. */
+  private checkFinite(terms: LossTermValues, step: number): void {
+    for (const [name, v] of Object.entries(terms) as [keyof LossTermValues, number | null][]) {
+      if (v !== null && !Number.isFinite(v)) {
+        const kept = listCheckpoints(this.sink.dir, STATE_FILE, this.sink.files);
+        throw new NonFiniteError(`non-finite ${LOSS_TERM_LABELS[name]} (${v}) at step ${step + 1}; stopping. ${kept.length ? `Last good checkpoint: ${checkpointDir(this.sink.dir, kept[kept.length - 1]!, this.sink.files)}` : 'No checkpoint was written yet.'}`);
+      }
+    }
   }
 
   private section<T>(name: string, fn: () => T): T {

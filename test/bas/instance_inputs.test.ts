@@ -95,7 +95,7 @@ describe('masks', () => {
 describe('images', () => {
   it('non-square and large images are resized to the square working size, with a notice', () => {
     const { notes } = load(folder([block(8, 0, 8, 0, 6, 12), block(8, 0, 8, 6, 12, 12)], 12, 8));
-    expect(notes).toEqual(['note: img.png is 12x8: resized to 8x8 (stretched to a square, not cropped; its masks too)']);
+    expect(notes).toEqual(['note: img.png is 12x8: resized to 8x8 (stretched to a square, not cropped: --center_crop crops the centre square instead; its masks too)']);
     const big = load(folder([block(64, 0, 64, 0, 32), block(64, 0, 64, 32, 64)], 64, 64), 8);
     expect(big.notes).toEqual(['note: img.png is 64x64: resized to 8x8']);
   });
@@ -110,7 +110,7 @@ describe('images', () => {
     for (let y = 0; y < h; y++) gray.fill(255, y * w, y * w + w / 2);
     writePng(join(d, 'mask0.png'), { width: w, height: h, gray });
     const { f, notes } = load(d, 8);
-    expect(notes).toEqual(['note: img.png is 4000x3000: resized to 8x8 (stretched to a square, not cropped; its masks too)']);
+    expect(notes).toEqual(['note: img.png is 4000x3000: resized to 8x8 (stretched to a square, not cropped: --center_crop crops the centre square instead; its masks too)']);
     expect(Array.from(f.masks[0]!.data.slice(0, 8))).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
   });
 

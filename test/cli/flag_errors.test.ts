@@ -62,6 +62,27 @@ describe('bas train: flags out of range', () => {
   });
 });
 
+describe('bas train: validation, accumulation, cropping and attention-map flags', () => {
+  it('step counts and image counts below 1, non-integers, and switches given a value', async () => {
+    await train(['--gradient_accumulation_steps', '0'], ['--gradient_accumulation_steps must be at least 1, got 0']);
+    await train(['--gradient_accumulation_steps', '1.5'], ['--gradient_accumulation_steps expects an integer, got "1.5"']);
+    await train(['--validation_prompt', 'a photo of <asset0>', '--validation_steps', '0'], ['--validation_steps must be at least 1, got 0']);
+    await train(['--num_validation_images=-2'], ['--num_validation_images must be at least 1, got -2']);
+    await train(['--save_attention_maps', '--attention_maps_steps', '0'], ['--attention_maps_steps must be at least 1, got 0']);
+    await train(['--center_crop=maybe'], ['--center_crop takes no value or true/false, got "maybe"']);
+    await train(['--save_attention_maps=2'], ['--save_attention_maps takes no value or true/false, got "2"']);
+  });
+
+  it('--validation_prompt: missing, empty, naming a token the run does not learn, or losing one to truncation', async () => {
+    await train(['--validation_prompt'], ['--validation_prompt needs at least one value']);
+    await train(['--validation_prompt', 'a photo of <asset0>', '--validation_prompt', ' '], ['--validation_prompt 2 is empty']);
+    await train(['--validation_prompt', 'a photo of <asset7>'], ['--validation_prompt "a photo of <asset7>" uses <asset7>, which this run does not have (it has: <asset0>, <asset1>, <asset2>)']);
+    // the tiny tokenizer reads 12 tokens: <asset2> would fall off the end
+    const long = 'a photo of a red circle and a blue square and <asset2>';
+    await train(['--validation_prompt', long], [`--validation_prompt "${long}" is 14 tokens and the model reads 12: <asset2> would be cut off`]);
+  });
+});
+
 describe('bas pretrain and bas make-scene: flags out of range', () => {
   const pretrain = async (extra: readonly string[], culprits: readonly string[]): Promise<void> => {
     const { parent, out } = caseDir();

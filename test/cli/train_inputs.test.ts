@@ -33,9 +33,9 @@ describe('bas train and its instance folder', () => {
     await expectRejected(suite.out(), ['train', ...trainArgv(suite.model(), scene, out, ['--num_of_assets', '2', '--initializer_tokens', 'red', 'green'])], ['holds 3 mask(s): mask2.png not used (remove them or raise --num_of_assets)'], [parent, scene]);
   });
 
-  it('a non-square image trains, with a one-line notice of the resize', async () => {
+  /** A 24x16 image with three 8-pixel-wide vertical masks, side by side. */
+  const wideScene = (): string => {
     const scene = writeScene(tmp.fresh('scene'), THREE_RECTS, 16);
-    // 16x16 -> 24x16: the same scene, wider
     const rgb = new Uint8Array(24 * 16 * 3).fill(100);
     writePng(join(scene, 'img.png'), { width: 24, height: 16, rgb });
     for (let i = 0; i < 3; i++) {
@@ -43,10 +43,29 @@ describe('bas train and its instance folder', () => {
       for (let y = 0; y < 16; y++) gray.fill(255, y * 24 + i * 8, y * 24 + i * 8 + 8);
       writePng(join(scene, `mask${i}.png`), { width: 24, height: 16, gray });
     }
+    return scene;
+  };
+
+  it('a non-square image trains, with a one-line notice of the resize', async () => {
+    const scene = wideScene();
     const { out } = caseDir();
     expect(await main(['train', ...trainArgv(suite.model(), scene, out, ['--phase1_train_steps', '1', '--phase2_train_steps', '0'])])).toBe(0);
     expect(suite.out().errors).toEqual([]);
-    expect(suite.out().logs).toContain('note: img.png is 24x16: resized to 8x8 (stretched to a square, not cropped; its masks too)');
+    expect(suite.out().logs).toContain('note: img.png is 24x16: resized to 8x8 (stretched to a square, not cropped: --center_crop crops the centre square instead; its masks too)');
     expect(existsSync(join(out, 'model_index.json'))).toBe(true);
+  });
+
+  it('--center_crop: the same image cropped to its centre square, with one notice; a mask left outside it is an error', async () => {
+    const scene = wideScene();
+    const { out } = caseDir();
+    expect(await main(['train', ...trainArgv(suite.model(), scene, out, ['--phase1_train_steps', '1', '--phase2_train_steps', '0', '--center_crop'])])).toBe(0);
+    expect(suite.out().errors).toEqual([]);
+    expect(suite.out().logs.filter((l) => l.startsWith('note: img.png'))).toEqual(['note: img.png is 24x16: cropped to its centre 16x16 square, resized to 8x8 (center crop; its masks too)']);
+    // mask0 marks columns 0-3 only: all of it falls outside the centre square (columns 4-19)
+    const gray = new Uint8Array(24 * 16);
+    for (let y = 0; y < 16; y++) gray.fill(255, y * 24, y * 24 + 4);
+    writePng(join(scene, 'mask0.png'), { width: 24, height: 16, gray });
+    const c = caseDir();
+    await expectRejected(suite.out(), ['train', ...trainArgv(suite.model(), scene, c.out, ['--center_crop'])], [`mask ${join(scene, 'mask0.png')} marks 64 pixel(s) at 24x16`, 'center crop'], [c.parent, scene]);
   });
 });

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The original's first two applications as recipes on scenes the project generates itself
+# (docs/recipes.md): image variations (all the learned tokens in one prompt, several seeds) and
+# entangled scene decomposition (two overlapping objects, each token rendered alone). Both runs
+# share one folder of class images. Pictures land in OUT/*/sheet.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-outputs/recipes}
+STEPS=${STEPS:-100}
+BAS=${BAS:-npx bas}
+rm -rf "$OUT/variations" "$OUT/entangled"
+# the small model's recipe (README, "Break-A-Scene on the base model"), sampling as the demo does
+TRAIN=(--initial_learning_rate 5e-3 --learning_rate 1e-4 --class_prompt= --num_class_images 20
+  --class_data_dir "$OUT/class_images" --num_inference_steps 25 --guidance_scale 4 --seed 0
+  --phase1_train_steps "$STEPS" --phase2_train_steps "$STEPS")
+SAMPLE=(--num_inference_steps 25 --guidance_scale 4 --num_images 4)
+
+# 1. image variations: three objects; the three tokens together, four seeds
+$BAS make-scene --output_dir "$OUT/variations/scene" --seed 7 --num_objects 3
+ALL="a photo of <asset0> and <asset1> and <asset2>"
+$BAS train --instance_data_dir "$OUT/variations/scene" --num_of_assets 3 "${TRAIN[@]}" --output_dir "$OUT/variations/model" \
+  --validation_prompt "$ALL" --validation_steps 50 --num_validation_images 2 --save_attention_maps --attention_maps_steps 50
+$BAS generate --model_path "$OUT/variations/model" --prompt "$ALL" --output_path "$OUT/variations/sample-0.png" "${SAMPLE[@]}" --seed 0
+$BAS generate --model_path "$OUT/variations/model" --prompt "$ALL on a black background" --output_path "$OUT/variations/sample-1.png" "${SAMPLE[@]}" --seed 0
+SHEET_NAME=sheet.png npx tsx scripts/demo_sheet.ts "$OUT/variations" "$ALL (4 seeds)" "$ALL on a black background"
+
+# 2. entangled scene decomposition: the cyan square covers 40% of the red triangle; each token alone
+$BAS make-scene --output_dir "$OUT/entangled/scene" --seed 235 --num_objects 2
+$BAS train --instance_data_dir "$OUT/entangled/scene" --num_of_assets 2 "${TRAIN[@]}" --output_dir "$OUT/entangled/model"
+$BAS generate --model_path "$OUT/entangled/model" --prompt "a photo of <asset0>" --output_path "$OUT/entangled/sample-0.png" "${SAMPLE[@]}" --seed 0
+$BAS generate --model_path "$OUT/entangled/model" --prompt "a photo of <asset1>" --output_path "$OUT/entangled/sample-1.png" "${SAMPLE[@]}" --seed 0
+SHEET_NAME=sheet.png npx tsx scripts/demo_sheet.ts "$OUT/entangled" "a photo of <asset0> (4 seeds)" "a photo of <asset1> (4 seeds)"
+echo "recipes: $OUT/variations/sheet.png, $OUT/entangled/sheet.png; report: $OUT/variations/model/report.html"
