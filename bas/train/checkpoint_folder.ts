@@ -105,8 +105,12 @@ export function writeFailure(e: unknown, what: string, outputDir: string, stateF
   return w.withNote(last === undefined ? 'no checkpoint had been written yet' : `the latest complete checkpoint, ${checkpointDir(outputDir, last, fs)}, is kept: resume from it once there is room`);
 }
 
-/** A temporary name (temp_sibling's and Files.writeFileAtomic's): `<name>.tmp-<id>`, in Node `<pid>-<random>`. */
-const TEMP_NAME = /^(.+)\.tmp-([\w-]+)$/;
+/**
+ * A temporary name (temp_sibling's and Files.writeFileAtomic's): `<name>.tmp-<id>`, the id as the
+ * platforms' randomId() make them (Node: `<pid>-<hex>`; memory and browser: `m<n>`), so a user's
+ * own `notes.tmp-old` is never taken for one.
+ */
+const TEMP_NAME = /^(.+)\.tmp-(\d+-[0-9a-f]+|m\d+)$/;
 
 /** Entries of `dir` that are temporaries of `base` (any name when undefined) whose writer no longer runs. */
 function staleTemps(dir: string, base: string | undefined, fs: Files): string[] {

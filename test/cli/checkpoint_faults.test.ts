@@ -47,7 +47,10 @@ describe('leftover temporary checkpoint folders', () => {
       mkdirSync(join(out, n, 'model'), { recursive: true });
       writeFileSync(join(out, n, 'model', 'half.safetensors'), 'half-written');
     }
+    // a name of the user's that only looks temporary is not one of ours
+    writeFileSync(join(out, 'notes.tmp-old'), 'mine');
     expect(await resume(out)).toBe(0);
+    expect(existsSync(join(out, 'notes.tmp-old'))).toBe(true);
     expect(suite.out().errors).toEqual([]);
     expect(suite.out().logs).toContain(`note: removed 1 unfinished temporary file(s) or folder(s) an interrupted run left in ${out}: ${dead}`);
     expect(existsSync(join(out, dead))).toBe(false);
