@@ -30,4 +30,10 @@ $BAS train --instance_data_dir "$OUT/entangled/scene" --num_of_assets 2 "${TRAIN
 $BAS generate --model_path "$OUT/entangled/model" --prompt "a photo of <asset0>" --output_path "$OUT/entangled/sample-0.png" "${SAMPLE[@]}" --seed 0
 $BAS generate --model_path "$OUT/entangled/model" --prompt "a photo of <asset1>" --output_path "$OUT/entangled/sample-1.png" "${SAMPLE[@]}" --seed 0
 SHEET_NAME=sheet.png npx tsx scripts/demo_sheet.ts "$OUT/entangled" "a photo of <asset0> (4 seeds)" "a photo of <asset1> (4 seeds)"
+# the README's picture of report.html: Debian's chromium, headless, then 128 colours
+if command -v chromium > /dev/null; then
+  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --screenshot="$OUT/report.png" \
+    --window-size=1200,2000 "file://$PWD/$OUT/variations/model/report.html" 2> /dev/null
+  if command -v convert > /dev/null; then convert "$OUT/report.png" -dither None -colors 128 "PNG8:$OUT/report-128.png"; fi
+fi
 echo "recipes: $OUT/variations/sheet.png, $OUT/entangled/sheet.png; report: $OUT/variations/model/report.html"
