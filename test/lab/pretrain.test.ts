@@ -9,11 +9,11 @@ import { main } from '../../cli/main.js';
 import { readImage } from '../../bas/io/image.js';
 import { loadModel } from '../../bas/model.js';
 import { minSnrWeights, pixelWeights, Pretrainer, recipeChanges, worldAt } from '../../lab/pretrain/pretrainer.js';
-import type { PretrainConfig } from '../../lab/pretrain/config.js';
 import { sceneAt } from '../../lab/world/index.js';
 import { lr_factor } from '../../nn/optim/lr_schedule.js';
 import { memorySink } from '../../bas/train/output_sink.js';
 import { differingTensors, listFiles, readWeights, tempRoot } from '../helpers/tiny_model.js';
+import { tinyPretrainConfig } from '../helpers/tiny_pretrain.js';
 
 const tmp = tempRoot('bas-pretrain');
 afterAll(() => tmp.cleanup());
@@ -25,13 +25,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-function args(output_dir: string, over: Partial<PretrainConfig> = {}): PretrainConfig {
-  return {
-    output_dir, config: 'tiny', resolution: 32, max_train_steps: 4, train_batch_size: 2, learning_rate: 1e-2, lr_warmup_steps: 1,
-    lr_scheduler: 'warmup_stable_decay', lr_decay_steps: 2, adam_weight_decay: 1e-2, max_grad_norm: 1, ema_decay: 0.9, snr_gamma: 5, snr_weight_floor: 0, object_loss_weight: 1,
-    uncond_prob: 0.5, background_drop_prob: 0.5, beta_schedule: 'linear', prediction_type: 'epsilon', addition_embed_type: 'none', min_objects: 1, max_objects: 2, placement: 'anywhere', curriculum_steps: 0, seed: 3, checkpointing_steps: 2, sample_steps: 0, ...over,
-  };
-}
+const args = tinyPretrainConfig;
 
 interface Line { step: number; loss: number; lr: number; grad_norm: number }
 const metrics = (dir: string): Line[] => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);

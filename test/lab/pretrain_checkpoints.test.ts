@@ -12,16 +12,13 @@ import { OutputWriteError } from '../../bas/train/write_errors.js';
 import { getPlatform } from '../../platform/platform.js';
 import { faultFiles } from '../helpers/fault_files.js';
 import { differingTensors, readWeights, tempRoot } from '../helpers/tiny_model.js';
+import { tinyPretrainConfig } from '../helpers/tiny_pretrain.js';
 
 const tmp = tempRoot('bas-pretrain-checkpoints');
 afterAll(() => tmp.cleanup());
 
 function args(output_dir: string, over: Partial<PretrainConfig> = {}): PretrainConfig {
-  return {
-    output_dir, config: 'tiny', resolution: 32, max_train_steps: 4, train_batch_size: 2, learning_rate: 1e-2, lr_warmup_steps: 1,
-    lr_scheduler: 'warmup_stable_decay', lr_decay_steps: 2, adam_weight_decay: 1e-2, max_grad_norm: 1, ema_decay: 0.9, snr_gamma: 5, snr_weight_floor: 0, object_loss_weight: 1,
-    uncond_prob: 0.5, background_drop_prob: 0.5, beta_schedule: 'linear', prediction_type: 'epsilon', addition_embed_type: 'none', min_objects: 1, max_objects: 2, placement: 'anywhere', curriculum_steps: 0, seed: 3, checkpointing_steps: 1, sample_steps: 0, ...over,
-  };
+  return tinyPretrainConfig(output_dir, { checkpointing_steps: 1, ...over });
 }
 
 /** metrics.jsonl without the per-step wall time. */
