@@ -2,7 +2,8 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../types.js';
 import { binaryF32 } from './binary_f32.js';
-import { broadcastStrides, forEachBroadcast, sizeOf } from './broadcast.js';
+import { broadcastStrides, numel } from '../shape.js';
+import { forEachBroadcast } from './broadcast.js';
 import { UNARY } from './unary.js';
 import { unaryF32, unaryGradF32 } from './unary_f32.js';
 
@@ -47,7 +48,7 @@ export function binary(
   outShape: readonly number[],
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = allocArray(dtype, numel(outShape));
   if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && binaryF32(op, a, aShape, b, bShape, outShape, out)) return out;
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
@@ -83,7 +84,7 @@ export function where(
   outShape: readonly number[],
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = allocArray(dtype, numel(outShape));
   const strides = [broadcastStrides(cShape, outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)];
   forEachBroadcast(outShape, strides, (start, len, [oc, oa, ob], [ic, ia, ib]) => {
     let pc = oc!;
