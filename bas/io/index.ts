@@ -3,6 +3,6 @@
 export { readImage, decodePng, decodeJpeg, imageKind, type RgbaImage, type ImageKind } from './image.js';
 export { writePng, encodePng, type PngPixels } from './png.js';
 export { writeImage, encodeJpeg, JPEG_QUALITY, type RgbPixels } from './write_image.js';
-export { nearestIndex, resizeImage, resizeNearest, resizePlanes, resizeNearestChannel, toPlanes, type FloatPlanes } from './resize.js';
+export { resizeImage, resizeNearest, resizePlanes, resizeNearestChannel, toPlanes, type FloatPlanes } from './resize.js';
 export { imageToTensor, maskToTensor, tensorToImage } from './tensor.js';
 export { loadInstanceFolder, type InstanceFolder, type LoadInstanceOptions } from './instance.js';

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tensor } from '../../core/index.js';
+import { nearestIndices, tensor } from '../../core/index.js';
 import {
-  encodePng, imageToTensor, loadInstanceFolder, maskToTensor, nearestIndex, readImage, resizeImage, resizeNearest,
+  encodePng, imageToTensor, loadInstanceFolder, maskToTensor, readImage, resizeImage, resizeNearest,
   resizePlanes, tensorToImage, writePng, type RgbaImage,
 } from '../../bas/io/index.js';
 import { sharedExamplesDir } from '../helpers/environment.js';
@@ -117,10 +117,16 @@ describe('JPEG', () => {
 });
 
 describe('resize', () => {
-  it("nearest uses PyTorch's index rule", () => {
-    const idx = (inSize: number, outSize: number): number[] => Array.from({ length: outSize }, (_, i) => nearestIndex(i, inSize, outSize));
+  it("nearest uses PyTorch's index rule (core's nearestIndices, the one interpolate reads)", () => {
+    // one column of distinct values per row: the resized column names the source rows read
+    const idx = (inSize: number, outSize: number): number[] => {
+      const img: RgbaImage = { width: 1, height: inSize, rgba: Uint8Array.from({ length: inSize * 4 }, (_, i) => (i % 4 === 0 ? i / 4 : 0)) };
+      const viaResize = [...resizeNearest(img, 1, outSize).rgba].filter((_, i) => i % 4 === 0);
+      expect(viaResize).toEqual(Array.from(nearestIndices(inSize, outSize)));
+      return viaResize;
+    };
     expect(idx(5, 3)).toEqual([0, 1, 3]);
-    expect(idx(512, 32)).toEqual(Array.from({ length: 32 }, (_, i) => 16 * i));
+    expect(idx(255, 32)).toEqual(Array.from({ length: 32 }, (_, i) => Math.floor(Math.fround(i * Math.fround(255 / 32)))));
     expect(idx(3, 6)).toEqual([0, 0, 1, 1, 2, 2]);
     expect(idx(4, 4)).toEqual([0, 1, 2, 3]);
     // ATen computes floor(dst * float32(in / out)) in float32: 11 * 26/22 is 13 exactly, but 12.99... in float32
