@@ -31,7 +31,6 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: (a, b) => Math.pow(a, b),
   maximum: (a, b) => (a >= b ? a : b),
   minimum: (a, b) => (a <= b ? a : b),
   eq: (a, b) => (a === b ? 1 : 0),
@@ -101,8 +100,3 @@ export function mapScalar(x: TypedArray, dtype: DType, f: (v: number) => number)
   return out;
 }
 
-export function affine(x: TypedArray, dtype: DType, scale: number, shift: number): TypedArray {
-  const out = allocArray(dtype, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i]! * scale + shift;
-  return out;
-}

@@ -116,10 +116,6 @@ export class GpuJsBackend implements KernelBackend {
     if (this.tooBig(x.size) || !Number.isFinite(lo) || !Number.isFinite(hi)) return this.wrapHost(this.cpu.clamp(x, lo, hi));
     return this.ew([x.size], [[x, LINEAR]], 'r = v0;\nif (v0 < s0) { r = s0; }\nif (v0 > s1) { r = s1; }', [lo, hi]);
   }
-  affine(x: Storage, scale: number, shift: number): Storage {
-    if (this.tooBig(x.size)) return this.wrapHost(this.cpu.affine(x, scale, shift));
-    return this.ew([x.size], [[x, LINEAR]], 'r = v0 * s0 + s1;', [scale, shift]);
-  }
   binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): Storage {
     if (this.hostLoops) return this.wrapHost(this.cpu.binary(op, a, aShape, b, bShape, outShape));
     if (this.tooBig(numel(outShape), a.size, b.size)) return this.wrapHost(this.cpu.binary(op, a, aShape, b, bShape, outShape));

@@ -107,7 +107,6 @@ export function unaryBody(op: UnaryOp, x: string): string {
     case 'gelu_tanh': return `const u = ${SQRT_2_OVER_PI} * (${x} + 0.044715 * ${x} * ${x} * ${x});\n${TANH('u', 't')}r = 0.5 * ${x} * (1.0 + t);`;
     case 'quick_gelu': return `const qx = 1.702 * ${x};\n${SIGMOID('qx', 's')}r = ${x} * s;`;
     case 'relu': return `if (${x} > 0.0) { r = ${x}; }`;
-    case 'sign': return `if (${x} > 0.0) { r = 1.0; }\nif (${x} < 0.0) { r = -1.0; }`;
     case 'square': return `r = ${x} * ${x};`;
     case 'reciprocal': return `r = 1.0 / ${x};`;
     case 'sin': return `r = Math.sin(${x});`;
@@ -133,7 +132,6 @@ export function unaryGradBody(op: UnaryOp, x: string, g: string): string {
         `const du = ${SQRT_2_OVER_PI} * (1.0 + 3.0 * 0.044715 * ${x} * ${x});\nr = ${g} * (0.5 * (1.0 + t) + 0.5 * ${x} * (1.0 - t * t) * du);`;
     case 'quick_gelu': return `const qx = 1.702 * ${x};\n${SIGMOID('qx', 's')}r = ${g} * (s + 1.702 * ${x} * s * (1.0 - s));`;
     case 'relu': return `if (${x} > 0.0) { r = ${g}; }`;
-    case 'sign': return `r = 0.0;`;
     case 'square': return `r = 2.0 * ${x} * ${g};`;
     case 'reciprocal': return `r = -${g} / (${x} * ${x});`;
     case 'sin': return `r = ${g} * Math.cos(${x});`;
@@ -155,7 +153,6 @@ export function binaryBody(op: BinaryOp, a: string, b: string): string {
     case 'sub': return `r = ${a} - ${b};`;
     case 'mul': return `r = ${a} * ${b};`;
     case 'div': return `r = ${a} / ${b};`;
-    case 'pow': return powBody(a, b);
     case 'maximum': return `r = ${b};\nif (${a} >= ${b}) { r = ${a}; }`;
     case 'minimum': return `r = ${b};\nif (${a} <= ${b}) { r = ${a}; }`;
     case 'eq': return `if (${a} == ${b}) { r = 1.0; }`;
