@@ -3,7 +3,8 @@
 // mask the input image is kept exactly.
 import { existsSync } from 'node:fs';
 import type { Tensor } from '../core/index.js';
-import { readImage, type RgbaImage } from '../bas/io/image.js';
+import { readImage } from '../bas/io/image.js';
+import type { RgbaImage } from '../bas/io/pixels.js';
 import { imageToTensor, maskToTensor } from '../bas/io/tensor.js';
 import { sample } from '../bas/model.js';
 import { useBackend } from '../bas/backend.js';

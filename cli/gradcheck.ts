@@ -26,10 +26,10 @@ export async function run(argv: string[]): Promise<number> {
   if (f.entries < 1) throw new UsageError('gradcheck: --entries must be at least 1');
   const setting = gradcheckSetting(f.config as UNetConfigName, f.seed);
   console.log(`bas gradcheck: config ${f.config}, float64, seed ${f.seed}; prompt "${setting.prompt}"; loss = masked diffusion + prior + attention (lambda 1e-2, ${setting.attn_res}x${setting.attn_res} maps)`);
-  const rows = checkLossGradient(setting, f.entries, f.seed, { eps: f.eps, atol: f.atol, rtol: f.rtol });
+  const { rows, report } = checkLossGradient(setting, f.entries, f.seed, { eps: f.eps, atol: f.atol, rtol: f.rtol });
   console.log(formatGradcheckTable(rows));
   const bad = rows.flatMap((r) => r.entries.filter((e) => !e.ok));
-  const total = rows.reduce((s, r) => s + r.entries.length, 0);
+  const total = report.checked;
   if (bad.length > 0) {
     const w = bad.reduce((a, b) => (b.absError > a.absError ? b : a));
     console.log(`MISMATCH: ${bad.length} of ${total} entries; worst ${w.name}[${w.index}]: analytic ${w.analytic.toPrecision(10)} vs numeric ${w.numeric.toPrecision(10)}`);

@@ -2,21 +2,8 @@
 
 export type Shape = readonly number[];
 
-export function numel(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function stridesOf(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
+// the one strides/size rule lives with the kernels, which need it first
+export { numel, stridesOf } from '../kernels/shape.js';
 
 /** Maps a possibly negative dim into [0, rank), naming the culprit when it is out of range. */
 export function normDim(dim: number, rank: number, what = 'dim'): number {

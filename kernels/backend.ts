@@ -1,12 +1,14 @@
-// The one interface between the op layer (core/) and the numeric work. A backend implements the
-// kernels it can do well; the registry falls back to the cpu backend for the rest, as TF.js does.
+// The one interface between the op layer (core/) and the numeric work. Every backend implements
+// every kernel: the registry does not fall back (unlike TF.js's). A backend hands work it cannot do
+// well to a cpu backend it holds itself (gpu.js: past its index limit, or the loops it runs on the
+// host); float64 work always runs on cpu (registry.ts).
 import type { DType, Storage } from './types.js';
 
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sigmoid' | 'tanh' | 'silu' | 'gelu' | 'gelu_tanh'
-  | 'quick_gelu' | 'relu' | 'sign' | 'square' | 'reciprocal' | 'sin' | 'cos';
+  | 'quick_gelu' | 'relu' | 'square' | 'reciprocal' | 'sin' | 'cos';
 
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'gt' | 'lt';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'eq' | 'gt' | 'lt';
 
 export type ReduceOp = 'sum' | 'max' | 'min';
 
@@ -91,10 +93,9 @@ export interface KernelBackend {
   unary(op: UnaryOp, x: Storage): Storage;
   /** dx = dy * f'(x), the backward of `unary` beside it. */
   unaryGrad(op: UnaryOp, x: Storage, dy: Storage): Storage;
-  /** x ** p, clamp(x, lo, hi), x * s + t: scalar-parameter maps. */
+  /** x ** p, clamp(x, lo, hi): scalar-parameter maps. */
   powScalar(x: Storage, p: number): Storage;
   clamp(x: Storage, lo: number, hi: number): Storage;
-  affine(x: Storage, scale: number, shift: number): Storage;
   /** Elementwise op on broadcast operands; shapes have equal rank (the op layer pads them). */
   binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): Storage;
   /** cond ? a : b with broadcasting, all three of rank outShape.length. */

@@ -128,7 +128,11 @@ export class Attention extends Module {
   }
 }
 
-/** diffusers' default AttnProcessor: the plain scaled-dot-product attention, step by step. */
+/**
+ * diffusers' default AttnProcessor: the plain scaled-dot-product attention, step by step. One step
+ * is a method of its own, `attend`, so a processor that only needs to see or change the attention
+ * probabilities (Break-A-Scene's P2P processor) subclasses this one and overrides that step alone.
+ */
 export class AttnProcessor implements AttentionProcessor {
   call(attn: Attention, hidden_states: Tensor, encoder_hidden_states?: Tensor | null, attention_mask?: Tensor | null): Tensor {
     const residual = hidden_states;
@@ -136,6 +140,7 @@ export class AttnProcessor implements AttentionProcessor {
     const spatial = x.ndim === 4;
     const [b0, c0, h0, w0] = x.shape as [number, number, number, number];
     if (spatial) x = transpose(reshape(x, [b0, c0, h0 * w0]), 1, 2);
+    const is_cross = encoder_hidden_states != null;
     const context = encoder_hidden_states ?? x;
     const mask = attn.prepare_attention_mask(attention_mask, context.dim(1), context.dim(0));
 
@@ -143,13 +148,22 @@ export class AttnProcessor implements AttentionProcessor {
     const key = attn.head_to_batch_dim(attn.to_k.forward(context));
     const value = attn.head_to_batch_dim(attn.to_v.forward(context));
 
-    const probs = attn.get_attention_scores(query, key, mask);
+    const probs = this.attend(attn, attn.get_attention_scores(query, key, mask), is_cross);
     let out = attn.batch_to_head_dim(bmm(probs, value));
     out = attn.out_dropout.forward(attn.out_proj.forward(out));
 
     if (spatial) out = reshape(transpose(out, 1, 2), [b0, c0, h0, w0]);
     if (attn.residual_connection) out = add(out, residual);
     return attn.rescale_output_factor === 1 ? out : mul(out, 1 / attn.rescale_output_factor);
+  }
+
+  /**
+   * The attention probabilities (B*H, Sq, Sk), right after softmax and before probs @ V, as the
+   * rest of the computation will use them; `is_cross` when the keys came from
+   * encoder_hidden_states. The default passes them through.
+   */
+  attend(_attn: Attention, probs: Tensor, _is_cross: boolean): Tensor {
+    return probs;
   }
 }
 

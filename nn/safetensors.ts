@@ -4,7 +4,7 @@
 // F32 and F64 as the reference writer lays them out (header space-padded to 8 bytes, tensors
 // contiguous, larger dtypes first, then by name, so every tensor is aligned); reads F32, F64, and
 // F16 / BF16 (widened to float32). Reads validate everything and name the file in each error.
-import { Tensor } from '../core/index.js';
+import { numel, Tensor } from '../core/index.js';
 import { HostStorage, type TypedArray } from '../kernels/index.js';
 import type { Files } from '../platform/files.js';
 import { files } from '../platform/platform.js';
@@ -29,10 +29,6 @@ export interface SafetensorsContent {
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function product(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
 
 /** The safetensors bytes of `tensors` (float32 -> F32, float64 -> F64) with optional metadata. */
 export function serialize(tensors: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
@@ -138,7 +134,7 @@ export function parse_header(bytes: Uint8Array, source = '<buffer>'): { entries:
     const [begin, end] = data_offsets as [number, number];
     if (begin > end) fail(source, `${what}: data_offsets [${begin}, ${end}] run backwards`);
     if (end > data_len) fail(source, `${what}: data_offsets [${begin}, ${end}] run past the ${data_len} data bytes (file truncated?)`);
-    const expect = product(shape as number[]) * ELEMENT_BYTES[dtype as SafetensorsDType];
+    const expect = numel(shape as number[]) * ELEMENT_BYTES[dtype as SafetensorsDType];
     if (end - begin !== expect) {
       fail(source, `${what}: shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expect} bytes, data_offsets give ${end - begin}`);
     }
@@ -158,7 +154,7 @@ export function parse_header(bytes: Uint8Array, source = '<buffer>'): { entries:
 }
 
 function decode_tensor(bytes: Uint8Array, start: number, info: TensorInfo): Tensor {
-  const count = product(info.shape);
+  const count = numel(info.shape);
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, info.data_offsets[1] - info.data_offsets[0]);
   let out: TypedArray;
   switch (info.dtype) {

@@ -1,7 +1,7 @@
 // The centre square of an image, as diffusers' --center_crop takes it: the shorter side kept whole,
 // the longer one trimmed equally at both ends (an odd pixel left over goes from the far end). An
 // image and its masks cropped by the same box stay aligned pixel for pixel.
-import type { RgbaImage } from './image.js';
+import type { RgbaImage } from './pixels.js';
 
 export interface CropBox {
   left: number;

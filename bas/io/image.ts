@@ -6,15 +6,8 @@ import { extname } from '../../platform/path.js';
 import { files } from '../../platform/platform.js';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import type { RgbaImage } from './pixels.js';
 
-/** An 8-bit image, row-major, 4 bytes a pixel (R, G, B, A). */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  rgba: Uint8Array;
-  /** Set when the decoder converted the pixels from another colour model: 'cmyk' for a CMYK (or YCCK) JPEG. */
-  convertedFrom?: 'cmyk';
-}
 
 export type ImageKind = 'png' | 'jpeg';
 

@@ -5,7 +5,8 @@
 // masks, unrelated files) is handled with a one-line notice each.
 import type { Tensor } from '../../core/index.js';
 import { files } from '../../platform/platform.js';
-import { readImage, type RgbaImage } from './image.js';
+import { readImage } from './image.js';
+import type { RgbaImage } from './pixels.js';
 import { inspectMask, overlapCount, percent } from './mask_check.js';
 import { imageToTensor, maskToTensor } from './tensor.js';
 import { centerSquare, cropRgba } from './crop.js';

@@ -2,7 +2,7 @@
 // original reads it, unless that one is flat and another varies: a green-on-black mask, or one
 // drawn in the alpha channel), and whether it is empty (an error: it marks nothing), full, or soft
 // (legitimate, with a one-line notice). Also the overlap of two masks, for a notice.
-import type { RgbaImage } from './image.js';
+import type { RgbaImage } from './pixels.js';
 
 export interface MaskInspection {
   /** The RGBA channel read as the mask (0: red, as the original; 1, 2: green, blue; 3: alpha). */

@@ -5,23 +5,19 @@ import { PNG } from 'pngjs';
 import { write_file_atomic } from '../../nn/fs_atomic.js';
 import type { Files } from '../../platform/files.js';
 import { files } from '../../platform/platform.js';
+import type { Pixels } from './pixels.js';
 
-/** Pixels to encode: exactly one of `rgba` (4 bytes a pixel), `rgb` (3) or `gray` (1). */
-export type PngPixels =
-  | { width: number; height: number; rgba: Uint8Array }
-  | { width: number; height: number; rgb: Uint8Array }
-  | { width: number; height: number; gray: Uint8Array };
-
+/** PNG colour type of each pixel layout: exactly one of `rgba` (4 bytes a pixel), `rgb` (3) or `gray` (1). */
 const COLOR_TYPE = { gray: 0, rgb: 2, rgba: 6 } as const;
 
-function layout(img: PngPixels): { data: Uint8Array; channels: 1 | 3 | 4; colorType: 0 | 2 | 6 } {
+function layout(img: Pixels): { data: Uint8Array; channels: 1 | 3 | 4; colorType: 0 | 2 | 6 } {
   if ('rgba' in img) return { data: img.rgba, channels: 4, colorType: COLOR_TYPE.rgba };
   if ('rgb' in img) return { data: img.rgb, channels: 3, colorType: COLOR_TYPE.rgb };
   return { data: img.gray, channels: 1, colorType: COLOR_TYPE.gray };
 }
 
 /** PNG bytes of `img`, stored in its own colour type (grey stays 1 byte a pixel on disk). */
-export function encodePng(img: PngPixels): Uint8Array {
+export function encodePng(img: Pixels): Uint8Array {
   const { width, height } = img;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new Error(`encodePng: bad size ${width}x${height}`);
@@ -36,6 +32,6 @@ export function encodePng(img: PngPixels): Uint8Array {
 }
 
 /** Encodes and writes atomically (temporary name in the same folder, then rename) into `fs`, the platform's files by default. */
-export function writePng(path: string, img: PngPixels, fs: Files = files()): void {
+export function writePng(path: string, img: Pixels, fs: Files = files()): void {
   write_file_atomic(path, encodePng(img), fs);
 }

@@ -4,7 +4,9 @@
 // 4 of every 256 pixels and alias; area averages them all, weighting each input pixel by its
 // overlap (OpenCV's INTER_AREA; at integer ratios the same as PIL's BOX filter and
 // F.interpolate(mode='area')). Masks: nearest, with PyTorch's index rule, so a
-// mask resized here matches F.interpolate(mask, size, mode='nearest').
+// mask resized here matches F.interpolate(mask, size, mode='nearest'): the index rule is core's
+// (`nearestIndices`, the one interpolate uses).
+import { nearestIndices } from '../../core/index.js';
 
 /** Planar float image: `channels` planes of height x width, row-major. */
 export interface FloatPlanes {
@@ -14,26 +16,15 @@ export interface FloatPlanes {
   data: Float32Array;
 }
 
-/**
- * The source index PyTorch's 'nearest' mode reads for output index `dst`: identity when sizes
- * match, dst >> 1 when doubling, else min(floor(dst * scale), in - 1) with scale = in / out, all
- * in float32 as ATen computes it (so 26 -> 22 maps dst 11 to 12, not to the exact 13).
- */
-export function nearestIndex(dst: number, inSize: number, outSize: number): number {
-  if (outSize === inSize) return dst;
-  if (outSize === 2 * inSize) return dst >> 1;
-  const scale = Math.fround(inSize / outSize);
-  return Math.min(Math.floor(Math.fround(dst * scale)), inSize - 1);
-}
-
 /** Nearest-resizes one 8-bit channel (stride `stride`, offset `channel`) to out x out-height. */
 export function resizeNearestChannel(
   src: Uint8Array, width: number, height: number, stride: number, channel: number, outW: number, outH: number,
 ): Uint8Array {
   const out = new Uint8Array(outW * outH);
-  const xs = Int32Array.from({ length: outW }, (_, x) => nearestIndex(x, width, outW));
+  const xs = nearestIndices(width, outW);
+  const ys = nearestIndices(height, outH);
   for (let y = 0; y < outH; y++) {
-    const row = nearestIndex(y, height, outH) * width;
+    const row = ys[y]! * width;
     for (let x = 0; x < outW; x++) out[y * outW + x] = src[(row + xs[x]!) * stride + channel]!;
   }
   return out;

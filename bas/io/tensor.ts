@@ -7,7 +7,7 @@
 // therefore stretched (distorted), not cropped, and its masks are stretched the same way, unless
 // the caller crops the centre square first (crop.ts, `--center_crop`).
 import { tensor, type Tensor } from '../../core/index.js';
-import type { RgbaImage } from './image.js';
+import { rgbaImagesOf, type RgbaImage } from './pixels.js';
 import { resizeNearestChannel, resizePlanes, toPlanes } from './resize.js';
 
 function checkResolution(resolution: number): void {
@@ -36,24 +36,13 @@ export function maskToTensor(img: RgbaImage, resolution: number, channel = 0): T
 }
 
 /**
- * A (C, H, W) or (1, C, H, W) tensor in [-1, 1] with C = 1 (grey) or 3 (RGB) to an 8-bit RGBA
- * image: clamp, (x + 1) * 127.5, round, as diffusers' pipelines turn samples into pictures.
+ * A (C, H, W) or (1, C, H, W) tensor in [-1, 1] with C = 1 (grey) or 3 (RGB) to an opaque 8-bit
+ * RGBA image, by the one rule of bas/io/pixels.ts (diffusers' numpy_to_pil: round half to even).
  */
 export function tensorToImage(t: Tensor): RgbaImage {
   const shape = t.shape.length === 4 && t.shape[0] === 1 ? t.shape.slice(1) : t.shape;
   if (shape.length !== 3 || (shape[0] !== 1 && shape[0] !== 3)) {
     throw new Error(`tensorToImage wants (C, H, W) or (1, C, H, W) with C = 1 or 3, got [${t.shape.join(', ')}]`);
   }
-  const [c, height, width] = shape as [number, number, number];
-  const n = width * height;
-  const d = t.data;
-  const rgba = new Uint8Array(n * 4);
-  for (let i = 0; i < n; i++) {
-    for (let ch = 0; ch < 3; ch++) {
-      const v = d[(c === 1 ? 0 : ch) * n + i]!;
-      rgba[i * 4 + ch] = Math.round((Math.min(1, Math.max(-1, v)) + 1) * 127.5);
-    }
-    rgba[i * 4 + 3] = 255;
-  }
-  return { width, height, rgba };
+  return rgbaImagesOf(t.reshape([1, ...shape]))[0]!;
 }

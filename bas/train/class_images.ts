@@ -2,10 +2,10 @@
 // reused. A folder holding fewer than requested gets the missing ones; more are left alone. The
 // generation lets the event loop run between denoising steps, so Ctrl-C stops it within a step.
 import { cat, type Tensor } from '../../core/index.js';
-import { to_uint8_images } from '../../diffusion/index.js';
 import type { Files } from '../../platform/files.js';
 import { files } from '../../platform/platform.js';
 import { readImage } from '../io/image.js';
+import { rgbImagesOf } from '../io/pixels.js';
 import { writePng } from '../io/png.js';
 import { imageToTensor } from '../io/tensor.js';
 import { sampleImagesAsync, type BasModel } from '../model.js';
@@ -52,8 +52,8 @@ export async function ensureClassImages(model: BasModel, o: ClassImageOptions): 
     // seeded by position, so an interrupted generation resumes with the same images
     const images = await sampleImagesAsync(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale }, stop);
     if (images === null) return null;
-    to_uint8_images(images, 'rgb').forEach((img, i) => {
-      writePng(fs.join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), { width: img.width, height: img.height, rgb: img.data }, fs);
+    rgbImagesOf(images).forEach((img, i) => {
+      writePng(fs.join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), img, fs);
     });
     have += n;
   }

@@ -3,7 +3,7 @@
 // each kind the UNet has (conv, GroupNorm, time embedding, self- and cross-attention, ...).
 import { Generator, type Tensor } from '../../core/index.js';
 import type { GradcheckSetting } from './gradcheck_setup.js';
-import { gradcheckEntries, sampleIndices, type LossGradcheckOptions, type ParamCheckRow } from './loss_gradcheck.js';
+import { gradcheckEntries, sampleIndices, type LossGradcheck, type LossGradcheckOptions } from './loss_gradcheck.js';
 
 /** One weight of each kind the UNet has: the first parameter whose name matches. */
 export const WEIGHT_KINDS: readonly (readonly [string, RegExp])[] = [
@@ -55,7 +55,7 @@ export function gradcheckParams(setting: GradcheckSetting, entries: number, seed
   return params;
 }
 
-/** The whole check of `bas gradcheck`: the rows of the report table. */
-export function checkLossGradient(setting: GradcheckSetting, entries: number, seed: number, opts: LossGradcheckOptions = {}): ParamCheckRow[] {
+/** The whole check of `bas gradcheck`: the rows of the report table, and core's report. */
+export function checkLossGradient(setting: GradcheckSetting, entries: number, seed: number, opts: LossGradcheckOptions = {}): LossGradcheck {
   return gradcheckEntries(() => setting.loss().loss, gradcheckParams(setting, entries, seed), opts);
 }

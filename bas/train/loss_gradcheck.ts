@@ -2,7 +2,7 @@
 // and a text encoder, in float64): the analytic gradient of chosen parameter entries against
 // central differences. Entries are sampled per parameter, so every kind of weight is covered
 // without perturbing thousands of them.
-import { no_grad, type Generator, type Tensor } from '../../core/index.js';
+import { gradcheck, type Generator, type GradcheckReport, type Tensor } from '../../core/index.js';
 
 export interface EntryCheck {
   name: string;
@@ -22,6 +22,12 @@ export interface ParamCheckRow {
   ok: boolean;
 }
 
+/** The rows of the table, and core's report over every checked entry (its worst, its totals). */
+export interface LossGradcheck {
+  rows: ParamCheckRow[];
+  report: GradcheckReport;
+}
+
 export interface LossGradcheckOptions {
   eps?: number;
   atol?: number;
@@ -34,45 +40,37 @@ export function sampleIndices(size: number, count: number, gen: Generator): numb
 }
 
 /**
- * `loss()` must be a deterministic float64 scalar function of the parameters. Runs one backward for
- * the analytic gradients, then two loss evaluations per checked entry.
+ * `loss()` must be a deterministic float64 scalar function of the parameters. core's gradcheck does
+ * the work (one backward for the analytic gradients, two loss evaluations per checked entry); this
+ * groups its entries into one row per parameter.
  */
 export function gradcheckEntries(
   loss: () => Tensor,
   params: readonly { name: string; tensor: Tensor; indices: readonly number[] }[],
   opts: LossGradcheckOptions = {},
-): ParamCheckRow[] {
-  const eps = opts.eps ?? 1e-6;
-  const atol = opts.atol ?? 1e-5;
-  const rtol = opts.rtol ?? 1e-3;
+): LossGradcheck {
   for (const p of params) {
     if (p.tensor.dtype !== 'float64') throw new Error(`gradcheck: ${p.name} is ${p.tensor.dtype}; the check runs in float64`);
-    p.tensor.grad = null;
+    if (!p.tensor.requires_grad) throw new Error(`gradcheck: ${p.name} does not require grad, so it has no analytic gradient to check`);
   }
-  const l = loss();
-  if (l.dtype !== 'float64' || l.size !== 1) throw new Error('gradcheck: the loss must be a float64 scalar');
-  l.backward();
-  const analytic = params.map((p) => (p.tensor.grad ? Float64Array.from(p.tensor.grad.data) : new Float64Array(p.tensor.size)));
-  return no_grad(() =>
-    params.map((p, pi) => {
-      const data = p.tensor.data;
-      const entries = p.indices.map((index): EntryCheck => {
-        const orig = data[index]!;
-        data[index] = orig + eps;
-        const plus = loss().item();
-        data[index] = orig - eps;
-        const minus = loss().item();
-        data[index] = orig;
-        const numeric = (plus - minus) / (2 * eps);
-        const a = analytic[pi]![index]!;
-        const absError = Math.abs(a - numeric);
-        return { name: p.name, index, analytic: a, numeric, absError, ok: absError <= atol + rtol * Math.abs(numeric) };
-      });
-      const maxAbsError = Math.max(0, ...entries.map((e) => e.absError));
-      const maxRelError = Math.max(0, ...entries.map((e) => e.absError / Math.max(Math.abs(e.numeric), 1e-12)));
-      return { name: p.name, shape: p.tensor.shape, entries, maxAbsError, maxRelError, ok: entries.every((e) => e.ok) };
-    }),
+  const report = gradcheck(
+    () => {
+      const l = loss();
+      if (l.dtype !== 'float64' || l.size !== 1) throw new Error('gradcheck: the loss must be a float64 scalar');
+      return l;
+    },
+    params.map((p) => p.tensor),
+    { ...opts, indices: params.map((p) => p.indices), keep_entries: true, fast_mode: false, raise_exception: false },
   );
+  const rows = params.map((p, pi): ParamCheckRow => {
+    const entries = report.entries
+      .filter((e) => e.input === pi)
+      .map((e): EntryCheck => ({ name: p.name, index: e.index, analytic: e.analytic, numeric: e.numeric, absError: e.absError, ok: e.ok }));
+    const maxAbsError = Math.max(0, ...entries.map((e) => e.absError));
+    const maxRelError = Math.max(0, ...entries.map((e) => e.absError / Math.max(Math.abs(e.numeric), 1e-12)));
+    return { name: p.name, shape: p.tensor.shape, entries, maxAbsError, maxRelError, ok: entries.every((e) => e.ok) };
+  });
+  return { rows, report };
 }
 
 export function formatGradcheckTable(rows: readonly ParamCheckRow[]): string {

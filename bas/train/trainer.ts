@@ -22,7 +22,7 @@ import { CONFIG_FILE, writeRunReport } from '../report/run_folder.js';
 import { to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
 import { loadBaseModel, defaultAttnRes, sample, saveModel, tokenizePrompts, trainingScheduler, type BasModel } from '../model.js';
 import { labelsFromTokens, renderAttentionRow, writePngAtomic } from '../vis/index.js';
-import { to_uint8_images } from '../../diffusion/index.js';
+import { rgbImagesOf } from '../io/pixels.js';
 import { writePng } from '../io/png.js';
 import { validateTrainConfig, type TrainConfig } from './config.js';
 import { openCheckpoint, saveCheckpoint, STATE_FILE, type LoadedCheckpoint } from './checkpoint.js';
@@ -460,9 +460,9 @@ export class BreakASceneTrainer {
     if (a.lambda_attention !== 0 && lastAttention) this.saveAttention(fs.join(logs, `${tag}_step_attn.png`), run.model, lastAttention, prompt);
     const text = run.model.tokenizer.decode(prompt, { skip_special_tokens: true });
     const out = sample(run.model, { prompt: text, seed: a.seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, record_attention: true, attn_res });
-    const img = to_uint8_images(out.images, 'rgb')[0]!;
+    const img = rgbImagesOf(out.images)[0]!;
     fs.mkdirp(logs);
-    writePng(fs.join(logs, `${tag}_full_pred.png`), { width: img.width, height: img.height, rgb: img.data }, fs);
+    writePng(fs.join(logs, `${tag}_full_pred.png`), img, fs);
     if (out.attention) this.saveAttention(fs.join(logs, `${tag}_full_attn.png`), run.model, out.attention, out.input_ids);
   }
 

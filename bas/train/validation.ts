@@ -5,7 +5,7 @@
 // run can be compared step by step; sampling uses generators of its own, so the training stream
 // (and with it resume) is untouched. run_outputs.ts writes what this returns.
 import { tensor, type Tensor } from '../../core/index.js';
-import { to_uint8_images } from '../../diffusion/index.js';
+import { rgbImagesOf, type RgbImage } from '../io/pixels.js';
 import { checkPromptFor } from '../prompt_check.js';
 import { sample, type BasModel } from '../model.js';
 import type { TrainConfig } from './config.js';
@@ -17,7 +17,7 @@ export interface ValidationSample {
   /** Index of the image among the prompt's num_validation_images. */
   image_index: number;
   seed: number;
-  image: { width: number; height: number; rgb: Uint8Array };
+  image: RgbImage;
   /** The averaged cross-attention (res, res, tokens) of the sample, a host copy. */
   attention: Tensor | null;
   /** The prompt's tokens as the tokenizer wrote them, for the tiles' labels. */
@@ -41,14 +41,13 @@ export function validationSamples(model: BasModel, a: Pick<TrainConfig, 'validat
       // no tidy scope around sampling (as for class images and image logs): a scope holds every
       // intermediate of every denoising step until it closes, 2 GiB for 25 steps of `default`
       const out = sample(model, { prompt, seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, record_attention: true, attn_res });
-      const img = to_uint8_images(out.images, 'rgb')[0]!;
       const att = out.attention;
       return {
         prompt_index,
         prompt,
         image_index,
         seed,
-        image: { width: img.width, height: img.height, rgb: img.data },
+        image: rgbImagesOf(out.images)[0]!,
         attention: att ? tensor(att.data, { shape: att.shape, dtype: att.dtype }) : null,
         tokens: model.tokenizer.convert_ids_to_tokens(out.input_ids),
       };

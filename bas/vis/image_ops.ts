@@ -1,12 +1,9 @@
 // RGB images as plain buffers (8-bit, row-major, 3 bytes a pixel), and the few operations the
 // visualisations compose them with: resampling, blending, stacking and stamping text.
+import type { RgbImage } from '../io/pixels.js';
 
-export interface RgbImage {
-  width: number;
-  height: number;
-  /** width * height * 3 bytes, row-major RGB. */
-  rgb: Uint8Array;
-}
+// the pixel types are bas/io's; the visualisations re-export what they compose with
+export { rgbaToRgb, type RgbImage } from '../io/pixels.js';
 
 export type Rgb = readonly [number, number, number];
 export type ResampleMode = 'bilinear' | 'nearest';
@@ -216,17 +213,4 @@ function checkGap(gap: number | undefined): number {
   const g = gap ?? 0;
   if (!Number.isInteger(g) || g < 0) throw new RangeError(`gap must be a non-negative integer, got ${g}`);
   return g;
-}
-
-/** Drops the alpha channel (e.g. of an image bas/io read) without compositing: masks stay separate. */
-export function rgbaToRgb(img: { width: number; height: number; rgba: Uint8Array }): RgbImage {
-  const n = img.width * img.height;
-  if (img.rgba.length !== n * 4) throw new RangeError(`RGBA image of ${img.width}x${img.height} needs ${n * 4} bytes, got ${img.rgba.length}`);
-  const rgb = new Uint8Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    rgb[i * 3] = img.rgba[i * 4]!;
-    rgb[i * 3 + 1] = img.rgba[i * 4 + 1]!;
-    rgb[i * 3 + 2] = img.rgba[i * 4 + 2]!;
-  }
-  return { width: img.width, height: img.height, rgb };
 }

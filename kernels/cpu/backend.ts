@@ -5,7 +5,7 @@ import type {
 } from '../backend.js';
 import { allocArray, HostStorage, type DType, type Storage } from '../types.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv2d.js';
-import { affine, binary, mapScalar, unary, unaryGrad, where } from './elementwise.js';
+import { binary, mapScalar, unary, unaryGrad, where } from './elementwise.js';
 import { indexAdd, indexSelect, strided, stridedScatterAdd, take, takeAdd } from './gather.js';
 import { addBias, matmul } from './matmul.js';
 import { groupNorm, groupNormBackward, layerNorm, layerNormBackward, type NormGradsHost, type NormHost } from './norm.js';
@@ -36,9 +36,6 @@ export class CpuBackend implements KernelBackend {
   }
   clamp(x: Storage, lo: number, hi: number): Storage {
     return wrap(mapScalar(host(x), x.dtype, (v) => (v < lo ? lo : v > hi ? hi : v)));
-  }
-  affine(x: Storage, scale: number, shift: number): Storage {
-    return wrap(affine(host(x), x.dtype, scale, shift));
   }
   binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): Storage {
     return wrap(binary(op, host(a), aShape, host(b), bShape, outShape, a.dtype));

@@ -1,26 +1,6 @@
-// Index helpers for broadcasting: the strides of an operand as seen from the output shape.
-
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
-/** Strides of `shape` against an output of the same rank, 0 where the operand is broadcast. */
-export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
-  const s = contiguousStrides(shape);
-  return s.map((v, i) => (shape[i] === 1 && outShape[i] !== 1 ? 0 : v));
-}
-
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+// Walking a broadcast: every output element with one running offset per operand (the strides
+// themselves come from kernels/shape.ts).
+import { numel } from '../shape.js';
 
 /**
  * Calls `body(outIndex, offsets...)` for every output element in row-major order, keeping one
@@ -32,7 +12,7 @@ export function forEachBroadcast(
   inner: (start: number, len: number, offsets: number[], innerStrides: number[]) => void,
 ): void {
   const rank = outShape.length;
-  const total = sizeOf(outShape);
+  const total = numel(outShape);
   if (total === 0) return;
   const k = operandStrides.length;
   if (rank === 0) {

@@ -2,7 +2,8 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../types.js';
 import { binaryF32 } from './binary_f32.js';
-import { broadcastStrides, forEachBroadcast, sizeOf } from './broadcast.js';
+import { broadcastStrides, numel } from '../shape.js';
+import { forEachBroadcast } from './broadcast.js';
 import { UNARY } from './unary.js';
 import { unaryF32, unaryGradF32 } from './unary_f32.js';
 
@@ -30,7 +31,6 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: (a, b) => Math.pow(a, b),
   maximum: (a, b) => (a >= b ? a : b),
   minimum: (a, b) => (a <= b ? a : b),
   eq: (a, b) => (a === b ? 1 : 0),
@@ -47,7 +47,7 @@ export function binary(
   outShape: readonly number[],
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = allocArray(dtype, numel(outShape));
   if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && binaryF32(op, a, aShape, b, bShape, outShape, out)) return out;
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
@@ -83,7 +83,7 @@ export function where(
   outShape: readonly number[],
   dtype: DType,
 ): TypedArray {
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = allocArray(dtype, numel(outShape));
   const strides = [broadcastStrides(cShape, outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)];
   forEachBroadcast(outShape, strides, (start, len, [oc, oa, ob], [ic, ia, ib]) => {
     let pc = oc!;
@@ -100,8 +100,3 @@ export function mapScalar(x: TypedArray, dtype: DType, f: (v: number) => number)
   return out;
 }
 
-export function affine(x: TypedArray, dtype: DType, scale: number, shift: number): TypedArray {
-  const out = allocArray(dtype, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i]! * scale + shift;
-  return out;
-}

@@ -1,7 +1,7 @@
 // Strided views and index gathers, each with its adjoint (a scatter-add) beside it.
 import type { StridedArgs } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../types.js';
-import { sizeOf } from './broadcast.js';
+import { numel } from '../shape.js';
 
 /** The view with size-1 dims dropped and neighbours merged where they walk memory as one dim. */
 function collapseView(shape: readonly number[], strides: readonly number[]): { sizes: number[]; steps: number[] } {
@@ -50,7 +50,7 @@ function forEachRun(a: StridedArgs, size: number, run: (o: number, p: number, n:
 }
 
 export function strided(x: TypedArray, a: StridedArgs, dtype: DType): TypedArray {
-  const size = sizeOf(a.outShape);
+  const size = numel(a.outShape);
   const out = allocArray(dtype, size);
   forEachRun(a, size, (o, p, n, step) => {
     if (step === 1) for (let i = 0; i < n; i++) out[o + i] = x[p + i]!;
@@ -61,7 +61,7 @@ export function strided(x: TypedArray, a: StridedArgs, dtype: DType): TypedArray
 
 export function stridedScatterAdd(src: TypedArray, size: number, a: StridedArgs, dtype: DType): TypedArray {
   const out = allocArray(dtype, size);
-  forEachRun(a, sizeOf(a.outShape), (o, p, n, step) => {
+  forEachRun(a, numel(a.outShape), (o, p, n, step) => {
     if (step === 1) for (let i = 0; i < n; i++) out[p + i]! += src[o + i]!;
     else for (let i = 0; i < n; i++, p += step) out[p]! += src[o + i]!;
   });

@@ -4,11 +4,11 @@
 // contiguous row into a row of outputs (sum_to of a bias gradient). Sums accumulate in float64.
 import type { ReduceOp } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../types.js';
-import { sizeOf } from './broadcast.js';
+import { numel } from '../shape.js';
 
 export function reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], axes: readonly number[], dtype: DType): TypedArray {
   const reduced = new Set(axes);
-  const outSize = sizeOf(shape.filter((_, d) => !reduced.has(d)));
+  const outSize = numel(shape.filter((_, d) => !reduced.has(d)));
   const out = allocArray(dtype, outSize);
   const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
   if (outSize === 0) return out;

@@ -70,7 +70,6 @@ export const UNARY: Record<UnaryOp, UnaryFn> = {
     },
   },
   relu: { f: (x) => (x > 0 ? x : 0), d: (x) => (x > 0 ? 1 : 0) },
-  sign: { f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), d: () => 0 },
   square: { f: (x) => x * x, d: (x) => 2 * x },
   reciprocal: { f: (x) => 1 / x, d: (_x, y) => -y * y },
   sin: { f: Math.sin, d: Math.cos },

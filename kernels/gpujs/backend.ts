@@ -18,10 +18,10 @@ import { sgemm, simdSupported, warmSimd } from '../simd/gemm.js';
 import { simdSoftmax, simdSoftmaxBackward } from '../simd/softmax.js';
 import { simdMapSupported, simdUnary, simdUnaryGrad } from '../simd/map.js';
 import {
-  binaryBody, broadcastStrides, conv2dBackwardFilterSource, conv2dBackwardInputSource, conv2dSource, elementwise,
-  indexSelectSource, matmulSource, MAX_INDEX, powBody, reduceSource, rowSource, sizeOf, takeSource, unaryBody, unaryGradBody,
+  binaryBody, conv2dBackwardFilterSource, conv2dBackwardInputSource, conv2dSource, elementwise,
+  indexSelectSource, matmulSource, MAX_INDEX, powBody, reduceSource, rowSource, takeSource, unaryBody, unaryGradBody,
 } from './codegen.js';
-import { contiguousStrides } from '../cpu/broadcast.js';
+import { broadcastStrides, numel, stridesOf } from '../shape.js';
 import { addBias } from '../cpu/matmul.js';
 import type { GpuJsMode } from './load.js';
 import { GpuJsRuntime, type DeviceStats } from './runtime.js';
@@ -32,7 +32,7 @@ interface ElementArgs {
   offset: number;
 }
 /** A contiguous operand read in the output's own row-major order. */
-const flat = (outShape: readonly number[]): ElementArgs => ({ strides: contiguousStrides(outShape), offset: 0 });
+const flat = (outShape: readonly number[]): ElementArgs => ({ strides: stridesOf(outShape), offset: 0 });
 /** A contiguous operand of a 1-D (flat) output. */
 const LINEAR: ElementArgs = { strides: [1], offset: 0 };
 
@@ -116,23 +116,19 @@ export class GpuJsBackend implements KernelBackend {
     if (this.tooBig(x.size) || !Number.isFinite(lo) || !Number.isFinite(hi)) return this.wrapHost(this.cpu.clamp(x, lo, hi));
     return this.ew([x.size], [[x, LINEAR]], 'r = v0;\nif (v0 < s0) { r = s0; }\nif (v0 > s1) { r = s1; }', [lo, hi]);
   }
-  affine(x: Storage, scale: number, shift: number): Storage {
-    if (this.tooBig(x.size)) return this.wrapHost(this.cpu.affine(x, scale, shift));
-    return this.ew([x.size], [[x, LINEAR]], 'r = v0 * s0 + s1;', [scale, shift]);
-  }
   binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): Storage {
     if (this.hostLoops) return this.wrapHost(this.cpu.binary(op, a, aShape, b, bShape, outShape));
-    if (this.tooBig(sizeOf(outShape), a.size, b.size)) return this.wrapHost(this.cpu.binary(op, a, aShape, b, bShape, outShape));
+    if (this.tooBig(numel(outShape), a.size, b.size)) return this.wrapHost(this.cpu.binary(op, a, aShape, b, bShape, outShape));
     return this.ew(outShape, [[a, { strides: broadcastStrides(aShape, outShape), offset: 0 }], [b, { strides: broadcastStrides(bShape, outShape), offset: 0 }]], binaryBody(op, 'v0', 'v1'));
   }
   where(c: Storage, cShape: readonly number[], a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): Storage {
-    if (this.tooBig(sizeOf(outShape), a.size, b.size, c.size)) return this.wrapHost(this.cpu.where(c, cShape, a, aShape, b, bShape, outShape));
+    if (this.tooBig(numel(outShape), a.size, b.size, c.size)) return this.wrapHost(this.cpu.where(c, cShape, a, aShape, b, bShape, outShape));
     const st = (s: readonly number[]): ElementArgs => ({ strides: broadcastStrides(s, outShape), offset: 0 });
     return this.ew(outShape, [[c, st(cShape)], [a, st(aShape)], [b, st(bShape)]], 'r = v2;\nif (v0 != 0.0) { r = v1; }');
   }
   reduce(op: ReduceOp, x: Storage, shape: readonly number[], axes: readonly number[]): Storage {
     if (this.hostLoops) return this.wrapHost(this.cpu.reduce(op, x, shape, axes));
-    const red = sizeOf(axes.map((d) => shape[d]!));
+    const red = numel(axes.map((d) => shape[d]!));
     if (this.tooBig(x.size, red) || axes.length === 0) return this.wrapHost(this.cpu.reduce(op, x, shape, axes));
     return this.rt.run(reduceSource(shape, axes, op), [this.own(x)]);
   }
@@ -221,7 +217,7 @@ export class GpuJsBackend implements KernelBackend {
 
   strided(x: Storage, args: StridedArgs): Storage {
     if (this.hostLoops) return this.wrapHost(this.cpu.strided(x, args));
-    const size = sizeOf(args.outShape);
+    const size = numel(args.outShape);
     if (this.tooBig(size, x.size)) return this.wrapHost(this.cpu.strided(x, args));
     return this.ew(args.outShape, [[x, { strides: args.strides, offset: args.offset }]], 'r = v0;');
   }

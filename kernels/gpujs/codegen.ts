@@ -3,6 +3,7 @@
 // (`this.thread.x`) is decomposed with float arithmetic: `floor((r + 0.5) / d)` stays exact for
 // indices below 2^22, which the backend enforces (bigger work goes to cpu).
 import type { BinaryOp, Conv2dArgs, MatmulArgs, UnaryOp } from '../backend.js';
+import { numel, stridesOf } from '../shape.js';
 
 /** Largest flat index the float index math is exact for (see above). */
 export const MAX_INDEX = 1 << 22;
@@ -34,23 +35,13 @@ const dropOnes = (shape: readonly number[], strides: readonly number[]): [number
   return [sh, st];
 };
 
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
 /**
  * Lines computing `name` = base + sum_d coord_d(idx) * strides[d] for a row-major walk of `shape`
  * indexed by the float expression `idx`. Contiguous strides collapse to `base + idx`.
  */
 export function offsetCode(name: string, idx: string, shape: readonly number[], strides: readonly number[], base: number): string {
   const [sh, st] = dropOnes(shape, strides);
-  const cont = contiguous(sh);
+  const cont = stridesOf(sh);
   if (sh.length === 0) return `const ${name} = ${f(base)};\n`;
   if (st.every((s, i) => s === cont[i])) return `const ${name} = ${idx} + ${f(base)};\n`;
   const r = `${name}_r`;
@@ -67,13 +58,6 @@ export function offsetCode(name: string, idx: string, shape: readonly number[], 
   }
   return code;
 }
-
-export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
-  const s = contiguous(shape);
-  return s.map((v, i) => (shape[i] === 1 && outShape[i] !== 1 ? 0 : v));
-}
-
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 export interface ElementInput {
   strides: readonly number[];
@@ -92,7 +76,7 @@ export function elementwise(outShape: readonly number[], inputs: readonly Elemen
     code += `const v${j} = in${j}[o${j}];\n`;
   });
   code += `let r = 0.0;\n${body}\nreturn r;\n}`;
-  return { source: code, size: sizeOf(outShape) };
+  return { source: code, size: numel(outShape) };
 }
 
 // Elementwise math in the gpu.js kernel language, GLSL-safe: no tanh/erf builtins (WebGL 1 lacks
@@ -123,7 +107,6 @@ export function unaryBody(op: UnaryOp, x: string): string {
     case 'gelu_tanh': return `const u = ${SQRT_2_OVER_PI} * (${x} + 0.044715 * ${x} * ${x} * ${x});\n${TANH('u', 't')}r = 0.5 * ${x} * (1.0 + t);`;
     case 'quick_gelu': return `const qx = 1.702 * ${x};\n${SIGMOID('qx', 's')}r = ${x} * s;`;
     case 'relu': return `if (${x} > 0.0) { r = ${x}; }`;
-    case 'sign': return `if (${x} > 0.0) { r = 1.0; }\nif (${x} < 0.0) { r = -1.0; }`;
     case 'square': return `r = ${x} * ${x};`;
     case 'reciprocal': return `r = 1.0 / ${x};`;
     case 'sin': return `r = Math.sin(${x});`;
@@ -149,7 +132,6 @@ export function unaryGradBody(op: UnaryOp, x: string, g: string): string {
         `const du = ${SQRT_2_OVER_PI} * (1.0 + 3.0 * 0.044715 * ${x} * ${x});\nr = ${g} * (0.5 * (1.0 + t) + 0.5 * ${x} * (1.0 - t * t) * du);`;
     case 'quick_gelu': return `const qx = 1.702 * ${x};\n${SIGMOID('qx', 's')}r = ${g} * (s + 1.702 * ${x} * s * (1.0 - s));`;
     case 'relu': return `if (${x} > 0.0) { r = ${g}; }`;
-    case 'sign': return `r = 0.0;`;
     case 'square': return `r = 2.0 * ${x} * ${g};`;
     case 'reciprocal': return `r = -${g} / (${x} * ${x});`;
     case 'sin': return `r = ${g} * Math.cos(${x});`;
@@ -171,7 +153,6 @@ export function binaryBody(op: BinaryOp, a: string, b: string): string {
     case 'sub': return `r = ${a} - ${b};`;
     case 'mul': return `r = ${a} * ${b};`;
     case 'div': return `r = ${a} / ${b};`;
-    case 'pow': return powBody(a, b);
     case 'maximum': return `r = ${b};\nif (${a} >= ${b}) { r = ${a}; }`;
     case 'minimum': return `r = ${b};\nif (${a} <= ${b}) { r = ${a}; }`;
     case 'eq': return `if (${a} == ${b}) { r = 1.0; }`;
@@ -185,12 +166,12 @@ export function binaryBody(op: BinaryOp, a: string, b: string): string {
  * `init` starts the accumulator; `step` is statements folding `v` into `acc`.
  */
 export function reduceSource(shape: readonly number[], axes: readonly number[], op: 'sum' | 'max' | 'min'): KernelSource {
-  const strides = contiguous(shape);
+  const strides = stridesOf(shape);
   const keptAxes = shape.map((_, d) => d).filter((d) => !axes.includes(d));
   const redAxes = shape.map((_, d) => d).filter((d) => axes.includes(d));
   const keptShape = keptAxes.map((d) => shape[d]!);
   const redShape = redAxes.map((d) => shape[d]!);
-  const redSize = sizeOf(redShape);
+  const redSize = numel(redShape);
   let code = `function (x) {\nconst i = this.thread.x;\n`;
   code += offsetCode('base', 'i', keptShape, keptAxes.map((d) => strides[d]!), 0);
   code += `let acc = x[base];\n`;
@@ -199,7 +180,7 @@ export function reduceSource(shape: readonly number[], axes: readonly number[], 
   code += `const v = x[base + o];\n`;
   code += op === 'sum' ? 'acc = acc + v;\n' : op === 'max' ? 'if (v > acc) { acc = v; }\n' : 'if (v < acc) { acc = v; }\n';
   code += `}\nreturn acc;\n}`;
-  return { source: code, size: sizeOf(keptShape) };
+  return { source: code, size: numel(keptShape) };
 }
 
 /** Row statistics over a (rows, cols) matrix: max, sum(exp(x - m[row])), or dot(a, b). */

@@ -3,7 +3,7 @@
 // for classifier-free guidance, epsilon prediction with optional min-SNR weighting, AdamW with
 // warmup, EMA weights for sampling, sample grids, metrics.jsonl, checkpoints and exact resume.
 import { Generator, mse_loss, mul, no_grad, tensor, tidy, type StepProfiler, type Tensor } from '../../core/index.js';
-import { DDPMScheduler, SD_SCHEDULER_CONFIG, to_uint8_images, type SchedulerConfig } from '../../diffusion/index.js';
+import { DDPMScheduler, SD_SCHEDULER_CONFIG, type SchedulerConfig } from '../../diffusion/index.js';
 import { CLIPTextModel, type CLIPTextConfig } from '../../nn/clip/text_model.js';
 import { textEncoderConfig, unetConfig, type UNetConfigName } from '../../nn/configs.js';
 import { load_text_encoder } from '../../nn/pipeline.js';
@@ -14,6 +14,7 @@ import { CLIPTokenizer } from '../../nn/tokenizer/clip_tokenizer.js';
 import { UNet2DConditionModel } from '../../nn/unet/unet_2d_condition.js';
 import { useBackend } from '../../bas/backend.js';
 import { InputError } from '../../bas/errors.js';
+import { rgbImagesOf } from '../../bas/io/pixels.js';
 import { writePng } from '../../bas/io/png.js';
 import { loadModel, sample, saveModel, tokenizePrompts, type BasModel } from '../../bas/model.js';
 import { Progress } from '../../bas/train/progress.js';
@@ -225,8 +226,7 @@ export class Pretrainer {
     const tiles = ema.withWeights(() =>
       GRID_PROMPTS.map((prompt, i) => {
         const out = sample(model, { prompt, seed: i, num_inference_steps: 25, guidance_scale: 4 });
-        const img = to_uint8_images(out.images, 'rgb')[0]!;
-        return { width: img.width, height: img.height, rgb: img.data };
+        return rgbImagesOf(out.images)[0]!;
       }),
     );
     const g = grid(tiles, GRID_PROMPTS.length, { gap: 2 });

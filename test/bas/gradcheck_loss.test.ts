@@ -57,7 +57,7 @@ describe('bas gradcheck', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1000 }), (seed) => {
         const { setting, params } = attentionParams(seed);
-        const rows = gradcheckEntries(() => setting.loss().terms.attn_loss!, params, { eps: 1e-6, atol: 1e-9, rtol: 1e-4 });
+        const { rows } = gradcheckEntries(() => setting.loss().terms.attn_loss!, params, { eps: 1e-6, atol: 1e-9, rtol: 1e-4 });
         for (const r of rows) expect(r.ok, `${r.name}: max abs error ${r.maxAbsError}`).toBe(true);
         // the check compares real numbers: the attention loss moves the placeholder rows and to_q/to_k
         for (const r of rows.slice(0, 3)) expect(Math.max(...r.entries.map((e) => Math.abs(e.analytic))), r.name).toBeGreaterThan(1e-7);
@@ -70,7 +70,7 @@ describe('bas gradcheck', () => {
     plantWrongAttentionGradient();
     // the attention loss alone: clearly wrong
     const { setting, params } = attentionParams(0);
-    const rows = gradcheckEntries(() => setting.loss().terms.attn_loss!, params);
+    const { rows } = gradcheckEntries(() => setting.loss().terms.attn_loss!, params);
     expect(rows[0]!.ok).toBe(false);
     expect(rows[0]!.entries.some((e) => Math.abs(e.analytic - 1.5 * e.numeric) < 1e-6 * Math.max(1, Math.abs(e.numeric)) && Math.abs(e.numeric) > 1e-7)).toBe(true);
     // and the command, on the full loss at lambda 1e-2, fails with exit 1

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tensor } from '../../core/index.js';
+import { nearestIndices, tensor } from '../../core/index.js';
+import { to_uint8_images } from '../../diffusion/index.js';
 import {
-  encodePng, imageToTensor, loadInstanceFolder, maskToTensor, nearestIndex, readImage, resizeImage, resizeNearest,
-  resizePlanes, tensorToImage, writePng, type RgbaImage,
+  encodePng, imageToTensor, loadInstanceFolder, maskToTensor, readImage, resizeImage, resizeNearest,
+  resizePlanes, rgbImagesOf, tensorToImage, writePng, type RgbaImage,
 } from '../../bas/io/index.js';
 import { sharedExamplesDir } from '../helpers/environment.js';
 
@@ -117,10 +118,16 @@ describe('JPEG', () => {
 });
 
 describe('resize', () => {
-  it("nearest uses PyTorch's index rule", () => {
-    const idx = (inSize: number, outSize: number): number[] => Array.from({ length: outSize }, (_, i) => nearestIndex(i, inSize, outSize));
+  it("nearest uses PyTorch's index rule (core's nearestIndices, the one interpolate reads)", () => {
+    // one column of distinct values per row: the resized column names the source rows read
+    const idx = (inSize: number, outSize: number): number[] => {
+      const img: RgbaImage = { width: 1, height: inSize, rgba: Uint8Array.from({ length: inSize * 4 }, (_, i) => (i % 4 === 0 ? i / 4 : 0)) };
+      const viaResize = [...resizeNearest(img, 1, outSize).rgba].filter((_, i) => i % 4 === 0);
+      expect(viaResize).toEqual(Array.from(nearestIndices(inSize, outSize)));
+      return viaResize;
+    };
     expect(idx(5, 3)).toEqual([0, 1, 3]);
-    expect(idx(512, 32)).toEqual(Array.from({ length: 32 }, (_, i) => 16 * i));
+    expect(idx(255, 32)).toEqual(Array.from({ length: 32 }, (_, i) => Math.floor(Math.fround(i * Math.fround(255 / 32)))));
     expect(idx(3, 6)).toEqual([0, 0, 1, 1, 2, 2]);
     expect(idx(4, 4)).toEqual([0, 1, 2, 3]);
     // ATen computes floor(dst * float32(in / out)) in float32: 11 * 26/22 is 13 exactly, but 12.99... in float32
@@ -175,6 +182,25 @@ describe('tensors', () => {
     const v = (x: number): number => Math.fround(x / 127.5 - 1);
     // 2x1 -> 2x2: rows are copies (bilinear on an axis of size 1)
     expect(Array.from(t.data)).toEqual([v(0), v(255), v(0), v(255), v(255), v(0), v(255), v(0), v(51), v(102), v(51), v(102)]);
+  });
+
+  it("tensorToImage rounds as the pipelines do (diffusion's to_uint8_images: numpy_to_pil, half to even), also at float32 half-way points", () => {
+    // the float32 neighbours of every (k + 0.5) / 127.5 - 1: where a second rule, round((x + 1) * 127.5), differs in 323 of 1785
+    const vals: number[] = [];
+    const bits = new Int32Array(1);
+    const f = new Float32Array(bits.buffer);
+    for (let k = 0; k < 255; k++) {
+      f[0] = (k + 0.5) / 127.5 - 1;
+      const base = bits[0]!;
+      for (let j = -3; j <= 3; j++) {
+        bits[0] = base + j;
+        vals.push(f[0]!);
+      }
+    }
+    const t = tensor(vals, { dtype: 'float32', shape: [1, 1, 1, vals.length] });
+    const want = to_uint8_images(t, 'rgb')[0]!.data.filter((_, i) => i % 3 === 0);
+    expect([...tensorToImage(t).rgba].filter((_, i) => i % 4 === 0)).toEqual([...want]);
+    expect(rgbImagesOf(t)[0]!.rgb).toEqual(to_uint8_images(t, 'rgb')[0]!.data);
   });
 
   it('tensorToImage inverts imageToTensor at the same size and clamps out-of-range values', () => {

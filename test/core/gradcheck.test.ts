@@ -72,6 +72,27 @@ describe('gradcheck catches a wrong backward', () => {
     expect(gradcheck((t) => square(t, 2), [x]).ok).toBe(true);
   });
 
+  it('checks only the given entries when told (indices), and keeps each one when asked (keep_entries)', () => {
+    const x = f64([1, 2, 3, 4, 5, 6]);
+    const y = f64([0.5, -1, 1.5, -2, 2.5, -3]);
+    const sum = (a: Tensor, b: Tensor): Tensor => productOffAt(a, b, 4).sum();
+    // the wrong entry left out: passes, having perturbed 2 + 2 entries
+    const skip = gradcheck((a, b) => sum(a!, b!), [x, y], { indices: [[0, 5], [1, 3]], keep_entries: true });
+    expect(skip.ok).toBe(true);
+    expect(skip.checked).toBe(4);
+    expect(skip.entries.map((e) => [e.input, e.index])).toEqual([[0, 0], [0, 5], [1, 1], [1, 3]]);
+    expect(skip.entries.every((e) => e.ok && e.absError < 1e-6)).toBe(true);
+    // the wrong entry in: fails there, and only that kept entry is marked bad
+    const hit = gradcheck((a, b) => sum(a!, b!), [x, y], { indices: [[], [2, 4]], keep_entries: true, raise_exception: false });
+    expect(hit.ok).toBe(false);
+    expect(hit.worst).toMatchObject({ input: 1, index: 4 });
+    expect(hit.entries.map((e) => e.ok)).toEqual([true, false]);
+    expect(hit.entries[1]!.analytic - hit.entries[1]!.numeric).toBeCloseTo(0.01, 6);
+    // without keep_entries nothing is kept; an index outside the input is refused by name
+    expect(gradcheck((a, b) => sum(a!, b!), [x, y], { indices: [[0], [0]] }).entries).toEqual([]);
+    expect(() => gradcheck((a, b) => sum(a!, b!), [x, y], { indices: [[6]] })).toThrow(/index 6 of input 0 is outside its 6 entries/);
+  });
+
   it('a backward that gives a gradient of the wrong shape is an error naming the op', () => {
     const x = f64([1, 2, 3]);
     const bad = (t: Tensor): Tensor => fromOp(no_grad(() => mul(t, 2)).storage, t.shape, 'WrongShapeBackward', [t], () => [tensor([1, 2], { dtype: 'float64' })]);

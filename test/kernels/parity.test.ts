@@ -23,12 +23,12 @@ const TRANSCENDENTAL: Tol = { atol: 2e-6, rtol: 1e-5 };
 const sumOf = (r: number): Tol => ({ atol: 4e-6 * Math.max(1, r), rtol: 1e-5 });
 
 const UNARY_TOL: Record<UnaryOp, Tol> = {
-  neg: EXACT, abs: EXACT, relu: EXACT, sign: EXACT, square: ULP, reciprocal: ULP,
+  neg: EXACT, abs: EXACT, relu: EXACT, square: ULP, reciprocal: ULP,
   exp: TRANSCENDENTAL, log: TRANSCENDENTAL, sqrt: TRANSCENDENTAL, sigmoid: TRANSCENDENTAL, tanh: TRANSCENDENTAL,
   silu: TRANSCENDENTAL, gelu: TRANSCENDENTAL, gelu_tanh: TRANSCENDENTAL, quick_gelu: TRANSCENDENTAL, sin: TRANSCENDENTAL, cos: TRANSCENDENTAL,
 };
 const BINARY_TOL: Record<BinaryOp, Tol> = {
-  add: ULP, sub: ULP, mul: ULP, div: ULP, pow: TRANSCENDENTAL, maximum: EXACT, minimum: EXACT, eq: EXACT, gt: EXACT, lt: EXACT,
+  add: ULP, sub: ULP, mul: ULP, div: ULP, maximum: EXACT, minimum: EXACT, eq: EXACT, gt: EXACT, lt: EXACT,
 };
 /** Ops whose inputs must stay in their domain (positive, or away from a pole). */
 const POSITIVE: ReadonlySet<UnaryOp> = new Set(['log', 'sqrt', 'reciprocal']);
@@ -57,20 +57,19 @@ for (const bc of backendCases()) {
       }), { numRuns: bc.runs * 2 });
     });
 
-    it('powScalar, clamp, affine', () => {
+    it('powScalar, clamp', () => {
       fc.assert(fc.property(dim(40), seed, fc.constantFrom(0, 1, 2, 3, -1, 0.5, 1.5, -2.5), fc.double({ min: -3, max: 3, noNaN: true }), (n, s, p, c) => {
         const x = host(s, n, p === Math.floor(p) ? -2 : 0.125, 2);
         check(be().powScalar(x, p), cpu.powScalar(x, p), TRANSCENDENTAL, `pow ${p}`);
         const [lo, hi] = [Math.fround(Math.min(c, c / 2)), Math.fround(Math.max(c, c / 2))];
         check(be().clamp(x, lo, hi), cpu.clamp(x, lo, hi), EXACT_NORMAL, 'clamp');
-        check(be().affine(x, c, -c / 3), cpu.affine(x, c, -c / 3), { atol: 2e-6, rtol: 1e-6 }, 'affine');
       }), params);
     });
 
     it('binary with broadcasting, every op', () => {
       fc.assert(fc.property(fc.constantFrom(...(Object.keys(BINARY_TOL) as BinaryOp[])), broadcastPair, seed, (op, { out, a, b }, s) => {
         const size = (sh: number[]): number => sh.reduce((x, y) => x * y, 1);
-        const A = op === 'pow' ? host(s, size(a), 0.125, 2) : host(s, size(a));
+        const A = host(s, size(a));
         // division away from 0; equality needs shared values, so b draws from the same stream
         const B = op === 'div' ? host(s + 7, size(b), 0.5, 2) : op === 'eq' ? host(s, size(b)) : host(s + 7, size(b));
         check(be().binary(op, A, a, B, b, out), cpu.binary(op, A, a, B, b, out), BINARY_TOL[op], `binary ${op} ${JSON.stringify({ out, a, b })}`);

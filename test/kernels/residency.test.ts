@@ -5,7 +5,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { GpuJsBackend, keep, tidy, type MatmulArgs, type Storage } from '../../kernels/index.js';
+import { GpuJsBackend, HostStorage, keep, tidy, type MatmulArgs, type Storage } from '../../kernels/index.js';
 import { backendCases } from './backends.js';
 import { host } from './gen.js';
 import { getBackendInstance } from './instance.js';
@@ -26,12 +26,13 @@ function step(be: GpuJsBackend, w: Storage, bias: Storage, x: Storage, lr: numbe
   const h = be.binary('add', h0, [B, T, D], bias, [1, 1, D], [B, T, D]);
   const p = be.softmax(h, B * T, D);
   const loss = be.reduce('sum', be.binary('mul', p, [B * T * D], p, [B * T * D], [B * T * D]), [B * T * D], [0]);
-  const dp = be.affine(p, 2, 0);
+  const dp = be.binary('add', p, [B * T * D], p, [B * T * D], [B * T * D]);
   const dh = be.softmaxBackward(p, dp, B * T, D);
   const dw = be.reduce('sum', mm(x, dh, D, T, D, true, false, T * D, T * D), [B, D, D], [0]);
   const db = be.reduce('sum', dh, [B * T, D], [0]);
-  const w2 = be.binary('sub', w, [D * D], be.affine(dw, lr, 0), [D * D], [D * D]);
-  const b2 = be.binary('sub', bias, [D], be.affine(db, lr, 0), [D], [D]);
+  const rate = new HostStorage(Float32Array.of(lr));
+  const w2 = be.binary('sub', w, [D * D], be.binary('mul', dw, [D * D], rate, [1], [D * D]), [D * D], [D * D]);
+  const b2 = be.binary('sub', bias, [D], be.binary('mul', db, [D], rate, [1], [D]), [D], [D]);
   return { w: w2, bias: b2, loss: loss.read()[0]! };
 }
 
@@ -42,7 +43,7 @@ for (const bc of backendCases()) {
     it('keeps intermediates on the device between kernels in GL modes', () => {
       const b = be();
       const x = b.upload(host(1, 64));
-      const y = tidy(() => b.unary('exp', b.affine(b.unary('tanh', x), 2, 1)));
+      const y = tidy(() => b.unary('exp', b.unary('square', b.unary('tanh', x))));
       const s = y as unknown as { onDevice: boolean };
       expect(s.onDevice).toBe(b.rt.gl);
       expect(y.read().length).toBe(64);
@@ -116,7 +117,7 @@ for (const bc of backendCases()) {
       const x = host(9, 32);
       tidy(() => {
         const before = b.stats();
-        const outs = [b.unary('neg', x), b.affine(x, 2, 0), b.binary('mul', x, [32], x, [32], [32])];
+        const outs = [b.unary('neg', x), b.unary('square', x), b.binary('mul', x, [32], x, [32], [32])];
         const after = b.stats();
         // one wrap of x plus the three outputs; on GL, one upload plus three output textures
         expect(after.storages - before.storages).toBe(4);
