@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Tensor } from '../core/index.js';
-import { readImage, type RgbaImage } from '../bas/io/image.js';
+import { readImage } from '../bas/io/image.js';
+import type { RgbaImage } from '../bas/io/pixels.js';
 import { colourNotices } from '../bas/io/image_notes.js';
 import { CHANNEL_NAMES, inspectMask, percent } from '../bas/io/mask_check.js';
 import { maskToTensor } from '../bas/io/tensor.js';

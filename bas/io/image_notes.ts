@@ -1,7 +1,7 @@
 // One-line notices about an input image that is legitimate but not what the original expects:
 // transparency (dropped, as PIL's convert('RGB')) and a CMYK JPEG (converted by the plain formula).
 // Shared by the instance folder of `bas train` and the --init_image of `bas edit`.
-import type { RgbaImage } from './image.js';
+import type { RgbaImage } from './pixels.js';
 import { percent } from './mask_check.js';
 
 export function colourNotices(img: RgbaImage, name: string): string[] {
