@@ -77,7 +77,3 @@ export function keep<T>(v: T): T {
 export function unkeep(s: Storage): void {
   kept.delete(s);
 }
-
-export function scopeDepth(): number {
-  return scopes.length;
-}
