@@ -95,6 +95,9 @@ export interface SampleOptions {
   record_attention?: boolean;
   attn_res?: number;
   callback?: (info: StepInfo) => void;
+  /** Tensors a caller's own attention controller builds over the steps (its held_tensors()): each
+   * denoising step runs in a scope that releases all else it made (TextToImageOptions.step_state). */
+  step_state?: () => unknown;
   /** Local editing: the image to edit (1, 3, H, W) in [-1, 1] and where to draw (1, 1, H, W) in [0, 1]. */
   edit?: { image: Tensor; mask: Tensor; strength?: number };
 }
@@ -154,7 +157,9 @@ export function sample(m: BasModel, o: SampleOptions): SampleResult {
     store.set_instance_samples([guidance > 1 ? n : 0], batch);
   }
   try {
-    const out = pipe.generate({ ...generateOptions(o), ...(o.callback ? { callback: o.callback } : {}) });
+    // what must outlive each step's scope: the store's sums and whatever the caller names
+    const step_state = store || o.step_state ? (): unknown => [store?.held_tensors(), o.step_state?.()] : undefined;
+    const out = pipe.generate({ ...generateOptions(o), ...(o.callback ? { callback: o.callback } : {}), ...(step_state ? { step_state } : {}) });
     const attention = store ? aggregate_attention(store, o.attn_res ?? defaultAttnRes(m), ['up', 'down'], true, 0) : null;
     return { images: out.images, attention, input_ids: tokenizePrompts(m, [o.prompt])[0]! };
   } finally {

@@ -3,6 +3,7 @@
 import { COLOUR_NAMES, SHAPE_NAMES } from '../lab/world/index.js';
 import { evalBaseModel } from '../lab/eval/base_model.js';
 import { evalBreakAScene, VARIANTS } from '../lab/eval/break_a_scene.js';
+import { MASK_NOISES, type MaskNoise } from '../lab/eval/mask_noise.js';
 import { reportMarkdown, writeReport } from '../lab/eval/report.js';
 import { loadBaseModel } from '../bas/model.js';
 import { TRAIN_LR_SCHEDULERS, type TrainConfig } from '../bas/train/config.js';
@@ -24,6 +25,8 @@ const FLAGS = {
   phase1_train_steps: { type: 'int', help: 'per run', default: 100 },
   phase2_train_steps: { type: 'int', help: 'per run', default: 100 },
   variants: { type: 'strings', help: `which runs (${Object.keys(VARIANTS).join(' | ')})`, default: Object.keys(VARIANTS) },
+  mask_noise: { type: 'strings', repeatable: true, help: `mask robustness: one more run of the full method per value, its training masks perturbed (${MASK_NOISES.join(' | ')}; grid8: the cells of an 8x8 grid the mask touches); IoU still against the true masks`, default: [] },
+  mask_noise_pixels: { type: 'int', help: 'radius of --mask_noise dilate and erode, in pixels of the 32 px scene', default: 2 },
   train_flags: { type: 'string', help: 'extra bas train flags for every run, as one string after = (--train_flags="--no_prior_preservation --learning_rate 1e-4")', default: '--initial_learning_rate 5e-3 --learning_rate 1e-4' },
   class_prompt: { type: 'string', help: 'prior preservation: prompt of the class images, drawn once and shared by every run (empty: unconditional samples)', default: '' },
   num_class_images: { type: 'int', help: 'prior preservation: class images', default: 40 },
@@ -42,6 +45,10 @@ export async function run(argv: string[]): Promise<number> {
   for (const [flag, n, max] of [['num_colours', f.num_colours, COLOUR_NAMES.length], ['num_shapes', f.num_shapes, SHAPE_NAMES.length]] as const) {
     if (!(n >= 1 && n <= max)) throw new InputError(`--${flag}: must be 1..${max}, got ${n}`);
   }
+  const mask_noise = f.mask_noise.flatMap((v) => v.split(',')).filter((v) => v.length > 0);
+  const badNoise = mask_noise.find((v) => !(MASK_NOISES as readonly string[]).includes(v));
+  if (badNoise !== undefined) throw new InputError(`--mask_noise: must be one of ${MASK_NOISES.join(', ')}, got "${badNoise}"`);
+  if (!(f.mask_noise_pixels >= 1)) throw new InputError(`--mask_noise_pixels: must be at least 1, got ${f.mask_noise_pixels}`);
   const q = f.quick;
   const t0 = Date.now();
   const log = (m: string): void => console.log(m);
@@ -72,6 +79,8 @@ export async function run(argv: string[]): Promise<number> {
           class_prompt: f.class_prompt,
           num_class_images: q ? 2 : f.num_class_images,
           variants: q ? ['full', 'lambda_attention 0'] : f.variants,
+          mask_noise: mask_noise as MaskNoise[],
+          mask_noise_pixels: f.mask_noise_pixels,
           seeds: q ? 1 : f.seeds,
           num_inference_steps: q ? 4 : f.num_inference_steps,
           guidance_scale: f.guidance_scale,

@@ -16,4 +16,4 @@ export * from './random.js';
 export * from './gradcheck.js';
 export { Profiler, StepProfiler, type ProfileReport, type KernelStat, type OpStat } from './profiler.js';
 export { formatProfile } from './profile_table.js';
-export { setBackend, getBackend, registerBackend, registeredBackends, tidy, keep, type DType, type TypedArray } from '../kernels/index.js';
+export { setBackend, getBackend, registerBackend, registeredBackends, tidy, keep, CarryScope, type DType, type TypedArray } from '../kernels/index.js';

@@ -24,6 +24,9 @@ export interface MatmulArgs {
   /** Elements between consecutive batch matrices; 0 broadcasts one matrix over the batch. */
   strideA: number;
   strideB: number;
+  /** C = alpha * (op(A) @ op(B)) (+ bias): diffusers' baddbmm(.., beta=0, alpha) of attention
+   * scores in one call; 1 when absent. Rounded as a separate multiply by alpha in the dtype would be. */
+  alpha?: number;
 }
 
 /** NCHW input, OIHW weight, square-free stride and zero padding, no dilation or groups. */

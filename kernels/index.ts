@@ -49,7 +49,7 @@ registerBackend('gpujs-webasm-nosimd', () => new GpuJsBackend('gpujs-webasm-nosi
 export * from './backend.js';
 export * from './registry.js';
 export * from './types.js';
-export { keep, tidy, unkeep } from './memory.js';
+export { CarryScope, keep, release, storagesOf, tidy, unkeep } from './memory.js';
 export { GpuJsBackend } from './gpujs/backend.js';
 export { modeSupported, unsupportedReason, type GpuJsMode } from './gpujs/load.js';
 export type { DeviceStats } from './gpujs/runtime.js';

@@ -77,3 +77,45 @@ export function keep<T>(v: T): T {
 export function unkeep(s: Storage): void {
   kept.delete(s);
 }
+
+/** The storages reachable from `v` (tensors, storages, arrays, plain objects, 3 levels deep). */
+export function storagesOf(v: unknown): Set<Storage> {
+  const found = new Set<Storage>();
+  collect(v, found);
+  return found;
+}
+
+/** Disposes the storages in `v` now, unless kept, and drops them from every open scope. */
+export function release(v: unknown): void {
+  for (const s of storagesOf(v)) {
+    if (kept.has(s)) continue;
+    for (const scope of scopes) scope.delete(s);
+    s.dispose();
+  }
+}
+
+/**
+ * One scope per iteration of a loop that carries state from one iteration to the next (a
+ * sampler's latents): `step(fn)` runs fn in tidy, so everything the iteration made but its result
+ * is released, and then also releases what earlier iterations made and handed on that this
+ * result no longer holds (the previous latents). Storages made outside the loop are never
+ * released here, even when an iteration returns them.
+ */
+export class CarryScope {
+  /** storages that earlier iterations made and handed on */
+  private carried = new Set<Storage>();
+
+  step<T>(fn: () => T): T {
+    const inner: { made: Set<Storage> } = { made: new Set() };
+    const result = tidy(() => {
+      inner.made = scopes[scopes.length - 1]!;
+      return fn();
+    });
+    const now = storagesOf(result);
+    const next = new Set<Storage>();
+    for (const s of now) if (inner.made.has(s) || this.carried.has(s)) next.add(s);
+    for (const s of this.carried) if (!now.has(s)) release(s);
+    this.carried = next;
+    return result;
+  }
+}

@@ -1,7 +1,7 @@
 // diffusers' Attention with a swappable processor. The module owns the projections and the head
 // bookkeeping; the processor owns the order of the computation, so Break-A-Scene can replace it
 // with one that also hands the attention probabilities to a controller.
-import { add, bmm, cat, index_select, matmul, mul, permute, reshape, softmax, transpose, zeros, type Tensor } from '../core/index.js';
+import { add, bmm, cat, index_select, matmul_nt, mul, permute, reshape, softmax, transpose, zeros, type Tensor } from '../core/index.js';
 import { countFlops } from './flops.js';
 import { Dropout } from './layers/dropout.js';
 import { Linear } from './layers/linear.js';
@@ -100,7 +100,8 @@ export class Attention extends Module {
     const [bh, sq, d] = query.shape as [number, number, number];
     const sk = key.dim(1);
     countFlops(2 * 2 * bh * sq * sk * d);
-    let scores = mul(matmul(query, transpose(key, 1, 2)), this.scale);
+    // one product: no transposed copy of the keys, no separate scaling pass (bit-identical)
+    let scores = matmul_nt(query, key, this.scale);
     if (attention_mask) scores = add(scores, attention_mask);
     return softmax(scores, -1);
   }

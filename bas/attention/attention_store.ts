@@ -80,6 +80,14 @@ export class AttentionStore extends AttentionControl {
     this.step_layers = emptyNames();
   }
 
+  /** Every map the store holds (the running sums and the current step's maps), for a sampling
+   * loop's per-step scope to hand on (TextToImageOptions.step_state) instead of releasing. */
+  held_tensors(): Tensor[] {
+    const maps = Object.values(this.step_store).flat();
+    if (this.attention_store !== null) maps.push(...Object.values(this.attention_store).flat());
+    return maps;
+  }
+
   /** Sum over steps / number of steps, per stored layer. */
   get_average_attention(): AttentionMaps {
     const out = emptyStore();

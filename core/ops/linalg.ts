@@ -2,7 +2,7 @@
 // its transpose flags, so no transposed copy is made at the op level.
 import { broadcastShapes, numel, shapesEqual } from '../shape.js';
 import { fromOp, Tensor } from '../tensor.js';
-import { add } from './elementwise.js';
+import { add, mul } from './elementwise.js';
 import { expand, reshape } from './movement.js';
 import { sum, sum_to } from './reduce.js';
 import { backendOf, on } from './util.js';
@@ -11,7 +11,7 @@ import { backendOf, on } from './util.js';
  * op(A) @ op(B) over broadcast batch dims, recording nothing. A is (..., m, k) or, transposed,
  * (..., k, m); B is (..., k, n) or (..., n, k).
  */
-export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias: Tensor | null = null): Tensor {
+export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias: Tensor | null = null, alpha = 1): Tensor {
   const [ar, ac] = [a.dim(-2), a.dim(-1)];
   const [br, bc] = [b.dim(-2), b.dim(-1)];
   const [m, k] = transA ? [ac, ar] : [ar, ac];
@@ -29,7 +29,7 @@ export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean
   const [A, strideA] = fit(a, batchA);
   const [B, strideB] = fit(b, batchB);
   const be = backendOf(a);
-  const s = be.matmul(on(A, be), on(B, be), { batch: nb, m, k, n, transA, transB, strideA, strideB }, bias && on(bias, be));
+  const s = be.matmul(on(A, be), on(B, be), { batch: nb, m, k, n, transA, transB, strideA, strideB, ...(alpha === 1 ? {} : { alpha }) }, bias && on(bias, be));
   return new Tensor(s, [...batch, m, n]);
 }
 
@@ -48,6 +48,26 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 1) shape = [...shape.slice(0, -2), shape[shape.length - 1]!];
   if (b.ndim === 1) shape = shape.slice(0, -1);
   return reshape(out, shape);
+}
+
+/**
+ * alpha * A @ B^T for A (..., m, k) and B (..., n, k), batch dims broadcast: attention scores
+ * (diffusers' baddbmm(empty, q, k^T, beta=0, alpha=scale)) as one product, with no transposed copy
+ * of B and no separate scaling pass. Forward and backward give the values of
+ * mul(matmul(a, transpose(b)), alpha) bit for bit: the backward scales g as mul's backward does
+ * and runs the same products.
+ */
+export function matmul_nt(a: Tensor, b: Tensor, alpha = 1): Tensor {
+  if (a.ndim < 2 || b.ndim < 2) throw new Error(`matmul_nt: both operands need at least two dims, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+  if (a.dtype !== b.dtype) throw new Error(`matmul_nt: dtypes differ (${a.dtype} vs ${b.dtype})`);
+  const raw = matmulRaw(a, b, false, true, null, alpha);
+  return fromOp(raw.storage, raw.shape, 'MmNtBackward', [a, b], (g) => {
+    const gs = alpha === 1 ? g : mul(g, alpha);
+    return [
+      a.requires_grad ? sum_to(matmulRaw(gs, b, false, false), a.shape) : null,
+      b.requires_grad ? sum_to(matmulRaw(gs, a, true, false), b.shape) : null,
+    ];
+  });
 }
 
 /** torch.bmm: (B, m, k) @ (B, k, n), no broadcasting. */

@@ -41,14 +41,27 @@ export function addBias<T extends TypedArray>(out: T, bias: TypedArray | null, i
   return out;
 }
 
+/**
+ * out *= alpha in place, each product rounded to out's dtype: what multiplying by a 0-d tensor of
+ * alpha in that dtype gives (for float32, alpha is rounded to float32 first; the double product of
+ * two float32 values is exact, so storing it rounds once, as a float32 multiply does).
+ */
+export function scaleInPlace<T extends TypedArray>(out: T, alpha: number): T {
+  if (alpha === 1) return out;
+  const s = out instanceof Float32Array ? Math.fround(alpha) : alpha;
+  for (let i = 0; i < out.length; i++) out[i]! *= s;
+  return out;
+}
+
 export function matmul(a: TypedArray, b: TypedArray, args: MatmulArgs, dtype: DType): TypedArray {
   const { batch, m, k, n, transA, transB, strideA, strideB } = args;
   const out = allocArray(dtype, batch * m * n);
   if (m * n * k < BLOCKED_MACS || !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
     for (let p = 0; p < batch; p++) naive(a, p * strideA, transA, b, p * strideB, transB, m, k, n, out, p * m * n);
-    return out;
+    return scaleInPlace(out, args.alpha ?? 1);
   }
-  if (parallelGemm(a, b, args, out)) return out;
-  for (let p = 0; p < batch; p++) gemmRows(a, p * strideA, transA, b, p * strideB, transB, m, k, n, out, p * m * n, 0, m);
-  return out;
+  if (!parallelGemm(a, b, args, out)) {
+    for (let p = 0; p < batch; p++) gemmRows(a, p * strideA, transA, b, p * strideB, transB, m, k, n, out, p * m * n, 0, m);
+  }
+  return scaleInPlace(out, args.alpha ?? 1);
 }

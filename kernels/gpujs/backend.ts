@@ -137,7 +137,14 @@ export class GpuJsBackend implements KernelBackend {
     const size = args.batch * args.m * args.n;
     if (this.simd) return this.rt.wrap(addBias(sgemm(a.read() as Float32Array, b.read() as Float32Array, args), bias ? (bias.read() as Float32Array) : null, 1));
     if (this.tooBig(size, a.size, b.size) || args.k === 0) return this.wrapHost(this.cpu.matmul(a, b, args, bias));
-    return this.withBias(this.rt.run(matmulSource(args), [this.own(a), this.own(b)]), bias, [args.batch * args.m, args.n], [1, args.n]);
+    return this.withBias(this.scaled(this.rt.run(matmulSource(args), [this.own(a), this.own(b)]), args.alpha ?? 1), bias, [args.batch * args.m, args.n], [1, args.n]);
+  }
+  /** gpu.js kernels: a product's alpha as one more elementwise kernel, a float32 multiply as `mul` makes it. */
+  private scaled(y: GpuStorage, alpha: number): GpuStorage {
+    if (alpha === 1) return y;
+    const out = this.ew([y.size], [[y, LINEAR]], 'r = v0 * s0;', [Math.fround(alpha)]) as GpuStorage;
+    y.dispose();
+    return out;
   }
   conv2d(x: Storage, w: Storage, args: Conv2dArgs, bias?: Storage | null): Storage {
     if (this.simd) return this.rt.wrap(sgemmConv2d(x.read() as Float32Array, w.read() as Float32Array, args, bias ? (bias.read() as Float32Array) : null));

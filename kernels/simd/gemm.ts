@@ -256,7 +256,8 @@ export interface GemmPlan {
 const B_BLOCK = 128 * 1024;
 const A_SMALL = 512 * 1024;
 
-export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number): Float32Array {
+/** C = alpha * op(A) @ op(B), written at out[outOffset..]; alpha scales C as it is copied out. */
+export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number, alpha = 1): Float32Array {
   const { batch, m, k, n, a, b } = plan;
   if (batch === 0 || m === 0 || n === 0) return out;
   if (k === 0) {
@@ -296,18 +297,29 @@ export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number): F
   for (let t = 0; t < batch; t++) {
     const src = (cp >> 2) + t * cFloats;
     const dst = outOffset + t * m * n;
-    if (ldcF === n) out.set(view.subarray(src, src + m * n), dst);
+    if (alpha !== 1) scaledCopy(view, src, ldcF, out, dst, m, n, Math.fround(alpha));
+    else if (ldcF === n) out.set(view.subarray(src, src + m * n), dst);
     else for (let i = 0; i < m; i++) out.set(view.subarray(src + i * ldcF, src + i * ldcF + n), dst + i * n);
   }
   return out;
 }
 
-/** out[b] = op(A[b]) @ op(B[b]) for float32 operands, written at out[outOffset..]. */
+/** m x n values of a padded C (row stride ldc) times alpha (a float32 value; each product rounds
+ * once when stored, as a float32 multiply does) into out at dst. */
+function scaledCopy(view: Float32Array, src: number, ldc: number, out: Float32Array, dst: number, m: number, n: number, alpha: number): void {
+  for (let i = 0; i < m; i++) {
+    const s = src + i * ldc;
+    const d = dst + i * n;
+    for (let j = 0; j < n; j++) out[d + j] = view[s + j]! * alpha;
+  }
+}
+
+/** out[b] = alpha * op(A[b]) @ op(B[b]) for float32 operands, written at out[outOffset..]. */
 export function sgemm(a: Float32Array, b: Float32Array, args: MatmulArgs, out: Float32Array = new Float32Array(args.batch * args.m * args.n), outOffset = 0): Float32Array {
   const { batch, m, k, n, transA, transB, strideA, strideB } = args;
   return runGemm({
     batch, m, k, n,
     a: directA(a, strideA, transA, m, k),
     b: transB ? packedB(k, n, strideB === 0, (t, dst, base) => packB(b, t * strideB, true, k, n, dst, base)) : directB(b, strideB, k, n),
-  }, out, outOffset);
+  }, out, outOffset, args.alpha ?? 1);
 }

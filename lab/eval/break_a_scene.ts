@@ -21,6 +21,8 @@ import { BreakASceneTrainer } from '../../bas/train/trainer.js';
 import { files } from '../../platform/platform.js';
 import { sampleScene, writeSceneFolder, type Detection, type Scene } from '../world/index.js';
 import { detectBatch, hasColour, hasConcept, mean, type Concept } from './judge.js';
+import type { MaskNoise } from './mask_noise.js';
+import { writePerturbedSceneFolder } from './mask_noise_folder.js';
 
 /** The full method and the paper's ablations, as training-config overrides. */
 export const VARIANTS: Record<string, Readonly<Partial<TrainConfig>>> = {
@@ -45,6 +47,13 @@ export interface BasEvalOptions {
   class_prompt: string;
   num_class_images: number;
   variants: readonly string[];
+  /**
+   * Mask robustness: one more run of the full method per entry, trained on the scene's masks so
+   * perturbed (IoU still measured against the true masks).
+   */
+  mask_noise?: readonly MaskNoise[];
+  /** Dilation / erosion radius of mask_noise, in pixels at the scene's resolution. */
+  mask_noise_pixels?: number;
   /** Images per prompt. */
   seeds: number;
   num_inference_steps: number;
@@ -55,12 +64,16 @@ export interface BasEvalOptions {
 
 export interface VariantResult {
   variant: string;
+  /** Set on a mask-robustness run: the perturbation of its training masks. */
+  mask_noise?: MaskNoise;
+  /** Mean IoU of the perturbed training masks with the true ones (1 for exact masks). */
+  training_mask_iou?: number;
   attention_iou: number;
   identity: number;
   identity_colour: number;
   disentanglement: number;
   pairs_both: number;
-  per_scene: { scene: string; iou: number[]; identity: number[]; identity_colour: number[]; disentanglement: number[]; pairs_both: number }[];
+  per_scene: { scene: string; training_mask_iou?: number[]; iou: number[]; identity: number[]; identity_colour: number[]; disentanglement: number[]; pairs_both: number }[];
 }
 
 /**
@@ -125,16 +138,27 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
     prior = { class_data_dir: classDir, class_prompt: o.class_prompt, num_class_images: o.num_class_images, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale };
   }
   const results: VariantResult[] = [];
-  for (const variant of o.variants) {
-    const extra = VARIANTS[variant];
-    if (!extra) throw new Error(`unknown variant "${variant}"; known: ${Object.keys(VARIANTS).join(', ')}`);
+  for (const variant of o.variants) if (!VARIANTS[variant]) throw new Error(`unknown variant "${variant}"; known: ${Object.keys(VARIANTS).join(', ')}`);
+  // the variants on exact masks, then the full method once per mask perturbation
+  const runs: { name: string; extra: Readonly<Partial<TrainConfig>>; noise?: MaskNoise }[] = [
+    ...o.variants.map((v) => ({ name: v, extra: VARIANTS[v]! })),
+    ...(o.mask_noise ?? []).map((noise) => ({ name: `full, ${noise} masks`, extra: {}, noise })),
+  ];
+  const pixels = o.mask_noise_pixels ?? 2;
+  for (const { name: variant, extra, noise } of runs) {
     const per_scene: VariantResult['per_scene'] = [];
     for (const s of scenes) {
-      const out = fs.join(o.work_dir, 'runs', variant.replace(/\s+/g, '_'), s.name);
+      const out = fs.join(o.work_dir, 'runs', variant.replace(/[\s,]+/g, '_'), s.name);
       const n = s.scene.objects.length;
+      let trainDir = s.dir;
+      let training_mask_iou: number[] | undefined;
+      if (noise) {
+        trainDir = fs.join(o.work_dir, `scenes_${noise}`, s.name);
+        training_mask_iou = writePerturbedSceneFolder(trainDir, s.scene, 32, noise, pixels);
+      }
       // later overrides win: the eval's run settings, prior preservation, the caller's, the variant's
       const config = trainConfig({
-        instance_data_dir: s.dir, num_of_assets: n, output_dir: out, seed: o.seed,
+        instance_data_dir: trainDir, num_of_assets: n, output_dir: out, seed: o.seed,
         phase1_train_steps: o.phase1_train_steps, phase2_train_steps: o.phase2_train_steps,
         checkpointing_steps: 0, pretrained_model_name_or_path: o.base_model, ...prior, ...o.train_overrides, ...extra,
       });
@@ -157,11 +181,13 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
         const imgs = sample(model, { prompt: `a photo of <asset${i}> and <asset${i + 1}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale });
         pairHits.push(...detectBatch(imgs.images).map((d) => (hasConcept(d, concepts[i]!) && hasConcept(d, concepts[i + 1]!) ? 1 : 0)));
       }
-      per_scene.push({ scene: s.name, iou, identity, identity_colour, disentanglement, pairs_both: mean(pairHits) });
+      per_scene.push({ scene: s.name, ...(training_mask_iou ? { training_mask_iou } : {}), iou, identity, identity_colour, disentanglement, pairs_both: mean(pairHits) });
+      if (training_mask_iou) log(`  training masks vs true: IoU ${training_mask_iou.map((v) => v.toFixed(2)).join(' ')}`);
       log(`  IoU ${iou.map((v) => v.toFixed(2)).join(' ')}; identity ${mean(identity).toFixed(2)} (colour ${mean(identity_colour).toFixed(2)}); disentanglement ${mean(disentanglement).toFixed(2)}; pairs ${mean(pairHits).toFixed(2)}`);
     }
     results.push({
       variant,
+      ...(noise ? { mask_noise: noise, training_mask_iou: mean(per_scene.flatMap((p) => p.training_mask_iou ?? [])) } : {}),
       attention_iou: mean(per_scene.flatMap((p) => p.iou)),
       identity: mean(per_scene.flatMap((p) => p.identity)),
       identity_colour: mean(per_scene.flatMap((p) => p.identity_colour)),

@@ -25,13 +25,27 @@ export function reportMarkdown(r: EvalReport): string {
       '',
     );
   }
-  if (r.break_a_scene.length > 0) {
+  const exact = r.break_a_scene.filter((v) => v.mask_noise === undefined);
+  if (exact.length > 0) {
     lines.push(
       '## Break-A-Scene and ablations',
       '',
       '| variant | attention IoU | identity | identity: colour only | disentanglement | pairs: both found |',
       '|---|---|---|---|---|---|',
-      ...r.break_a_scene.map((v) => `| ${v.variant} | ${v.attention_iou.toFixed(3)} | ${pct(v.identity)} | ${pct(v.identity_colour)} | ${pct(v.disentanglement)} | ${pct(v.pairs_both)} |`),
+      ...exact.map((v) => `| ${v.variant} | ${v.attention_iou.toFixed(3)} | ${pct(v.identity)} | ${pct(v.identity_colour)} | ${pct(v.disentanglement)} | ${pct(v.pairs_both)} |`),
+      '',
+    );
+  }
+  const noisy = r.break_a_scene.filter((v) => v.mask_noise !== undefined);
+  if (noisy.length > 0) {
+    // the exact-mask run of the same method beside the perturbed ones, when it was run
+    const rows = [...exact.filter((v) => v.variant === 'full'), ...noisy];
+    lines.push(
+      '## Mask robustness (the full method trained on perturbed masks; attention IoU against the true masks)',
+      '',
+      '| training masks | their IoU with the true masks | attention IoU | identity | identity: colour only | disentanglement | pairs: both found |',
+      '|---|---|---|---|---|---|---|',
+      ...rows.map((v) => `| ${v.mask_noise ?? 'exact'} | ${(v.training_mask_iou ?? 1).toFixed(3)} | ${v.attention_iou.toFixed(3)} | ${pct(v.identity)} | ${pct(v.identity_colour)} | ${pct(v.disentanglement)} | ${pct(v.pairs_both)} |`),
       '',
     );
   }

@@ -42,6 +42,7 @@ export function generateSteps(model: BasModel, req: GenerateRequest, onStep: (s:
       seed: req.seed,
       num_inference_steps: req.steps,
       guidance_scale: req.guidance,
+      step_state: () => store.held_tensors(),
       callback: (info) =>
         tidy(() => {
           const k = store.cur_step;

@@ -43,7 +43,7 @@ const TABLE: Record<string, string> = {
   sum: 'grad_reduce', mean: 'grad_reduce', max: 'grad_reduce', amax: 'grad_reduce',
   reshape: 'grad_movement', permute: 'grad_movement', transpose: 'grad_movement', expand: 'grad_movement', slice: 'grad_movement', narrow: 'grad_movement',
   index_select: 'grad_movement', gather: 'grad_movement', cat: 'grad_movement', stack: 'grad_movement', chunk: 'grad_movement', flip: 'grad_movement',
-  matmul: 'grad_linalg', bmm: 'grad_linalg', linear: 'grad_linalg',
+  matmul: 'grad_linalg', matmul_nt: 'grad_linalg', bmm: 'grad_linalg', linear: 'grad_linalg',
   softmax: 'grad_nn', log_softmax: 'grad_nn', embedding: 'grad_nn', conv2d: 'grad_nn', group_norm: 'grad_nn', layer_norm: 'grad_nn', interpolate: 'grad_nn',
   mse_loss: 'grad_nn', dropout: 'grad_nn',
 };

@@ -2,7 +2,7 @@
 // forward against a naive triple loop, the gradients against central differences.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bmm, gradcheck, linear, matmul, tensor, zeros, type Tensor } from '../../core/index.js';
+import { bmm, gradcheck, linear, matmul, matmul_nt, mul, setBackend, tensor, transpose, zeros, type Tensor } from '../../core/index.js';
 import { broadcastPairArb, constant, leaf, specArb, type Spec } from '../helpers/arbitraries.js';
 import { propGrad } from '../helpers/grad.js';
 
@@ -81,6 +81,47 @@ describe('matmul / bmm', () => {
     expect(() => matmul(zeros([2, 3]), zeros([4, 2]))).toThrow(/matmul: shapes \[2, 3\] and \[4, 2\] do not chain \(3 vs 4\)/);
     expect(() => bmm(zeros([2, 2, 3]), zeros([3, 3, 2]))).toThrow(/bmm: expects \(B, m, k\) and \(B, k, n\), got \[2, 2, 3\] and \[3, 3, 2\]/);
     expect(() => matmul(zeros([2, 3]), zeros([3, 2], { dtype: 'float64' }))).toThrow(/dtypes differ/);
+  });
+});
+
+describe('matmul_nt (attention scores: alpha * A @ B^T)', () => {
+  const ntOperands = fc
+    .record({ batch: broadcastPairArb({ maxRank: 2, maxDim: 3, maxNumel: 6 }), m: size, k: size, n: size, alpha: fc.constantFrom(1, 0.5, -0.3, 2 ** -0.5) })
+    .chain(({ batch: [ba, bb], m, k, n, alpha }) => fc.tuple(specArb([...ba, m, k]), specArb([...bb, n, k]), fc.constant(alpha)));
+  propGrad('matmul_nt', ntOperands, ([a, b, alpha]) => {
+    gradcheck((x, y) => matmul_nt(x!, y!, alpha), [leaf(a), leaf(b)]);
+    gradcheck((x, y) => matmul_nt(x!, y!, alpha), [constant(a), leaf(b)]);
+    const y = matmul_nt(leaf(a, false), leaf(b, false), alpha);
+    const want = mul(matmul(leaf(a, false), transpose(leaf(b, false), -2, -1)), alpha);
+    expect(y.shape).toEqual(want.shape);
+    Array.from(y.data).forEach((v, i) => expect(v).toBeCloseTo(want.data[i]!, 12));
+  });
+
+  it('float32 on gpujs-webasm: forward and both gradients bit for bit those of mul(matmul(a, b^T), alpha)', () => {
+    setBackend('gpujs-webasm');
+    try {
+      for (const [bh, sq, sk, d] of [[8, 64, 24, 16], [3, 5, 7, 9], [2, 130, 130, 33]] as const) {
+        const src = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + s) * 2);
+        const mk = (shape: number[], s: number): Tensor => tensor(src(shape.reduce((x, y) => x * y, 1), s), { shape, dtype: 'float32', requires_grad: true });
+        const [q1, k1, q2, k2] = [mk([bh, sq, d], 1), mk([bh, sk, d], 2), mk([bh, sq, d], 1), mk([bh, sk, d], 2)];
+        const g = tensor(src(bh * sq * sk, 3), { shape: [bh, sq, sk], dtype: 'float32' });
+        const alpha = d ** -0.5;
+        const fused = matmul_nt(q1, k1, alpha);
+        const plain = mul(matmul(q2, transpose(k2, 1, 2)), alpha);
+        expect(fused.data).toEqual(plain.data);
+        fused.mul(g).sum().backward();
+        plain.mul(g).sum().backward();
+        expect(q1.grad!.data).toEqual(q2.grad!.data);
+        expect(k1.grad!.data).toEqual(k2.grad!.data);
+      }
+    } finally {
+      setBackend('cpu');
+    }
+  });
+
+  it('errors name the operands', () => {
+    expect(() => matmul_nt(zeros([2, 3]), zeros([4, 2]))).toThrow(/matmul: shapes \[2, 3\] and \[4, 2\] do not chain \(3 vs 2\)/);
+    expect(() => matmul_nt(zeros([3]), zeros([4, 3]))).toThrow(/matmul_nt: both operands need at least two dims/);
   });
 });
 

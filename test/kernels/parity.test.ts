@@ -115,6 +115,33 @@ for (const bc of backendCases()) {
       }), { numRuns: bc.runs * 2 });
     });
 
+    it('matmul with alpha: the product times alpha, bit for bit what a separate multiply gives', () => {
+      const arb = fc.record({ batch: fc.integer({ min: 1, max: 3 }), m: dim(19), k: dim(21), n: dim(19), transA: fc.boolean(), transB: fc.boolean() });
+      fc.assert(fc.property(arb, seed, fc.constantFrom(0.125, 1 / Math.sqrt(8), -0.3, 1 / 3), (g, s, alpha) => {
+        const args: MatmulArgs = { batch: g.batch, m: g.m, k: g.k, n: g.n, transA: g.transA, transB: g.transB, strideA: g.m * g.k, strideB: g.k * g.n };
+        const A = host(s, g.batch * g.m * g.k);
+        const B = host(s + 1, g.batch * g.k * g.n);
+        const size = g.batch * g.m * g.n;
+        const scalar = host(0, 1);
+        scalar.data[0] = alpha;
+        // on every backend the fused scale is its own product followed by a float32 multiply
+        const unfused = (b: KernelBackend): Storage => b.binary('mul', b.matmul(A, B, args), [size], scalar, [1], [size]);
+        const what = `matmul alpha ${alpha} ${JSON.stringify(args)}`;
+        check(cpu.matmul(A, B, { ...args, alpha }), unfused(cpu), EXACT, `cpu ${what}`);
+        check(be().matmul(A, B, { ...args, alpha }), unfused(be()), bc.mode === 'headlessgl' ? EXACT_NORMAL : EXACT, what);
+        check(be().matmul(A, B, { ...args, alpha }), unfused(cpu), sumOf(g.k), `${what} vs cpu`);
+      }), params);
+      // past the SIMD tiles and the threading threshold
+      const args: MatmulArgs = { batch: 2, m: 130, k: 70, n: 77, transA: false, transB: true, strideA: 130 * 70, strideB: 70 * 77, alpha: 0.125 };
+      const A = host(3, 2 * 130 * 70);
+      const B = host(4, 2 * 70 * 77);
+      const scalar = host(0, 1);
+      scalar.data[0] = 0.125;
+      const size = 2 * 130 * 77;
+      const plain = { ...args, alpha: 1 };
+      check(be().matmul(A, B, args), be().binary('mul', be().matmul(A, B, plain), [size], scalar, [1], [size]), EXACT_NORMAL, 'matmul alpha, big');
+    });
+
     it('matmul at sizes past the SIMD and threading thresholds', () => {
       for (const [batch, m, k, n, tA, tB] of [[1, 67, 129, 70, false, false], [3, 33, 65, 35, true, true], [1, 130, 200, 90, false, true]] as const) {
         const args: MatmulArgs = { batch, m, k, n, transA: tA, transB: tB, strideA: m * k, strideB: k * n };

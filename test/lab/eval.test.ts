@@ -63,16 +63,22 @@ describe('bas eval --quick', () => {
 
   it('runs end to end on the shipped model and writes eval.md and eval.json', async () => {
     const out = tmp.fresh('eval');
-    expect(await main(['eval', '--quick', '--output_dir', out])).toBe(0);
+    expect(await main(['eval', '--quick', '--mask_noise', 'grid8', '--output_dir', out])).toBe(0);
     const json = JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as {
       command: string;
       base: { colour_fidelity: number; shape_fidelity: number; both_present: number; single_images: number };
-      break_a_scene: { variant: string; attention_iou: number; identity: number; identity_colour: number; disentanglement: number; per_scene: { identity: number[]; identity_colour: number[] }[] }[];
+      break_a_scene: { variant: string; mask_noise?: string; training_mask_iou?: number; attention_iou: number; identity: number; identity_colour: number; disentanglement: number; per_scene: { identity: number[]; identity_colour: number[] }[] }[];
     };
-    expect(json.command).toBe(`npx bas eval --quick --output_dir ${out}`);
+    expect(json.command).toBe(`npx bas eval --quick --mask_noise grid8 --output_dir ${out}`);
     expect(json.base.single_images).toBe(2);
     for (const v of [json.base.colour_fidelity, json.base.shape_fidelity, json.base.both_present]) expect(v).toBeGreaterThanOrEqual(0);
-    expect(json.break_a_scene.map((v) => v.variant)).toEqual(['full', 'lambda_attention 0']);
+    expect(json.break_a_scene.map((v) => v.variant)).toEqual(['full', 'lambda_attention 0', 'full, grid8 masks']);
+    // the grid run trained on coarser masks than the truth, and says how much coarser
+    const grid = json.break_a_scene[2]!;
+    expect(grid.mask_noise).toBe('grid8');
+    expect(grid.training_mask_iou).toBeGreaterThan(0);
+    expect(grid.training_mask_iou).toBeLessThan(1);
+    expect(existsSync(join(out, 'scenes_grid8', 'scene-0', 'mask0.png'))).toBe(true);
     for (const v of json.break_a_scene) {
       expect(v.attention_iou).toBeGreaterThanOrEqual(0);
       expect(v.attention_iou).toBeLessThanOrEqual(1);
@@ -84,7 +90,9 @@ describe('bas eval --quick', () => {
       }
     }
     const md = readFileSync(join(out, 'eval.md'), 'utf8');
-    expect(md).toContain(`Reproduce: \`npx bas eval --quick --output_dir ${out}\``);
+    expect(md).toContain(`Reproduce: \`npx bas eval --quick --mask_noise grid8 --output_dir ${out}\``);
+    expect(md).toMatch(/\| exact \| 1\.000 \| [01]\.\d{3} \|/);
+    expect(md).toMatch(/\| grid8 \| 0\.\d{3} \| [01]\.\d{3} \|/);
     expect(md).toContain('| variant | attention IoU | identity | identity: colour only | disentanglement | pairs: both found |');
     expect(md).toMatch(/\| full \| [01]\.\d{3} \| [\d.]+% \| [\d.]+% \| [\d.]+% \| [\d.]+% \|/);
     expect(existsSync(join(out, 'runs', 'full', 'scene-0', 'model_index.json'))).toBe(true);
