@@ -1,9 +1,10 @@
-// What `bas edit` needs around sampling: the model folder checked before it is read, and sampled images written side by side as one PNG.
+// What `bas edit` needs around sampling: the model folder checked before it is read, sampled
+// images written side by side as one picture, and an output folder made with a notice.
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Tensor } from '../core/index.js';
 import { to_uint8_images } from '../diffusion/index.js';
-import { writePng } from '../bas/io/png.js';
+import { writeImage } from '../bas/io/write_image.js';
 import { loadModel, type BasModel } from '../bas/model.js';
 import { InputError } from '../bas/errors.js';
 
@@ -13,7 +14,7 @@ export function loadModelFolder(path: string): BasModel {
   return loadModel(path);
 }
 
-/** (N, 3, H, W) in [-1, 1] written as one row of N images; returns the size of one. */
+/** (N, 3, H, W) in [-1, 1] written as one row of N images (PNG or JPEG by the name's extension); returns the size of one. */
 export function writeImageRow(path: string, images: Tensor): { count: number; width: number; height: number } {
   const imgs = to_uint8_images(images, 'rgb');
   const h = imgs[0]!.height;
@@ -22,7 +23,13 @@ export function writeImageRow(path: string, images: Tensor): { count: number; wi
   imgs.forEach((img, k) => {
     for (let y = 0; y < h; y++) row.set(img.data.subarray(y * w * 3, (y + 1) * w * 3), (y * imgs.length * w + k * w) * 3);
   });
-  mkdirSync(dirname(path), { recursive: true });
-  writePng(path, { width: w * imgs.length, height: h, rgb: row });
+  writeImage(path, { width: w * imgs.length, height: h, rgb: row });
   return { count: imgs.length, width: w, height: h };
+}
+
+/** Makes `dir` (checkOutputImage's folder to create) when it is still missing, with a notice. */
+export function ensureFolder(dir: string | null, notice: (msg: string) => void): void {
+  if (dir === null || existsSync(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  notice(`note: created the folder ${dir}`);
 }

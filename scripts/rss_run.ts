@@ -2,14 +2,16 @@
 // process's resident set (RSS) sampled every 50 steps, once per backend, each backend in a fresh
 // child process so one's pools and caches do not count against another. Prints one table per
 // backend and a summary line (RSS after warm-up, at the end, the growth between) and optionally
-// writes the samples as JSON.
+// writes the samples as JSON. Each sample is also printed the moment it is taken (`sample <backend>
+// {...}`), so a run stopped early (a loaded machine) still leaves the figures it reached.
 //
 //   npx tsx scripts/rss_run.ts [--model tiny|default] [--steps 1000] [--every 50]
 //                              [--backends cpu,gpujs-webasm] [--json out.json]
 //
 // --model tiny is the tests' seeded tiny model (8x8, milliseconds a step); default is the shipped
 // base model (models/base, 1-2 s a step on a CPU, so 1,000 steps take about half an hour per backend).
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +50,7 @@ function parse(argv: string[]): Options & { child: string | null } {
 
 const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
 
-/** One run on `backend` in this process; the samples as JSON on the last stdout line. */
+/** One run on `backend` in this process; each sample as a `sample` line, then all as JSON on the last stdout line. */
 async function child(o: Options, backend: string): Promise<void> {
   setBackend(backend);
   const root = mkdtempSync(join(tmpdir(), 'bas-rss-'));
@@ -70,7 +72,9 @@ async function child(o: Options, backend: string): Promise<void> {
     const samples: Sample[] = [];
     const sample = (step: number): void => {
       const m = process.memoryUsage();
-      samples.push({ step, rss_mib: mib(m.rss), heap_mib: mib(m.heapUsed) });
+      const s = { step, rss_mib: mib(m.rss), heap_mib: mib(m.heapUsed) };
+      samples.push(s);
+      console.log(`sample ${backend} ${JSON.stringify(s)}`);
     };
     sample(0);
     const trainer = new BreakASceneTrainer(config, { log: () => undefined, onStep: (line) => line.step % o.every === 0 && sample(line.step) });
@@ -94,6 +98,20 @@ function table(backend: string, samples: readonly Sample[], every: number): stri
   ].join('\n');
 }
 
+/** Runs the child for `backend`, echoing its sample lines as they come; its samples. */
+function runChild(here: string, backend: string): Promise<Sample[]> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', here, ...process.argv.slice(2), '--child', backend], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BAS_BACKEND: backend } });
+  let last = '';
+  createInterface({ input: proc.stdout }).on('line', (line) => {
+    if (line.startsWith('sample ')) console.log(line);
+    else if (line.trim() !== '') last = line;
+  });
+  return new Promise((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('close', (code) => (code === 0 ? resolve(JSON.parse(last) as Sample[]) : reject(new Error(`the ${backend} run exited with status ${code}`))));
+  });
+}
+
 const opts = parse(process.argv.slice(2));
 if (opts.child !== null) {
   await child(opts, opts.child);
@@ -102,8 +120,7 @@ if (opts.child !== null) {
   const results: Record<string, Sample[]> = {};
   for (const backend of opts.backends) {
     const t0 = Date.now();
-    const out = execFileSync(process.execPath, ['--import', 'tsx', here, ...process.argv.slice(2), '--child', backend], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, BAS_BACKEND: backend } });
-    const samples = JSON.parse(out.trim().split('\n').pop()!) as Sample[];
+    const samples = await runChild(here, backend);
     results[backend] = samples;
     console.log(`${table(backend, samples, opts.every)} (${((Date.now() - t0) / 1000).toFixed(0)} s, model ${opts.model})\n`);
   }

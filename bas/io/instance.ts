@@ -10,6 +10,7 @@ import type { RgbaImage } from './pixels.js';
 import { inspectMask, overlapCount, percent } from './mask_check.js';
 import { imageToTensor, maskToTensor } from './tensor.js';
 import { centerSquare, cropRgba } from './crop.js';
+import { colourNotices } from './image_notes.js';
 
 export interface InstanceFolder {
   /** (1, 3, R, R) in [-1, 1]. */
@@ -116,10 +117,7 @@ function imageNotices(img: RgbaImage, name: string, resolution: number, crop: bo
     const how = img.width === img.height ? '' : ' (stretched to a square, not cropped: --center_crop crops the centre square instead; its masks too)';
     notice(`note: ${name} is ${img.width}x${img.height}: resized to ${resolution}x${resolution}${how}`);
   }
-  let transparent = 0;
-  for (let i = 3; i < img.rgba.length; i += 4) if (img.rgba[i]! < 255) transparent++;
-  if (transparent > 0) notice(`note: ${name} has transparency (${percent(transparent, img.width * img.height)} of its pixels): alpha dropped, colours used as stored`);
-  if (img.convertedFrom === 'cmyk') notice(`note: ${name} is a CMYK JPEG: converted to RGB by the plain formula (as PIL's convert('RGB')), no colour profile applied`);
+  colourNotices(img, name).forEach((l) => notice(l));
 }
 
 /** One notice per pair of masks that mark some pixels in common. */

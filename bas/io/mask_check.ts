@@ -9,11 +9,15 @@ export interface MaskInspection {
   channel: 0 | 1 | 2 | 3;
   /** Pixels with a value above 0 in that channel. */
   marked: number;
+  /** Pixels strictly between 0 and 255 in that channel. */
+  soft: number;
+  /** Every pixel marked at 255. */
+  full: boolean;
   /** One-line notices of what was done (channel chosen, full, soft). */
   notes: string[];
 }
 
-const CHANNEL_NAMES = ['red', 'green', 'blue', 'alpha'] as const;
+export const CHANNEL_NAMES = ['red', 'green', 'blue', 'alpha'] as const;
 
 function channelRange(img: RgbaImage, c: number): [number, number] {
   let lo = 255;
@@ -45,9 +49,10 @@ export function inspectMask(img: RgbaImage, path: string): MaskInspection {
     if (v > 0 && v < 255) soft++;
   }
   if (marked === 0) throw new Error(`mask ${path} is empty (all black): it marks no pixel of its concept`);
-  if (marked === n && soft === 0) notes.push(`note: ${name} covers the whole image (all white)`);
+  const full = marked === n && soft === 0;
+  if (full) notes.push(`note: ${name} covers the whole image (all white)`);
   if (soft > 0) notes.push(`note: ${name} is soft (${percent(soft, n)} of its pixels between 0 and 255): its values / 255 weigh the loss, as the original reads them`);
-  return { channel, marked, notes };
+  return { channel, marked, soft, full, notes };
 }
 
 /** Pixels marked (> 0) in both masks, each read in its own channel. */

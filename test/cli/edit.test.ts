@@ -1,6 +1,6 @@
 // `bas edit` on a model trained by `bas train` (tiny model, a few steps): the edit keeps the input
 // image exactly outside the mask and redraws inside it, is seeded, and bad input (a mask of another
-// size, an all-black mask, an unknown placeholder, a non-PNG output, a missing file) is one error
+// size, an all-black mask, an unknown placeholder, an output type it cannot write, a missing file) is one error
 // line with nothing written.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,10 +63,10 @@ describe('bas edit', () => {
     const out = join(bad, 'out', 'x.png');
     const cases: [() => Promise<number>, string][] = [
       [() => edit(join(bad, 'small.png'), out), `--mask ${join(bad, 'small.png')} is 4x4 but --init_image ${join(scene, 'img.png')} is 8x8; they must match`],
-      [() => edit(join(bad, 'black.png'), out), `--mask ${join(bad, 'black.png')} is all black at 8x8: there is nowhere to draw`],
+      [() => edit(join(bad, 'black.png'), out), `--mask ${join(bad, 'black.png')} is all black: there is nowhere to draw (white marks where the prompt draws)`],
       [() => edit(join(bad, 'none.png'), out), `--mask ${join(bad, 'none.png')}: no such file`],
       [() => edit(join(scene, 'mask0.png'), out, [], 'a photo of <asset9>'), `the prompt uses <asset9>, which the model at ${trained} does not have (it has: <asset0>, <asset1>, <asset2>)`],
-      [() => edit(join(scene, 'mask0.png'), join(bad, 'out', 'x.jpg')), `--output_path ${join(bad, 'out', 'x.jpg')}: edits are written as PNG; name a .png file`],
+      [() => edit(join(scene, 'mask0.png'), join(bad, 'out', 'x.webp')), `--output_path ${join(bad, 'out', 'x.webp')}: unsupported image type ".webp" (want .png, .jpg or .jpeg)`],
       [() => edit(join(scene, 'mask0.png'), out, ['--strength', '0']), '--strength 0 must be in (0, 1]'],
       [() => edit(join(scene, 'mask0.png'), out, ['--strength', '0.1']), '--strength 0.1 with --num_inference_steps 4 runs no denoising step; raise either'],
     ];
