@@ -12,7 +12,7 @@ import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 import { checkOutputImage } from './checks.js';
 import { editMaskTensor, readEditMask, readInitImage, resizeNotice } from './edit_inputs.js';
 import { checkPrompt } from './prompt.js';
-import { ensureFolder, loadModelFolder, writeImageRow } from './sample_io.js';
+import { ensureFolder, loadModelFolder, sampleOptionsFrom, writeImageRow } from './sample_io.js';
 
 const FLAGS = {
   model_path: { type: 'string', help: 'a trained model folder (pipeline layout)', required: true },
@@ -55,11 +55,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const t0 = Date.now();
   const out = sample(model, {
-    prompt: f.prompt,
-    num_images: f.num_images,
-    seed: f.seed,
-    num_inference_steps: f.num_inference_steps,
-    guidance_scale: f.guidance_scale,
+    ...sampleOptionsFrom(f),
     edit: { image: imageToTensor(image, resolution), mask: maskTensor, strength: f.strength },
   });
   ensureFolder(toCreate, (m) => console.log(m));

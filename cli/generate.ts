@@ -1,7 +1,5 @@
 // bas generate: render a prompt with the learned tokens of a trained model folder. Every flag and
 // the prompt are checked before sampling, so bad input costs no time and writes nothing.
-import { existsSync, mkdirSync } from 'node:fs';
-import { to_uint8_images } from '../diffusion/index.js';
 import { writeImage } from '../bas/io/write_image.js';
 import { sample } from '../bas/model.js';
 import { labelsFromTokens, renderAttentionRow } from '../bas/vis/index.js';
@@ -10,7 +8,7 @@ import { checkRanges } from '../bas/ranges.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 import { checkOutputImage } from './checks.js';
 import { checkPrompt } from './prompt.js';
-import { loadModelFolder } from './sample_io.js';
+import { ensureFolder, loadModelFolder, sampleOptionsFrom, writeImageRow } from './sample_io.js';
 
 const FLAGS = {
   model_path: { type: 'string', help: 'a trained model folder (pipeline layout)', required: true },
@@ -39,31 +37,13 @@ export async function run(argv: string[]): Promise<number> {
   checkPrompt(model.tokenizer, f.prompt, f.model_path, (m) => console.warn(m));
 
   const t0 = Date.now();
-  const out = sample(model, {
-    prompt: f.prompt,
-    num_images: f.num_images,
-    seed: f.seed,
-    num_inference_steps: f.num_inference_steps,
-    guidance_scale: f.guidance_scale,
-    record_attention: f.attention_map_path !== undefined,
-  });
-  const imgs = to_uint8_images(out.images, 'rgb');
-  const h = imgs[0]!.height;
-  const w = imgs[0]!.width;
-  const row = new Uint8Array(imgs.length * w * h * 3);
-  imgs.forEach((img, k) => {
-    for (let y = 0; y < h; y++) row.set(img.data.subarray(y * w * 3, (y + 1) * w * 3), (y * imgs.length * w + k * w) * 3);
-  });
-  const ensureFolder = (dir: string | null | undefined): void => {
-    if (!dir || existsSync(dir)) return;
-    mkdirSync(dir, { recursive: true });
-    console.log(`note: created the folder ${dir}`);
-  };
-  ensureFolder(toCreate[0]);
-  writeImage(f.output_path, { width: w * imgs.length, height: h, rgb: row });
-  console.log(`wrote ${f.output_path} (${imgs.length} image(s) ${w}x${h}, ${f.num_inference_steps} DDIM steps, guidance ${f.guidance_scale}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const out = sample(model, { ...sampleOptionsFrom(f), record_attention: f.attention_map_path !== undefined });
+  const notice = (m: string): void => console.log(m);
+  ensureFolder(toCreate[0] ?? null, notice);
+  const { count, width: w, height: h } = writeImageRow(f.output_path, out.images);
+  console.log(`wrote ${f.output_path} (${count} image(s) ${w}x${h}, ${f.num_inference_steps} DDIM steps, guidance ${f.guidance_scale}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   if (f.attention_map_path && out.attention) {
-    ensureFolder(toCreate[1]);
+    ensureFolder(toCreate[1] ?? null, notice);
     writeImage(f.attention_map_path, renderAttentionRow(out.attention, labelsFromTokens(model.tokenizer.convert_ids_to_tokens(out.input_ids))));
     console.log(`wrote ${f.attention_map_path}`);
   }

@@ -11,7 +11,7 @@ import { flagMessage } from './errors.js';
  * `cpu`; see the README's bench table) and parity-tested against it. The library itself keeps
  * `cpu`, the reference, as its default.
  */
-export const CLI_DEFAULT_BACKEND = 'gpujs-webasm';
+const CLI_DEFAULT_BACKEND = 'gpujs-webasm';
 
 interface Command {
   summary: string;

@@ -8,7 +8,7 @@ export const PROFILE_FLAG = {
   help: 'after 2 warm-up steps, profile N steps and print the time per kernel and op, outside kernels and in GC',
 } as const;
 
-export const WARMUP_STEPS = 2;
+const WARMUP_STEPS = 2;
 
 export function profilerFor(steps: number | undefined, log: (m: string) => void = (m) => console.log(m)): StepProfiler | null {
   if (steps === undefined) return null;

@@ -1,11 +1,13 @@
-// What `bas edit` needs around sampling: the model folder checked before it is read, sampled
-// images written side by side as one picture, and an output folder made with a notice.
+// What `bas generate` and `bas edit` need around sampling: the model folder checked before it is
+// read, the sampling options from their flags of the same names, sampled images written side by
+// side as one picture, and an output folder made with a notice.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '../core/index.js';
-import { to_uint8_images } from '../diffusion/index.js';
+import { rgbImagesOf } from '../bas/io/pixels.js';
 import { writeImage } from '../bas/io/write_image.js';
-import { loadModel, type BasModel } from '../bas/model.js';
+import { loadModel, type BasModel, type SampleOptions } from '../bas/model.js';
+import { hstack } from '../bas/vis/image_ops.js';
 import { InputError } from '../bas/errors.js';
 
 /** The model folder a --model_path names, with a clear error when it is not one. */
@@ -14,17 +16,19 @@ export function loadModelFolder(path: string): BasModel {
   return loadModel(path);
 }
 
+/** The flags a sampling command shares, by the names SampleOptions gives them. */
+export type SampleFlags = Required<Pick<SampleOptions, 'prompt' | 'num_images' | 'seed' | 'num_inference_steps' | 'guidance_scale'>>;
+
+/** The sampling options of those flags (a command adds its own, e.g. `edit`, `record_attention`). */
+export function sampleOptionsFrom(f: SampleFlags): SampleOptions {
+  return { prompt: f.prompt, num_images: f.num_images, seed: f.seed, num_inference_steps: f.num_inference_steps, guidance_scale: f.guidance_scale };
+}
+
 /** (N, 3, H, W) in [-1, 1] written as one row of N images (PNG or JPEG by the name's extension); returns the size of one. */
 export function writeImageRow(path: string, images: Tensor): { count: number; width: number; height: number } {
-  const imgs = to_uint8_images(images, 'rgb');
-  const h = imgs[0]!.height;
-  const w = imgs[0]!.width;
-  const row = new Uint8Array(imgs.length * w * h * 3);
-  imgs.forEach((img, k) => {
-    for (let y = 0; y < h; y++) row.set(img.data.subarray(y * w * 3, (y + 1) * w * 3), (y * imgs.length * w + k * w) * 3);
-  });
-  writeImage(path, { width: w * imgs.length, height: h, rgb: row });
-  return { count: imgs.length, width: w, height: h };
+  const imgs = rgbImagesOf(images);
+  writeImage(path, hstack(imgs));
+  return { count: imgs.length, width: imgs[0]!.width, height: imgs[0]!.height };
 }
 
 /** Makes `dir` (checkOutputImage's folder to create) when it is still missing, with a notice. */

@@ -119,7 +119,3 @@ export class CarryScope {
     return result;
   }
 }
-
-export function scopeDepth(): number {
-  return scopes.length;
-}

@@ -34,7 +34,3 @@ export class HostStorage implements Storage {
     // host memory belongs to the garbage collector
   }
 }
-
-export function hostStorage(dtype: DType, size: number): HostStorage {
-  return new HostStorage(allocArray(dtype, size));
-}

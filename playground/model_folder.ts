@@ -11,7 +11,7 @@ import { CLIPTokenizer } from '../nn/tokenizer/clip_tokenizer.js';
 import { UNet2DConditionModel, type UNet2DConditionConfigInput } from '../nn/unet/unet_2d_condition.js';
 import { files } from '../platform/platform.js';
 
-export const MANIFEST = 'files.json';
+const MANIFEST = 'files.json';
 /** Room for "a photo of <asset0> and <asset1> and <asset2> and <asset3>" with start and end (12). */
 const TINY_MAX_LENGTH = 16;
 
@@ -60,7 +60,7 @@ export function tinyModel(seed = 0): BasModel {
 }
 
 /** Every file under `dir` on the installed platform's files, relative, sorted. */
-export function listFolder(dir: string): string[] {
+function listFolder(dir: string): string[] {
   const fs = files();
   const walk = (rel: string): string[] =>
     fs.listDir(rel === '' ? dir : fs.join(dir, rel)).flatMap((name) => {

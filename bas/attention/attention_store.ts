@@ -12,7 +12,7 @@ function emptyLists<T>(): Record<StoreKey, T[]> {
   return { down_cross: [], mid_cross: [], up_cross: [], down_self: [], mid_self: [], up_self: [] };
 }
 
-export function emptyStore(): AttentionMaps {
+function emptyStore(): AttentionMaps {
   return emptyLists<Tensor>();
 }
 

@@ -10,7 +10,7 @@ export interface HasAttnProcessors {
   set_attn_processor(processor: AttentionProcessor | Record<string, AttentionProcessor>): void;
 }
 
-export function placeInUnet(processorName: string): PlaceInUnet | null {
+function placeInUnet(processorName: string): PlaceInUnet | null {
   if (processorName.startsWith('mid_block')) return 'mid';
   if (processorName.startsWith('up_blocks')) return 'up';
   if (processorName.startsWith('down_blocks')) return 'down';

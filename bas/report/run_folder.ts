@@ -9,7 +9,7 @@ import { files } from '../../platform/platform.js';
 import type { MetricsLine } from '../train/trainer.js';
 import { runReportHtml, type ImageGroup, type ReportImage, type RunReportData } from './run_report_html.js';
 
-export const REPORT_FILE = 'report.html';
+const REPORT_FILE = 'report.html';
 export const CONFIG_FILE = 'train_config.json';
 
 /** Standard base64 with padding (btoa, in Node and browsers alike), in chunks that fit an argument list. */

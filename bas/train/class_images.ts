@@ -12,7 +12,7 @@ import { sampleImagesAsync, type BasModel } from '../model.js';
 
 const CLASS_IMAGE = /^class-(\d+)\.png$/;
 
-export function classImagePaths(dir: string, fs: Files = files()): string[] {
+function classImagePaths(dir: string, fs: Files = files()): string[] {
   if (!fs.exists(dir)) return [];
   return fs
     .listDir(dir)

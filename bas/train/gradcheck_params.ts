@@ -6,7 +6,7 @@ import type { GradcheckSetting } from './gradcheck_setup.js';
 import { gradcheckEntries, sampleIndices, type LossGradcheck, type LossGradcheckOptions } from './loss_gradcheck.js';
 
 /** One weight of each kind the UNet has: the first parameter whose name matches. */
-export const WEIGHT_KINDS: readonly (readonly [string, RegExp])[] = [
+const WEIGHT_KINDS: readonly (readonly [string, RegExp])[] = [
   ['conv_in', /^conv_in\.weight$/],
   ['time embedding', /^time_embedding\.linear_1\.weight$/],
   ['resnet GroupNorm', /resnets\.\d+\.norm1\.weight$/],
@@ -36,7 +36,7 @@ export interface CheckedParam {
 }
 
 /** The placeholder rows in full, then `entries` sampled entries (seeded by `seed + 1`) of each weight kind. */
-export function gradcheckParams(setting: GradcheckSetting, entries: number, seed: number): CheckedParam[] {
+function gradcheckParams(setting: GradcheckSetting, entries: number, seed: number): CheckedParam[] {
   const pick = new Generator(seed + 1);
   const named = setting.unet.named_parameters();
   const emb = setting.text_encoder.get_input_embeddings();

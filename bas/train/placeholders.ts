@@ -11,7 +11,7 @@ export interface Placeholders {
   ids: number[];
 }
 
-export function placeholderTokens(n: number, template = '<asset>'): string[] {
+function placeholderTokens(n: number, template = '<asset>'): string[] {
   return Array.from({ length: n }, (_, i) => template.replace('>', `${i}>`));
 }
 

@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import type { BasModel } from '../model.js';
 
 /** The multiple every working side must be of: 2 to the number of downsamplers. */
-export function resolutionMultiple(model: BasModel): number {
+function resolutionMultiple(model: BasModel): number {
   return 2 ** Math.max(0, model.unet.config.down_block_types.length - 1);
 }
 

@@ -13,15 +13,15 @@ import type { LayerMapsRecord } from './attention_maps.js';
 import { outputPath, type OutputSink } from './output_sink.js';
 import type { ValidationSample } from './validation.js';
 
-export const VALIDATION_DIR = 'validation';
-export const ATTENTION_MAPS_DIR = 'attention_maps';
-export const INDEX_FILE = 'index.json';
+const VALIDATION_DIR = 'validation';
+const ATTENTION_MAPS_DIR = 'attention_maps';
+const INDEX_FILE = 'index.json';
 
 /** Side of a per-layer attention tile (4x a 16x16 map). */
 const TILE = 64;
 
 /** The folder of one step's outputs of one kind, in the sink. */
-export const stepFolder = (sink: OutputSink, kind: string, step: number): string => outputPath(sink, kind, `step-${step}`);
+const stepFolder = (sink: OutputSink, kind: string, step: number): string => outputPath(sink, kind, `step-${step}`);
 
 /** What index.json of a validation step holds. */
 export interface ValidationIndex {

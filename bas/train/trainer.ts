@@ -475,7 +475,7 @@ export class BreakASceneTrainer {
 }
 
 /** Phase 1 trains only the new rows: every other row goes back to its saved value. */
-export function restoreRows(model: BasModel, orig: Tensor, keep: readonly number[]): void {
+function restoreRows(model: BasModel, orig: Tensor, keep: readonly number[]): void {
   const w = model.text_encoder.get_input_embeddings().weight;
   const cur = w.data;
   const src = orig.data;

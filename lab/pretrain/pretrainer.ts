@@ -35,7 +35,7 @@ import { truncateJsonl } from '../../bas/io/jsonl.js';
  * x0 estimate at high noise (divided by sqrt(abar) ~ 0.01) overshoots and the sample saturates to
  * a black or white field: on the shipped model that was every colour miss (70% -> 100%, docs/base_model.md).
  */
-export function pretrainSchedulerConfig(beta_schedule: PretrainConfig['beta_schedule'], prediction_type: PretrainConfig['prediction_type'] = 'epsilon'): SchedulerConfig {
+function pretrainSchedulerConfig(beta_schedule: PretrainConfig['beta_schedule'], prediction_type: PretrainConfig['prediction_type'] = 'epsilon'): SchedulerConfig {
   const base = { ...SD_SCHEDULER_CONFIG, beta_schedule, prediction_type, clip_sample: true } as SchedulerConfig;
   return beta_schedule === 'linear' ? { ...base, beta_start: 1e-4, beta_end: 0.02 } : base;
 }
@@ -81,7 +81,7 @@ export function recipeChanges(saved: Partial<PretrainConfig>, now: PretrainConfi
 }
 
 /** A fixed list of single-object prompts the sample grids show (a few colours x shapes). */
-export const GRID_PROMPTS = ['red circle', 'blue square', 'green triangle', 'yellow star', 'purple heart', 'orange diamond'].map((p) => `a photo of a ${p}`);
+const GRID_PROMPTS = ['red circle', 'blue square', 'green triangle', 'yellow star', 'purple heart', 'orange diamond'].map((p) => `a photo of a ${p}`);
 
 export class Pretrainer {
   private stopRequested = false;

@@ -81,7 +81,7 @@ export class WorldCLIP extends Module {
   }
 }
 
-export function l2normalize(x: Tensor): Tensor {
+function l2normalize(x: Tensor): Tensor {
   return div(x, sqrt(sum(mul(x, x), [-1], true)));
 }
 

@@ -38,14 +38,6 @@ export const TEXTURE_DELTA = 24;
 /** Per-pixel amplitude of the 'textured' (noise) background. */
 export const NOISE_AMPLITUDE = 16;
 
-export function colourRgb(name: ColourName): Rgb {
-  return COLOURS.find((c) => c.name === name)!.rgb;
-}
-
-export function backgroundRgb(name: BackgroundName): Rgb {
-  return BACKGROUNDS.find((b) => b.name === name)!.rgb;
-}
-
 /** +delta on dark bases, -delta on light ones, so the texture shade stays inside 0..255. */
 export function textureSign(base: Rgb): 1 | -1 {
   return base[0] + base[1] + base[2] > 3 * 160 ? -1 : 1;

@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { bundleBrowser } from '../../scripts/bundle_browser.js';
 import { tinyModel, writeManifest, writeModelFolder } from '../model_folder.js';
 
-export const PLAYGROUND = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PLAYGROUND = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = join(PLAYGROUND, '..');
-export const DIST = join(PLAYGROUND, 'dist');
+const DIST = join(PLAYGROUND, 'dist');
 const STATIC_FILES = ['index.html', 'style.css'];
 /** The seed of the tiny model's weights. */
 const TINY_SEED = 0;

@@ -26,7 +26,7 @@ export interface Served {
 }
 
 /** The file under `root` that `urlPath` names, or null when it leaves the folder or is not a file. */
-export function resolveFile(root: string, urlPath: string): string | null {
+function resolveFile(root: string, urlPath: string): string | null {
   let path: string;
   try {
     path = decodeURIComponent(urlPath.split('?')[0]!.split('#')[0]!);

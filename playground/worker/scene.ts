@@ -8,7 +8,7 @@ import { MAX_OBJECTS, MIN_OBJECTS, renderScene, sampleScene } from '../../lab/wo
 import type { SceneData } from '../protocol.js';
 
 /** The world's scenes are drawn at 32x32, the base model's resolution. */
-export const WORLD_RESOLUTION = 32;
+const WORLD_RESOLUTION = 32;
 
 export function worldScene(seed: number, numObjects: number): SceneData {
   if (!Number.isInteger(seed)) throw new Error(`scene seed must be an integer, got ${seed}`);

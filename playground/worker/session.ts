@@ -21,9 +21,9 @@ import { playgroundTrainConfig } from './train_settings.js';
 import { zipStore } from './zip.js';
 
 /** More concepts than this would not fit the prompt of the base model's tokenizer (the trainer says so too). */
-export const MAX_CONCEPTS = 8;
+const MAX_CONCEPTS = 8;
 /** The folder name inside a downloaded zip. */
-export const ZIP_FOLDER = 'bas-playground-model';
+const ZIP_FOLDER = 'bas-playground-model';
 
 export interface SessionOptions {
   /** Every file of the model folder `name`, by path relative to the folder ('unet/config.json'). */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
 import { readImage } from '../../bas/io/image.js';
 import { writePng } from '../../bas/io/png.js';
-import { captureConsole } from '../helpers/console_capture.js';
+import { captureConsoleEachTest } from '../helpers/console_capture.js';
 import { tempRoot, trainArgv, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
 
 const tmp = tempRoot('bas-edit');
@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-const { errors, logs } = captureConsole();
+const { errors, logs } = captureConsoleEachTest();
 
 const edit = (mask: string, out: string, extra: readonly string[] = [], prompt = 'a photo of <asset0>'): Promise<number> =>
   main(['edit', '--model_path', trained, '--init_image', join(scene, 'img.png'), '--mask', mask, '--prompt', prompt, '--output_path', out, '--num_inference_steps', '4', ...extra]);

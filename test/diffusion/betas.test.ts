@@ -1,17 +1,9 @@
+// Beta schedules against their definitions: scaled_linear (SD), linear, squaredcos_cap_v2, trained
+// betas, zero-terminal-SNR rescaling, and the errors for bad schedules.
 import { describe, expect, it } from 'vitest';
 import { betas_for_alpha_bar, DDIMScheduler, DDPMScheduler, make_betas, rescale_zero_terminal_snr, SD_SCHEDULER_CONFIG } from '../../diffusion/index.js';
-
-// alphas_cumprod recomputed here straight from the formula, independently of the library
-function scaledLinearAlphasCumprod(b0: number, b1: number, n: number): number[] {
-  const out: number[] = [];
-  let p = 1;
-  for (let i = 0; i < n; i++) {
-    const s = Math.sqrt(b0) + ((Math.sqrt(b1) - Math.sqrt(b0)) * i) / (n - 1);
-    p *= 1 - s * s;
-    out.push(p);
-  }
-  return out;
-}
+// alphas_cumprod recomputed straight from the formula, independently of the library
+import { scaledLinearAlphasCumprod } from './helpers.js';
 
 describe('beta schedules', () => {
   it('scaled_linear matches SD: alphas_cumprod[0] = 1 - 0.00085, [999] ~ 0.0047', () => {

@@ -1,10 +1,12 @@
 // The README's layer table matches the imports: scripts/check_layers.ts on the repository finds no
-// import running up the layering and no Node built-in outside cli/ and platform/node/ (its
-// allowlist is empty); and on synthetic files it does fail, naming file and import, so the check
-// can fail.
+// import running up the layering and no Node built-in outside cli/, platform/node/ and
+// playground/node/ (its allowlist is empty); on synthetic files it does fail, naming file and
+// import, so the check can fail; and the README's table lists every top-level source folder, the
+// layers in the order the check enforces.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkLayers, formatProblems, layerFiles, NODE_BUILTIN_ALLOWLIST, type SourceFile } from '../../scripts/check_layers.js';
+import { checkLayers, formatProblems, LAYERS, layerFiles, NODE_BUILTIN_ALLOWLIST, type SourceFile } from '../../scripts/check_layers.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -58,10 +60,53 @@ describe('the layering check', () => {
     ];
     const out = check(files, { 'bas/io/png.ts': ['node:fs', 'node:path'] });
     expect(out).not.toContain("import 'fs'");
-    expect(out).toContain("bas/io/png.ts: import 'node:worker_threads': Node built-in node:worker_threads outside cli/ and platform/node/, and not on the allowlist");
+    expect(out).toContain("bas/io/png.ts: import 'node:worker_threads': Node built-in node:worker_threads outside cli/, platform/node/, playground/node/, and not on the allowlist");
     expect(out).toContain("nn/loader.ts: import 'module': Node built-in node:module");
     expect(out).toContain("nn/loader.ts: import 'child_process': Node built-in node:child_process");
-    expect(out).toContain("platform/memory.ts: import 'node:path': Node built-in node:path outside cli/ and platform/node/");
+    expect(out).toContain("platform/memory.ts: import 'node:path': Node built-in node:path outside cli/, platform/node/, playground/node/");
     expect(out).toContain("bas/io/png.ts: import 'node:path': on the Node built-in allowlist but no longer imported");
+  });
+
+  it('places the playground between lab and cli: its Node side may use Node (and the bundler script), the page and worker may not', () => {
+    expect(check([
+      { path: 'playground/node/build.ts', text: "import { join } from 'node:path';\nimport { bundleBrowser } from '../../scripts/bundle_browser.js';\nimport { x } from '../../lab/world/index.js';\n" },
+      { path: 'playground/worker/session.ts', text: "import { loadModel } from '../../bas/model.js';\n" },
+      { path: 'cli/playground.ts', text: "import { serve } from '../playground/node/serve.js';\n" },
+    ])).toBe('');
+    const out = check([
+      { path: 'playground/worker/scene.ts', text: "import { readFileSync } from 'node:fs';\nimport { run } from '../../cli/main.js';\nimport { y } from '../../scripts/flag_table.js';\n" },
+      { path: 'lab/eval/report.ts', text: "import { z } from '../../playground/worker/session.js';\n" },
+    ]);
+    expect(out).toContain("playground/worker/scene.ts: import 'node:fs': Node built-in node:fs outside cli/, platform/node/, playground/node/");
+    expect(out).toContain("playground/worker/scene.ts: import '../../cli/main.js': playground/ imports cli/, a layer above it");
+    expect(out).toContain("playground/worker/scene.ts: import '../../scripts/flag_table.js': imports scripts/flag_table.js, outside the layers");
+    expect(out).toContain("lab/eval/report.ts: import '../../playground/worker/session.js': lab/ imports playground/, a layer above it");
+  });
+});
+
+describe("the README's table of folders", () => {
+  /** The folder column of the table under "## Where things are", in order. */
+  const tableFolders = (): string[] => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Where things are'));
+    const table = section.slice(section.indexOf('| folder |'), section.indexOf('\n\n', section.indexOf('| folder |')));
+    return [...table.matchAll(/^\| `([^`/]+)\/` \|/gm)].map((m) => m[1]!);
+  };
+  /** Every top-level folder holding TypeScript sources. */
+  const sourceFolders = (): string[] => {
+    const hasTs = (dir: string): boolean =>
+      readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? e.name !== 'node_modules' && hasTs(join(dir, e.name)) : e.name.endsWith('.ts')));
+    return readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && hasTs(join(root, e.name)))
+      .map((e) => e.name)
+      .sort();
+  };
+
+  it('lists every top-level source folder once, the layers first and in the order check_layers.ts enforces', () => {
+    const listed = tableFolders();
+    expect(new Set(listed).size).toBe(listed.length);
+    expect([...listed].sort()).toEqual(sourceFolders());
+    expect(listed.slice(0, LAYERS.length)).toEqual([...LAYERS]);
+    expect(listed.length).toBeGreaterThan(LAYERS.length);
   });
 });

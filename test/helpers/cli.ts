@@ -5,6 +5,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { main } from '../../cli/main.js';
+import { captureConsole, type Captured } from './console_capture.js';
 import { tempRoot, writeScene, writeTinyModel } from './tiny_model.js';
 
 /** Every file and folder under `dir` (folders with a trailing /), relative and sorted; [] when absent. */
@@ -18,21 +19,7 @@ export function tree(dir: string): string[] {
   }
 }
 
-export interface Captured {
-  errors: string[];
-  logs: string[];
-  warnings: string[];
-}
-
-/** Replaces console.error/log/warn with recorders (call in beforeEach; vi.restoreAllMocks undoes it). */
-export function captureConsole(): Captured {
-  const c: Captured = { errors: [], logs: [], warnings: [] };
-  const into = (lines: string[]) => (...a: unknown[]): void => void lines.push(a.map(String).join(' '));
-  vi.spyOn(console, 'error').mockImplementation(into(c.errors));
-  vi.spyOn(console, 'log').mockImplementation(into(c.logs));
-  vi.spyOn(console, 'warn').mockImplementation(into(c.warnings));
-  return c;
-}
+export { captureConsole, type Captured } from './console_capture.js';
 
 /**
  * Runs `bas argv...` expecting bad input: exit 2, one line `bas <command>: error: ...` naming every

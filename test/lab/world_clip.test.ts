@@ -12,6 +12,7 @@ import { clipLoss, WorldCLIP, type WorldCLIPConfig } from '../../lab/pretrain/wo
 import { load_text_encoder } from '../../nn/pipeline.js';
 import { load_file } from '../../nn/safetensors.js';
 import { differingTensors, readWeights, tempRoot } from '../helpers/tiny_model.js';
+import { tinyPretrainConfig } from '../helpers/tiny_pretrain.js';
 
 const tmp = tempRoot('bas-world-clip');
 afterAll(() => tmp.cleanup());
@@ -79,13 +80,9 @@ describe('the contrastive loss', () => {
   });
 });
 
+/** The tests' tiny pretraining (test/helpers/tiny_pretrain.ts), two steps at a constant rate, no checkpoints. */
 function pretrainArgs(output_dir: string, over: Partial<PretrainConfig>): PretrainConfig {
-  return {
-    output_dir, config: 'tiny', resolution: 32, max_train_steps: 2, train_batch_size: 2, learning_rate: 1e-2, lr_warmup_steps: 1,
-    lr_scheduler: 'constant_with_warmup', lr_decay_steps: 0, adam_weight_decay: 1e-2, max_grad_norm: 1, ema_decay: 0.9, snr_gamma: 5, snr_weight_floor: 0, object_loss_weight: 1,
-    uncond_prob: 0.5, background_drop_prob: 0.5, beta_schedule: 'linear', prediction_type: 'epsilon', addition_embed_type: 'none', min_objects: 1, max_objects: 2, placement: 'anywhere', curriculum_steps: 0, seed: 3,
-    checkpointing_steps: 0, sample_steps: 0, backend: 'cpu', ...over,
-  };
+  return tinyPretrainConfig(output_dir, { max_train_steps: 2, lr_scheduler: 'constant_with_warmup', lr_decay_steps: 0, checkpointing_steps: 0, backend: 'cpu', ...over });
 }
 
 describe('bas pretrain-clip, then bas pretrain on its text encoder', () => {
