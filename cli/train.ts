@@ -30,6 +30,7 @@ export const TRAIN_FLAGS = {
   prior_loss_weight: { type: 'number', help: 'weight of the prior-preservation loss', default: D.prior_loss_weight },
   do_not_apply_masked_loss: { type: 'boolean', help: 'plain diffusion loss instead of the masked one' },
   no_union_sampling: { type: 'boolean', help: 'ablation: every prompt lists every concept, in order' },
+  attention_store_quirk: { type: 'boolean', help: "the original's attention store exactly: keep the second half of the batch x heads rows (without prior preservation: half of the heads; README, Known quirks)" },
   no_train_text_encoder: { type: 'boolean', help: 'phase 2 trains UNet + token embeddings, not the whole text encoder' },
   learning_rate: { type: 'number', help: 'phase-2 learning rate', default: D.learning_rate },
   initial_learning_rate: { type: 'number', help: 'phase-1 learning rate', default: D.initial_learning_rate },

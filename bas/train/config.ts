@@ -47,6 +47,11 @@ export interface TrainConfig {
   do_not_apply_masked_loss: boolean;
   /** Ablation: every prompt lists every concept, in order. */
   no_union_sampling: boolean;
+  /**
+   * Keep the second half of the (batch x heads) attention rows, as the original's store does,
+   * instead of the instance samples by name (they differ only without prior preservation).
+   */
+  attention_store_quirk: boolean;
   /** Phase 2 trains UNet + token embeddings, not the whole text encoder. */
   no_train_text_encoder: boolean;
   /** Phase-2 learning rate. */
@@ -124,6 +129,7 @@ export const TRAIN_DEFAULTS = {
   prior_loss_weight: 1.0,
   do_not_apply_masked_loss: false,
   no_union_sampling: false,
+  attention_store_quirk: false,
   no_train_text_encoder: false,
   learning_rate: 2e-6,
   initial_learning_rate: 5e-4,
