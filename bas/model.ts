@@ -11,6 +11,7 @@ import { UNet2DConditionModel } from '../nn/unet/unet_2d_condition.js';
 import type { Files } from '../platform/files.js';
 import { files, getPlatform } from '../platform/platform.js';
 import { AttentionStore } from './attention/attention_store.js';
+import { StepAttentionStore, type StepLayerMap } from './attention/step_attention_store.js';
 import { register_attention_control } from './attention/register_attention_control.js';
 import { aggregate_attention } from './attention/aggregate_attention.js';
 import { InputError } from './errors.js';
@@ -93,6 +94,8 @@ export interface SampleOptions {
   guidance_scale?: number;
   /** Record cross-attention of the conditional sample over all steps (for visualisation). */
   record_attention?: boolean;
+  /** Also keep each step's cross-attention per layer of the first conditional image (`bas generate --save_attention_maps`). */
+  record_step_attention?: boolean;
   attn_res?: number;
   callback?: (info: StepInfo) => void;
   /** Tensors a caller's own attention controller builds over the steps (its held_tensors()): each
@@ -108,6 +111,8 @@ export interface SampleResult {
   /** Averaged cross-attention (res, res, tokens) of the first conditional image, when recorded. */
   attention: Tensor | null;
   input_ids: number[];
+  /** With record_step_attention: per denoising step, its timestep and its cross-attention layers. */
+  step_attention?: { timestep: number; layers: StepLayerMap[] }[];
 }
 
 /** The inference pipeline of a model: DDIM with the model folder's scheduler config on top of SD's (unknown keys are ignored). */
@@ -149,19 +154,24 @@ export function sample(m: BasModel, o: SampleOptions): SampleResult {
   const guidance = o.guidance_scale ?? 7.5;
   let store: AttentionStore | null = null;
   let previous = null;
-  if (o.record_attention) {
-    store = new AttentionStore();
+  const timesteps: number[] = [];
+  if (o.record_attention || o.record_step_attention) {
+    store = o.record_step_attention ? new StepAttentionStore() : new AttentionStore();
     previous = register_attention_control(m.unet, store);
     // the batch is [uncond x n, cond x n] with guidance, [cond x n] without; keep the first cond
     const batch = guidance > 1 ? 2 * n : n;
     store.set_instance_samples([guidance > 1 ? n : 0], batch);
   }
   try {
-    // what must outlive each step's scope: the store's sums and whatever the caller names
+    // what must outlive each step's scope: the store's sums (and per-step maps) and whatever the caller names
     const step_state = store || o.step_state ? (): unknown => [store?.held_tensors(), o.step_state?.()] : undefined;
-    const out = pipe.generate({ ...generateOptions(o), ...(o.callback ? { callback: o.callback } : {}), ...(step_state ? { step_state } : {}) });
+    // the step recorder learns each step's timestep from the callback, which runs after every step
+    const callback = o.record_step_attention ? (info: StepInfo): void => (timesteps.push(info.timestep), o.callback?.(info)) : o.callback;
+    const out = pipe.generate({ ...generateOptions(o), ...(callback ? { callback } : {}), ...(step_state ? { step_state } : {}) });
     const attention = store ? aggregate_attention(store, o.attn_res ?? defaultAttnRes(m), ['up', 'down'], true, 0) : null;
-    return { images: out.images, attention, input_ids: tokenizePrompts(m, [o.prompt])[0]! };
+    const result: SampleResult = { images: out.images, attention, input_ids: tokenizePrompts(m, [o.prompt])[0]! };
+    if (store instanceof StepAttentionStore) result.step_attention = store.steps.map((layers, i) => ({ timestep: timesteps[i]!, layers }));
+    return result;
   } finally {
     if (previous) m.unet.set_attn_processor(previous);
   }

@@ -1,7 +1,7 @@
 // bas train: Break-A-Scene on one image and its masks. The flags are the fields of the library's
 // TrainConfig (bas/train/config.ts), with its defaults; the command parses argv into overrides and
 // leaves the defaults and the checks to trainConfig.
-import { TRAIN_DEFAULTS, TRAIN_LR_SCHEDULERS, trainConfig } from '../bas/train/config.js';
+import { SHIPPED_MODEL_DEFAULTS, TRAIN_DEFAULTS, TRAIN_LR_SCHEDULERS, trainConfig } from '../bas/train/config.js';
 import { BreakASceneTrainer, NonFiniteError } from '../bas/train/trainer.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 import { checkNotLocked } from '../bas/train/run_lock.js';
@@ -10,6 +10,12 @@ import { handleInterrupts } from './interrupt.js';
 import { PROFILE_FLAG, profilerFor } from './profile.js';
 
 const D = TRAIN_DEFAULTS;
+const S = SHIPPED_MODEL_DEFAULTS;
+/** The help of a flag with two defaults (no spec default: trainConfig picks by base model). */
+const twoDefaults = (help: string, shipped: string | number, original: string | number): string =>
+  `${help} (default ${shown(shipped)} with the shipped base model, measured for it; ${shown(original)} with any other, the original's Stable Diffusion value)`;
+/** 5e-3, not 0.005: learning rates read as the papers write them. */
+const shown = (v: string | number): string => (typeof v === 'string' ? JSON.stringify(v) : v !== 0 && Math.abs(v) < 1e-2 ? v.toExponential() : String(v));
 
 export const TRAIN_FLAGS = {
   instance_data_dir: { type: 'string', help: 'folder with img.jpg|img.png and mask0.png ...', required: true },
@@ -24,15 +30,16 @@ export const TRAIN_FLAGS = {
   attn_res: { type: 'int', help: 'resolution of the supervised attention maps (default: the largest grid with attention, 16 for default)' },
   no_prior_preservation: { type: 'boolean', help: 'train without class images' },
   class_data_dir: { type: 'string', help: 'class images folder (default: OUTPUT_DIR/class_images)' },
-  class_prompt: { type: 'string', help: 'prompt of the class images', default: D.class_prompt },
-  num_class_images: { type: 'int', help: 'class images to generate once and reuse', default: D.num_class_images },
+  class_prompt: { type: 'string', help: twoDefaults('prompt of the class images', S.class_prompt, D.class_prompt) },
+  num_class_images: { type: 'int', help: twoDefaults('class images to generate once and reuse', S.num_class_images, D.num_class_images) },
   sample_batch_size: { type: 'int', help: 'batch size when generating class images', default: D.sample_batch_size },
   prior_loss_weight: { type: 'number', help: 'weight of the prior-preservation loss', default: D.prior_loss_weight },
   do_not_apply_masked_loss: { type: 'boolean', help: 'plain diffusion loss instead of the masked one' },
   no_union_sampling: { type: 'boolean', help: 'ablation: every prompt lists every concept, in order' },
+  attention_store_quirk: { type: 'boolean', help: "the original's attention store exactly: keep the second half of the batch x heads rows (without prior preservation: half of the heads; README, Known quirks)" },
   no_train_text_encoder: { type: 'boolean', help: 'phase 2 trains UNet + token embeddings, not the whole text encoder' },
-  learning_rate: { type: 'number', help: 'phase-2 learning rate', default: D.learning_rate },
-  initial_learning_rate: { type: 'number', help: 'phase-1 learning rate', default: D.initial_learning_rate },
+  learning_rate: { type: 'number', help: twoDefaults('phase-2 learning rate', S.learning_rate, D.learning_rate) },
+  initial_learning_rate: { type: 'number', help: twoDefaults('phase-1 learning rate', S.initial_learning_rate, D.initial_learning_rate) },
   lr_scheduler: { type: 'string', help: 'learning-rate schedule', default: D.lr_scheduler, choices: TRAIN_LR_SCHEDULERS },
   lr_warmup_steps: { type: 'int', help: 'warmup steps of the schedule', default: D.lr_warmup_steps },
   lr_num_cycles: { type: 'int', help: 'hard restarts of the cosine_with_restarts schedule', default: D.lr_num_cycles },
@@ -50,8 +57,8 @@ export const TRAIN_FLAGS = {
   resume_from_checkpoint: { type: 'string', help: 'PATH of a checkpoint, or "latest" in output_dir' },
   img_log_steps: { type: 'int', help: 'with --log_checkpoints: every N phase-2 steps save the model, attention maps and a sample', default: D.img_log_steps },
   log_checkpoints: { type: 'boolean', help: 'enable the --img_log_steps logs' },
-  num_inference_steps: { type: 'int', help: 'DDIM steps of logged and validation samples and of class images', default: D.num_inference_steps },
-  guidance_scale: { type: 'number', help: 'guidance of logged and validation samples and of class images', default: D.guidance_scale },
+  num_inference_steps: { type: 'int', help: twoDefaults('DDIM steps of logged and validation samples and of class images', S.num_inference_steps, D.num_inference_steps) },
+  guidance_scale: { type: 'number', help: twoDefaults('guidance of logged and validation samples and of class images', S.guidance_scale, D.guidance_scale) },
   gradient_accumulation_steps: { type: 'int', help: 'micro-batches per optimizer step (each loss divided by this); steps, the schedule and checkpoints count optimizer steps', default: D.gradient_accumulation_steps },
   center_crop: { type: 'boolean', help: 'crop a non-square image and its masks to the centre square before resizing (default: stretch, with a notice)' },
   validation_prompt: { type: 'strings', repeatable: true, help: 'prompt to sample every --validation_steps steps and at the end, into OUTPUT_DIR/validation/step-N/ with its attention tiles' },
@@ -67,7 +74,7 @@ export const TRAIN_FLAGS = {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log(formatHelp('train', 'extract concepts from one image and its masks (Break-A-Scene)', TRAIN_FLAGS));
+    console.log(formatHelp('train', "extract concepts from one image and its masks (Break-A-Scene). Defaults are the original train.py's, for Stable Diffusion, except where a flag names two: then the shipped base model gets the recipe measured for it", TRAIN_FLAGS));
     return 0;
   }
   const { help: _help, profile_steps, ...flags } = parseFlags(argv, TRAIN_FLAGS, 'train');

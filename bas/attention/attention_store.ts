@@ -1,6 +1,6 @@
 // AttentionStore: keeps the attention maps of the instance samples, summed over steps, with their
 // autograd graph intact so the attention loss can flow back into the UNet and the text encoder.
-import { add, div, index_select, reshape, type Tensor } from '../../core/index.js';
+import { add, div, index_select, narrow, reshape, type Tensor } from '../../core/index.js';
 import { AttentionControl, type PlaceInUnet, type StoreKey } from './attention_control.js';
 
 export type AttentionMaps = Record<StoreKey, Tensor[]>;
@@ -27,6 +27,15 @@ export class AttentionStore extends AttentionControl {
   layer_names: Record<StoreKey, string[]> = emptyNames();
   private batchSize = 1;
   private instanceSamples: number[] = [0];
+  /**
+   * Reproduce the original's selection exactly (`bas train --attention_store_quirk`): keep the
+   * second half of the (batch * heads) rows whatever the batch holds, and let aggregate_attention
+   * split them into as many samples as there are instance samples, as the original reshapes with
+   * train_batch_size. With prior preservation ([class..., instance...]) that is the instance rows,
+   * the same maps as without the switch; without it, the supervised map of a batch of 1 averages
+   * only the last half of the heads (README, "Known quirks").
+   */
+  original_quirk = false;
 
   /**
    * Which samples of the batch are instance samples, and the batch size. The original keeps the
@@ -59,6 +68,15 @@ export class AttentionStore extends AttentionControl {
     const rows = attn.dim(0);
     if (rows % this.batchSize !== 0) throw new Error(`attention has ${rows} rows, not a multiple of the batch size ${this.batchSize}`);
     const heads = rows / this.batchSize;
+    if (this.original_quirk) {
+      // the original's attn[h // 2:], h = batch * heads
+      const from = Math.floor(rows / 2);
+      const kept = rows - from;
+      if (kept % this.instanceSamples.length !== 0) {
+        throw new Error(`attention store quirk: the second half of ${rows} attention rows (${kept}) does not split into ${this.instanceSamples.length} samples (the original's reshape would fail too)`);
+      }
+      return narrow(attn, 0, from, kept);
+    }
     if (this.instanceSamples.length === this.batchSize) return attn;
     const idx = this.instanceSamples.flatMap((b) => Array.from({ length: heads }, (_, h) => b * heads + h));
     return index_select(attn, 0, idx);

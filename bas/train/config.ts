@@ -1,10 +1,13 @@
 // A Break-A-Scene training run's configuration as data: every field typed, defaulted as in
 // Break-A-Scene's train.py (scaled to this project's model where the original's values assume
-// Stable Diffusion at 512 px: resolution, batch size), and checked here, where a bad value is
+// Stable Diffusion at 512 px: resolution, batch size; with the shipped base model, the recipe
+// measured for it: SHIPPED_MODEL_DEFAULTS), and checked here, where a bad value is
 // named by its field. The CLI, the eval's variants and the tests all build runs through
 // `trainConfig(overrides)`.
 import type { ScheduleName } from '../../nn/optim/lr_schedule.js';
+import { files } from '../../platform/platform.js';
 import { InputError } from '../errors.js';
+import { shippedBaseModel } from '../model.js';
 import { checkRanges, type Range } from '../ranges.js';
 
 /** The learning-rate schedules a training run may use (diffusers' names). */
@@ -47,6 +50,11 @@ export interface TrainConfig {
   do_not_apply_masked_loss: boolean;
   /** Ablation: every prompt lists every concept, in order. */
   no_union_sampling: boolean;
+  /**
+   * Keep the second half of the (batch x heads) attention rows, as the original's store does,
+   * instead of the instance samples by name (they differ only without prior preservation).
+   */
+  attention_store_quirk: boolean;
   /** Phase 2 trains UNet + token embeddings, not the whole text encoder. */
   no_train_text_encoder: boolean;
   /** Phase-2 learning rate. */
@@ -124,6 +132,7 @@ export const TRAIN_DEFAULTS = {
   prior_loss_weight: 1.0,
   do_not_apply_masked_loss: false,
   no_union_sampling: false,
+  attention_store_quirk: false,
   no_train_text_encoder: false,
   learning_rate: 2e-6,
   initial_learning_rate: 5e-4,
@@ -152,6 +161,36 @@ export const TRAIN_DEFAULTS = {
   save_attention_maps: false,
   attention_maps_steps: 100,
 } as const satisfies Omit<TrainConfig, 'instance_data_dir'>;
+
+/**
+ * The recipe measured for the shipped base model (models/base; README, "Break-A-Scene on the base
+ * model, measured", and docs/eval.md): these fields' defaults when that model is the one in use.
+ * TRAIN_DEFAULTS holds the original's values, for Stable Diffusion 2.1 at 512 px, whose learning
+ * rates barely move a 32 px model trained from scratch in a few hundred steps.
+ */
+export const SHIPPED_MODEL_DEFAULTS = {
+  initial_learning_rate: 5e-3,
+  learning_rate: 1e-4,
+  /** Unconditional samples of the base model: its prior, not a scene it was never shown. */
+  class_prompt: '',
+  num_class_images: 40,
+  num_inference_steps: 25,
+  guidance_scale: 4,
+} as const satisfies Partial<TrainConfig>;
+
+/** Whether a run on `pretrained_model_name_or_path` trains the shipped base model (unset: the shipped one, when the repository has it). */
+export function usesShippedModel(pretrained_model_name_or_path: string | undefined): boolean {
+  const shipped = shippedBaseModel();
+  if (shipped === null) return false;
+  const fs = files();
+  if (pretrained_model_name_or_path === undefined) return fs.exists(fs.join(shipped, 'model_index.json'));
+  return fs.resolve(pretrained_model_name_or_path) === fs.resolve(shipped);
+}
+
+/** The defaults a run on that base model starts from: the original's, with the shipped model's recipe on top when it is the one in use. */
+export function trainDefaultsFor(pretrained_model_name_or_path: string | undefined): Omit<TrainConfig, 'instance_data_dir'> {
+  return usesShippedModel(pretrained_model_name_or_path) ? { ...TRAIN_DEFAULTS, ...SHIPPED_MODEL_DEFAULTS } : TRAIN_DEFAULTS;
+}
 
 const OPTIONAL_FIELDS = ['attn_res', 'class_data_dir', 'resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'backend'] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(['instance_data_dir', ...Object.keys(TRAIN_DEFAULTS), ...OPTIONAL_FIELDS]);
@@ -190,7 +229,8 @@ const TRAIN_RANGES: Partial<Record<keyof TrainConfig, Range>> = {
 /** The defaults with `overrides` on top, checked; an override of `undefined` keeps the default. */
 export function trainConfig(overrides: TrainOverrides): TrainConfig {
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const config: TrainConfig = { ...TRAIN_DEFAULTS, initializer_tokens: [...TRAIN_DEFAULTS.initializer_tokens], validation_prompt: [...TRAIN_DEFAULTS.validation_prompt], ...given } as TrainConfig;
+  const defaults = trainDefaultsFor(overrides.pretrained_model_name_or_path);
+  const config: TrainConfig = { ...defaults, initializer_tokens: [...TRAIN_DEFAULTS.initializer_tokens], validation_prompt: [...TRAIN_DEFAULTS.validation_prompt], ...given } as TrainConfig;
   validateTrainConfig(config);
   return config;
 }

@@ -19,7 +19,16 @@ export interface GradcheckSetting {
   placeholder_ids: number[];
   prompt: string;
   attn_res: number;
+  /** The store the loss reads its maps from (for a look at what it kept). */
+  store: AttentionStore;
   loss: () => LossResult;
+}
+
+export interface GradcheckSettingOptions {
+  /** With a class sample and the prior loss (default true). */
+  prior?: boolean;
+  /** The store keeps the second half of the batch x heads rows, as the original does. */
+  attention_store_quirk?: boolean;
 }
 
 /** Two overlapping-free rectangles as concept masks and a random image, at `res`. */
@@ -34,7 +43,8 @@ function scene(gen: Generator, res: number): { image: Tensor; masks: Tensor[] } 
   return { image, masks: [rect(0, half, 0, half), rect(half, res, 1, res - 1)] };
 }
 
-export function gradcheckSetting(configName: UNetConfigName, seed: number): GradcheckSetting {
+export function gradcheckSetting(configName: UNetConfigName, seed: number, o: GradcheckSettingOptions = {}): GradcheckSetting {
+  const withPrior = o.prior ?? true;
   const gen = new Generator(seed);
   const ucfg = unetConfig(configName);
   const res = ucfg.sample_size ?? 8;
@@ -52,6 +62,7 @@ export function gradcheckSetting(configName: UNetConfigName, seed: number): Grad
   const text_encoder = new CLIPTextModel(tcfg, { dtype: 'float64', generator: gen });
   const { tokens, ids } = addPlaceholderTokens(tokenizer, text_encoder, 2, [], gen);
   const store = new AttentionStore();
+  store.original_quirk = o.attention_store_quirk ?? false;
   register_attention_control(unet, store);
   const scheduler = new DDPMScheduler({ beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012 });
 
@@ -60,8 +71,11 @@ export function gradcheckSetting(configName: UNetConfigName, seed: number): Grad
   let sample = sampleUnion(gen, image, masks, { placeholder_tokens: tokens });
   while (sample.token_ids.length < 2) sample = sampleUnion(gen, image, masks, { placeholder_tokens: tokens });
   const classImage = gen.rand([1, 3, res, res], { dtype: 'float64' }).mul(2).sub(1);
-  const noise = gen.randn([2, 3, res, res], { dtype: 'float64' });
-  const timesteps = [gen.integer(0, 1000), gen.integer(0, 1000)];
+  // drawn for [class, instance] either way, so the instance's noise and timestep do not depend on the prior
+  const noiseBoth = gen.randn([2, 3, res, res], { dtype: 'float64' });
+  const timestepsBoth = [gen.integer(0, 1000), gen.integer(0, 1000)];
+  const noise = withPrior ? noiseBoth : noiseBoth.narrow(0, 1, 1);
+  const timesteps = withPrior ? timestepsBoth : timestepsBoth.slice(1);
   // attention blocks sit one level below the top: the supervised maps live at half the grid
   const attn_res = res / 2;
   const opts: LossOptions = { lambda_attention: 1e-2, prior_loss_weight: 1, apply_masked_loss: true, placeholder_token_ids: ids, attn_res };
@@ -74,11 +88,11 @@ export function gradcheckSetting(configName: UNetConfigName, seed: number): Grad
         store,
         scheduler,
         instance: { images: sample.image, masks: [sample.masks], concept_ids: [sample.token_ids], input_ids: [encode(sample.prompt)] },
-        prior: { images: classImage, input_ids: [encode('a photo at the beach')] },
+        prior: withPrior ? { images: classImage, input_ids: [encode('a photo at the beach')] } : null,
         noise,
         timesteps,
       },
       opts,
     );
-  return { unet, text_encoder, placeholder_ids: ids, prompt: sample.prompt, attn_res, loss };
+  return { unet, text_encoder, placeholder_ids: ids, prompt: sample.prompt, attn_res, store, loss };
 }

@@ -176,6 +176,7 @@ export class BreakASceneTrainer {
     // (written once training starts: an interrupted class-image pass leaves only its images)
     write_file_atomic(outputPath(this.sink, CONFIG_FILE), to_json_text(a), fs);
     const store = new AttentionStore();
+    store.original_quirk = a.attention_store_quirk;
     register_attention_control(model.unet, store);
     const run: Run = { ...state, data, store, noiseScheduler: trainingScheduler(model), optimizer, lr, attn_res, resolution };
     const metricsPath = outputPath(this.sink, 'metrics.jsonl');

@@ -3,7 +3,8 @@
 // ablation variants are valid overrides.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../bas/errors.js';
-import { TRAIN_DEFAULTS, trainConfig, type TrainConfig } from '../../bas/train/config.js';
+import { SHIPPED_MODEL_DEFAULTS, TRAIN_DEFAULTS, trainConfig, usesShippedModel, type TrainConfig } from '../../bas/train/config.js';
+import { shippedBaseModel } from '../../bas/model.js';
 import { parseFlags } from '../../cli/args.js';
 import { main } from '../../cli/main.js';
 import { TRAIN_FLAGS } from '../../cli/train.js';
@@ -25,13 +26,34 @@ function rejection(f: () => unknown): { library: string; cli: string } {
 
 describe('trainConfig', () => {
   it('is the defaults of `bas train --help` plus the overrides, and undefined keeps a default', () => {
+    // no base model named: the shipped one, with the recipe measured for it
+    expect(usesShippedModel(undefined)).toBe(true);
     const c = trainConfig({ instance_data_dir: 'scene', seed: 3, resolution: undefined });
-    expect(c).toEqual({ ...TRAIN_DEFAULTS, instance_data_dir: 'scene', seed: 3 });
+    expect(c).toEqual({ ...TRAIN_DEFAULTS, ...SHIPPED_MODEL_DEFAULTS, instance_data_dir: 'scene', seed: 3 });
     const { help: _help, ...parsed } = parseFlags(['--instance_data_dir', 'scene', '--seed', '3'], TRAIN_FLAGS, 'train');
     expect(trainConfig(parsed as Partial<TrainConfig> & { instance_data_dir: string })).toEqual(c);
     // a fresh default list per config: one run's list cannot leak into another's
     c.initializer_tokens.push('red');
     expect(trainConfig({ instance_data_dir: 'scene' }).initializer_tokens).toEqual([]);
+  });
+
+  it("the shipped base model's recipe for its six fields; any other model the original's values; a given value wins", () => {
+    const shipped = shippedBaseModel()!;
+    for (const path of [undefined, shipped, `${shipped}/`]) {
+      const c = trainConfig({ instance_data_dir: 's', pretrained_model_name_or_path: path });
+      expect(c, String(path)).toMatchObject({ initial_learning_rate: 5e-3, learning_rate: 1e-4, class_prompt: '', num_class_images: 40, num_inference_steps: 25, guidance_scale: 4 });
+    }
+    const other = trainConfig({ instance_data_dir: 's', pretrained_model_name_or_path: 'outputs/my-model' });
+    expect(other).toMatchObject({ initial_learning_rate: 5e-4, learning_rate: 2e-6, class_prompt: 'a photo at the beach', num_class_images: 100, num_inference_steps: 50, guidance_scale: 7.5 });
+    expect(trainConfig({ instance_data_dir: 's', learning_rate: 3e-5, class_prompt: 'a photo' })).toMatchObject({ learning_rate: 3e-5, class_prompt: 'a photo', initial_learning_rate: 5e-3 });
+    // `bas train --help` shows both defaults of each such flag
+    for (const name of Object.keys(SHIPPED_MODEL_DEFAULTS)) {
+      const spec = TRAIN_FLAGS[name as keyof typeof TRAIN_FLAGS];
+      expect('default' in spec, name).toBe(false);
+      expect(spec.help, name).toMatch(/with the shipped base model, measured for it; .* with any other, the original's Stable Diffusion value/);
+    }
+    expect(TRAIN_FLAGS.learning_rate.help).toContain('default 1e-4 with the shipped base model');
+    expect(TRAIN_FLAGS.learning_rate.help).toContain('2e-6 with any other');
   });
 
   it('names the field at fault; the CLI names the flag', () => {
