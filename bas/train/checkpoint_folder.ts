@@ -60,6 +60,20 @@ export function resolveCheckpoint(spec: string, outputDir: string, stateFile: st
   return checkpointDir(outputDir, steps[steps.length - 1]!, fs);
 }
 
+/**
+ * Whether `--resume_from_checkpoint latest` (`spec`) should start a new run instead: true, with a
+ * notice, when `outputDir` holds no complete checkpoint and no finished model (`finishedModel`, its
+ * model_index.json): a run killed before its first checkpoint, or a folder not made yet. So one
+ * command line both starts a run and resumes it after a kill, as diffusers' scripts do ("Checkpoint
+ * 'latest' does not exist. Starting a new training run.").
+ */
+export function freshStartForLatest(spec: string | undefined, outputDir: string, stateFile: string, finishedModel: string, notice: (msg: string) => void, fs: Files = files()): boolean {
+  if (spec !== 'latest' || listCheckpoints(outputDir, stateFile, fs).length > 0) return false;
+  if (fs.exists(fs.join(finishedModel, 'model_index.json'))) return false;
+  notice(`note: no complete checkpoint in ${outputDir} yet: starting from step 0`);
+  return true;
+}
+
 /** A damaged or mismatched checkpoint is bad input: one line naming the checkpoint and the cause. */
 export function checkpointInputError(dir: string, e: unknown): InputError {
   if (e instanceof InputError) return e;

@@ -26,7 +26,7 @@ import { rgbImagesOf } from '../io/pixels.js';
 import { writePng } from '../io/png.js';
 import { validateTrainConfig, type TrainConfig } from './config.js';
 import { openCheckpoint, saveCheckpoint, STATE_FILE, type LoadedCheckpoint } from './checkpoint.js';
-import { checkpointDir, listCheckpoints, pruneCheckpoints, removeStaleTemps, writeFailure } from './checkpoint_folder.js';
+import { checkpointDir, freshStartForLatest, listCheckpoints, pruneCheckpoints, removeStaleTemps, writeFailure } from './checkpoint_folder.js';
 import { ensureClassImages, loadClassImages } from './class_images.js';
 import { folderSink, outputPath, type OutputSink } from './output_sink.js';
 import { checkNotLocked, withRunLock } from './run_lock.js';
@@ -271,17 +271,10 @@ export class BreakASceneTrainer {
     return { model, resumed: null, placeholders, origEmbeds, gen, step: 0 };
   }
 
-  /**
-   * `latest` in a folder without a complete checkpoint and without a finished model (a run killed
-   * before its first checkpoint, or a folder not made yet) starts from step 0 with a notice, as
-   * diffusers' scripts do: so one command line both starts a run and resumes it after a kill.
-   */
+  /** `latest` in a folder without a complete checkpoint or a finished model starts from step 0 (checkpoint_folder.ts). */
   private freshStartForLatest(): boolean {
     const { files: fs, dir: out } = this.sink;
-    if (this.args.resume_from_checkpoint !== 'latest' || listCheckpoints(out, STATE_FILE, fs).length > 0) return false;
-    if (fs.exists(fs.join(out, 'model_index.json'))) return false;
-    this.log(`note: no complete checkpoint in ${out} yet: starting from step 0`);
-    return true;
+    return freshStartForLatest(this.args.resume_from_checkpoint, out, STATE_FILE, out, this.log, fs);
   }
 
   /** The image and its masks, with the background's mask last when it is extracted. */

@@ -22,7 +22,7 @@ import { grid } from '../../bas/vis/index.js';
 import { captionOf, sceneAt, type SceneStreamOptions } from '../world/index.js';
 import { validatePretrainConfig, type PretrainConfig } from './config.js';
 import { EMA } from './ema.js';
-import { removeStaleTemps, writeFailure } from '../../bas/train/checkpoint_folder.js';
+import { freshStartForLatest, removeStaleTemps, writeFailure } from '../../bas/train/checkpoint_folder.js';
 import { checkNotLocked, withRunLock } from '../../bas/train/run_lock.js';
 import { getPlatform } from '../../platform/platform.js';
 import { openPretrainCheckpoint, PRETRAIN_STATE_FILE, savePretrainCheckpoint, type PretrainState } from './pretrain_checkpoint.js';
@@ -106,7 +106,9 @@ export class Pretrainer {
     if (a.backend) useBackend(a.backend);
     const fs = this.sink.files;
     checkNotLocked(this.sink.dir, fs);
-    const resumed = a.resume_from_checkpoint ? openPretrainCheckpoint(a.resume_from_checkpoint, this.sink.dir, this.log, fs) : null;
+    // `latest` with no checkpoint yet starts a new run (bas train does the same)
+    const fresh = freshStartForLatest(a.resume_from_checkpoint, this.sink.dir, PRETRAIN_STATE_FILE, outputPath(this.sink, 'model'), this.log, fs);
+    const resumed = a.resume_from_checkpoint && !fresh ? openPretrainCheckpoint(a.resume_from_checkpoint, this.sink.dir, this.log, fs) : null;
     // a checkpoint holds the run's own weights, so it wins over the starting model on resume
     const model = resumed ? resumed.checkpoint.model : a.pretrained_model_name_or_path ? startingModel(a.pretrained_model_name_or_path) : freshModel(a);
     const params = [...model.unet.parameters(), ...(a.freeze_text_encoder ? [] : model.text_encoder.parameters())];

@@ -6,9 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
-import { getPlatform, setPlatform, type Platform } from '../../platform/platform.js';
 import { cliSuite, tree } from '../helpers/cli.js';
-import { faultFiles, type FaultRule } from '../helpers/fault_files.js';
+import { diskFaults } from '../helpers/fault_files.js';
 import { differingTensors, readWeights, trainArgv } from '../helpers/tiny_model.js';
 
 const suite = cliSuite('bas-full-disk');
@@ -24,16 +23,7 @@ beforeAll(async () => {
   quiet.mockRestore();
 });
 
-let saved: Platform | null = null;
-/** The platform's files fail as `rules` say until the test ends. */
-function diskFault(rules: FaultRule[]): void {
-  saved = getPlatform();
-  setPlatform({ ...saved, files: faultFiles(saved.files, rules) });
-}
-function diskFixed(): void {
-  if (saved) setPlatform(saved);
-  saved = null;
-}
+const { fault: diskFault, fix: diskFixed } = diskFaults();
 afterEach(diskFixed);
 
 /** Temporaries in the output folder or beside it (the final model's staging folder). */

@@ -5,6 +5,7 @@
 // install it (in-process with setPlatform, or in a child through cli_child.ts); nothing in the
 // library knows about it.
 import type { Files } from '../../platform/files.js';
+import { getPlatform, setPlatform, type Platform } from '../../platform/platform.js';
 
 /** The Files operations a rule can watch: the ones that write. */
 export type WatchedOp = 'writeFile' | 'writeFileAtomic' | 'writeFileExclusive' | 'appendText' | 'mkdirp' | 'remove' | 'rename';
@@ -64,5 +65,25 @@ export function faultFiles(inner: Files, rules: readonly FaultRule[]): Files {
     dirname: (p) => inner.dirname(p),
     basename: (p) => inner.basename(p),
     resolve: (p) => inner.resolve(p),
+  };
+}
+
+/**
+ * In-process faults: `fault(rules)` makes the installed platform's files fail as `rules` say, until
+ * `fix()` (register it with afterEach) puts the platform back.
+ */
+export function diskFaults(): { fault: (rules: readonly FaultRule[]) => void; fix: () => void } {
+  let saved: Platform | null = null;
+  const fix = (): void => {
+    if (saved) setPlatform(saved);
+    saved = null;
+  };
+  return {
+    fault(rules) {
+      fix();
+      saved = getPlatform();
+      setPlatform({ ...saved, files: faultFiles(saved.files, rules) });
+    },
+    fix,
   };
 }

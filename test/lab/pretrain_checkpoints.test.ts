@@ -64,6 +64,26 @@ describe('bas pretrain after a fault', () => {
     expect(readdirSync(out).filter((n) => n.includes('.tmp-') || n === '.bas-lock')).toEqual([]);
   });
 
+  it('latest with no checkpoint yet (a new folder, or a run killed before its first): a new run, with a notice', async () => {
+    const fresh = tmp.fresh('fresh');
+    expect(await resume(fresh)).toContain(`note: no complete checkpoint in ${fresh} yet: starting from step 0`);
+    // killed before checkpoint-1: a metrics line, its dead lock, no checkpoint
+    const killed = tmp.fresh('early');
+    mkdirSync(killed);
+    writeFileSync(join(killed, 'metrics.jsonl'), `${readFileSync(join(reference, 'metrics.jsonl'), 'utf8').split('\n')[0]}\n`);
+    writeFileSync(join(killed, '.bas-lock'), '4194999-0a1b2c3f\n');
+    const log = await resume(killed);
+    expect(log.filter((l) => l.startsWith('note: '))).toEqual([
+      `note: no complete checkpoint in ${killed} yet: starting from step 0`,
+      `note: took over the lock ${join(killed, '.bas-lock')} of a run that is no longer running (pid 4194999)`,
+    ]);
+    // a finished model and no checkpoint: nothing to resume, an error as before
+    const finished = tmp.fresh('finished');
+    mkdirSync(finished);
+    cpSync(join(reference, 'model'), join(finished, 'model'), { recursive: true });
+    await expect(new Pretrainer(args(finished, { resume_from_checkpoint: 'latest' }), () => {}).train()).rejects.toThrow(/no checkpoint-N folder in/);
+  });
+
   it('a damaged latest checkpoint (truncated EMA weights): falls back to checkpoint-2 with a notice', async () => {
     const out = killedRun();
     const file = join(out, 'checkpoint-3', 'ema.safetensors');
