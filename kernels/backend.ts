@@ -124,6 +124,12 @@ export interface KernelBackend {
   strided(x: Storage, args: StridedArgs): Storage;
   /** The adjoint of `strided`: a zero buffer of `size` with src added at the view's positions. */
   stridedScatterAdd(src: Storage, size: number, args: StridedArgs): Storage;
+  /**
+   * Concatenation along one axis: piece i viewed as (outer, rows[i]) (rows[i] = its length on the
+   * axis times the elements after it), the output (outer, sum of rows) with the pieces side by side.
+   * -0 comes out as +0, as the scatter-add sum it replaced made it.
+   */
+  concat(xs: readonly Storage[], outer: number, rows: readonly number[]): Storage;
   /** out[..., j, ...] = x[..., idx[j], ...] along axis `dim` of `shape` (outer, dim, inner layout). */
   indexSelect(x: Storage, outer: number, dimSize: number, inner: number, idx: Int32Array): Storage;
   /** The adjoint of `indexSelect`: zeros(outer, dimSize, inner) with rows of src added at idx. */

@@ -1,7 +1,7 @@
 // Ops that move values without arithmetic: reshape, permute, expand, slice, flip, gather, cat.
 // All but reshape are one strided copy (or gather) forward and its adjoint scatter-add backward;
 // a permutation's adjoint is the inverse permutation.
-import type { Storage, StridedArgs } from '../../kernels/index.js';
+import type { StridedArgs } from '../../kernels/index.js';
 import { broadcastShapes, checkShape, normDim, numel, shapesEqual, stridesOf, type Shape } from '../shape.js';
 import { fromOp, Tensor } from '../tensor.js';
 import { backendOf, on } from './util.js';
@@ -205,21 +205,18 @@ export function cat(xs: readonly Tensor[], dim = 0): Tensor {
   if (xs.length === 1) return first;
   const total = xs.reduce((s, t) => s + t.shape[d]!, 0);
   const outShape = first.shape.map((v, i) => (i === d ? total : v));
-  const outStrides = stridesOf(outShape);
-  const size = numel(outShape);
   const b = backendOf(first);
-  // each piece is scattered into its place; the pieces do not overlap, so the sum is a copy
-  let acc: Storage | null = null;
+  // one pass of row copies: (outer, len_i * inner) pieces side by side
+  const outer = numel(first.shape.slice(0, d));
+  const inner = numel(first.shape.slice(d + 1));
   const offsets: number[] = [];
   let at = 0;
   for (const t of xs) {
     offsets.push(at);
-    const args: StridedArgs = { outShape: t.shape, strides: outStrides, offset: at * outStrides[d]! };
-    const placed = b.stridedScatterAdd(on(t, b), size, args);
-    acc = acc ? b.binary('add', acc, [size], placed, [size], [size]) : placed;
     at += t.shape[d]!;
   }
-  return fromOp(acc!, outShape, 'CatBackward', xs, (g) => xs.map((t, i) => narrow(g, d, offsets[i]!, t.shape[d]!)));
+  const out = b.concat(xs.map((t) => on(t, b)), outer, xs.map((t) => t.shape[d]! * inner));
+  return fromOp(out, outShape, 'CatBackward', xs, (g) => xs.map((t, i) => narrow(g, d, offsets[i]!, t.shape[d]!)));
 }
 
 export function stack(xs: readonly Tensor[], dim = 0): Tensor {

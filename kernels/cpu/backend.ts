@@ -4,6 +4,7 @@ import type {
   BinaryOp, Conv2dArgs, GroupNormArgs, KernelBackend, LayerNormArgs, MatmulArgs, NormGrads, NormOutput, ReduceOp, StridedArgs, UnaryOp,
 } from '../backend.js';
 import { allocArray, HostStorage, type DType, type Storage } from '../types.js';
+import { concat } from './concat.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv2d.js';
 import { binary, mapScalar, unary, unaryGrad, where } from './elementwise.js';
 import { indexAdd, indexSelect, strided, stridedScatterAdd, take, takeAdd } from './gather.js';
@@ -78,6 +79,9 @@ export class CpuBackend implements KernelBackend {
   }
   strided(x: Storage, args: StridedArgs): Storage {
     return wrap(strided(host(x), args, x.dtype));
+  }
+  concat(xs: readonly Storage[], outer: number, rows: readonly number[]): Storage {
+    return wrap(concat(xs.map(host), outer, rows, xs[0]!.dtype));
   }
   stridedScatterAdd(src: Storage, size: number, args: StridedArgs): Storage {
     return wrap(stridedScatterAdd(host(src), size, args, src.dtype));

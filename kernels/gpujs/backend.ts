@@ -221,6 +221,10 @@ export class GpuJsBackend implements KernelBackend {
     if (this.tooBig(size, x.size)) return this.wrapHost(this.cpu.strided(x, args));
     return this.ew(args.outShape, [[x, { strides: args.strides, offset: args.offset }]], 'r = v0;');
   }
+  /** Row copies over host values in every mode (GL modes download the pieces, as the scatter-add it replaced did). */
+  concat(xs: readonly Storage[], outer: number, rows: readonly number[]): Storage {
+    return this.wrapHost(this.cpu.concat(xs, outer, rows));
+  }
   stridedScatterAdd(src: Storage, size: number, args: StridedArgs): Storage {
     return this.wrapHost(this.cpu.stridedScatterAdd(src, size, args));
   }

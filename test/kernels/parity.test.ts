@@ -244,6 +244,39 @@ for (const bc of backendCases()) {
       }), params);
     });
 
+    it('concat: the bytes of the scatter-add sum it replaced (-0 as +0, NaN kept)', () => {
+      const arb = fc.record({ outer: dim(7), inner: dim(6), lens: fc.array(dim(5), { minLength: 1, maxLength: 4 }) });
+      fc.assert(fc.property(arb, seed, ({ outer, inner, lens }, s) => {
+        const pieces = lens.map((len, i) => {
+          const x = host(s + i, outer * len * inner);
+          // signed zeros and a NaN among the values
+          x.data[(s + i) % x.size] = -0;
+          if (i === 0 && x.size > 1) x.data[x.size - 1] = NaN;
+          return x;
+        });
+        const total = lens.reduce((a, b) => a + b, 0);
+        const size = outer * total * inner;
+        // the old cat: each piece scattered into zeros of the output's size, the results summed
+        let want: Storage | null = null;
+        let at = 0;
+        for (const [i, x] of pieces.entries()) {
+          const args = { outShape: [outer, lens[i]!, inner], strides: [total * inner, inner, 1], offset: at * inner };
+          const placed = cpu.stridedScatterAdd(x, size, args);
+          want = want ? cpu.binary('add', want, [size], placed, [size], [size]) : placed;
+          at += lens[i]!;
+        }
+        const rows = lens.map((len) => len * inner);
+        const what = `concat ${JSON.stringify({ outer, inner, lens })}`;
+        const signs = (st: Storage): number[] => Array.from(st.read(), (v) => (Object.is(v, -0) ? -1 : 0));
+        const cpuOut = cpu.concat(pieces, outer, rows);
+        expect(signs(cpuOut), what).toEqual(signs(want!));
+        check(cpuOut, want!, EXACT, `cpu ${what}`);
+        const got = be().concat(pieces, outer, rows);
+        expect(signs(got), what).toEqual(signs(want!));
+        check(got, want!, EXACT, what);
+      }), params);
+    });
+
     it('indexSelect/indexAdd and take/takeAdd', () => {
       fc.assert(fc.property(dim(5), dim(7), dim(6), fc.array(fc.nat(), { minLength: 1, maxLength: 9 }), seed, (outer, dimSize, inner, raw, s) => {
         const idx = Int32Array.from(raw.map((v) => v % dimSize));
