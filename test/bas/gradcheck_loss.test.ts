@@ -2,20 +2,16 @@
 // the attention loss alone passes for generated prompts (token order, flips) and carries a real
 // gradient, and a gradient error planted in the attention path is caught by the command itself.
 import * as fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fromOp, Generator, mul, type Tensor } from '../../core/index.js';
 import { AttentionStore } from '../../bas/attention/attention_store.js';
 import type { PlaceInUnet } from '../../bas/attention/attention_control.js';
 import { main } from '../../cli/main.js';
 import { gradcheckSetting } from '../../bas/train/gradcheck_setup.js';
 import { gradcheckEntries, sampleIndices } from '../../bas/train/loss_gradcheck.js';
+import { captureConsoleEachTest } from '../helpers/console_capture.js';
 
-let logs: string[] = [];
-beforeEach(() => {
-  logs = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logs.push(a.map(String).join(' ')));
-});
-afterEach(() => vi.restoreAllMocks());
+const { logs } = captureConsoleEachTest();
 
 /** The placeholder rows and sampled entries of the cross-attention projections and a conv. */
 function attentionParams(seed: number): { setting: ReturnType<typeof gradcheckSetting>; params: { name: string; tensor: Tensor; indices: number[] }[] } {
@@ -74,7 +70,7 @@ describe('bas gradcheck', () => {
     expect(rows[0]!.ok).toBe(false);
     expect(rows[0]!.entries.some((e) => Math.abs(e.analytic - 1.5 * e.numeric) < 1e-6 * Math.max(1, Math.abs(e.numeric)) && Math.abs(e.numeric) > 1e-7)).toBe(true);
     // and the command, on the full loss at lambda 1e-2, fails with exit 1
-    logs = [];
+    logs.length = 0;
     expect(await main(['gradcheck'])).toBe(1);
     expect(logs.some((l) => l.startsWith('MISMATCH: '))).toBe(true);
     expect(logs.some((l) => l.startsWith('ok: '))).toBe(false);

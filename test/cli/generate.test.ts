@@ -3,11 +3,12 @@
 // folder that is missing or does not match its config) is one error line with nothing written.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
 import { readImage } from '../../bas/io/image.js';
 import { load_file, save_file } from '../../nn/safetensors.js';
 import { tempRoot, trainArgv, writeScene, writeTinyModel } from '../helpers/tiny_model.js';
+import { captureConsoleEachTest } from '../helpers/console_capture.js';
 
 const tmp = tempRoot('bas-generate');
 let trained = '';
@@ -20,16 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-let errors: string[] = [];
-let logs: string[] = [];
-beforeEach(() => {
-  errors = [];
-  logs = [];
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')));
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logs.push(a.map(String).join(' ')));
-  vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-});
-afterEach(() => vi.restoreAllMocks());
+const { errors, logs } = captureConsoleEachTest();
 
 const generate = (modelPath: string, prompt: string, out: string, extra: readonly string[] = []): Promise<number> =>
   main(['generate', '--model_path', modelPath, '--prompt', prompt, '--output_path', out, '--num_inference_steps', '3', ...extra]);
@@ -82,7 +74,7 @@ describe('bas generate', () => {
     expect(await generate(missing, 'a photo', join(dir, 'x.png'))).toBe(2);
     expect(errors).toEqual([`bas generate: error: --model_path ${missing} is not a model folder (no model_index.json)`]);
 
-    errors = [];
+    errors.length = 0;
     const broken = writeTinyModel(tmp.fresh('broken'));
     const file = join(broken, 'text_encoder', 'model.safetensors');
     const sd = load_file(file);

@@ -3,12 +3,13 @@
 // loses the shape, a blank one scores 0), then `bas eval --quick` end to end on the shipped model.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { evalBaseModel, type BaseEvalOptions, type PromptSampler } from '../../lab/eval/base_model.js';
 import { BACKGROUNDS, COLOURS, renderScene, SHAPE_NAMES, type ColourName, type Scene, type ShapeName } from '../../lab/world/index.js';
 import { tensor } from '../../core/index.js';
 import { tempRoot } from '../helpers/tiny_model.js';
+import { captureConsoleEachTest } from '../helpers/console_capture.js';
 
 const tmp = tempRoot('bas-eval');
 afterAll(() => tmp.cleanup());
@@ -54,12 +55,7 @@ describe('base-model measurement on known samplers', () => {
 });
 
 describe('bas eval --quick', () => {
-  let logs: string[] = [];
-  beforeEach(() => {
-    logs = [];
-    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logs.push(a.map(String).join(' ')));
-  });
-  afterEach(() => vi.restoreAllMocks());
+  captureConsoleEachTest(); // the command's output, kept off the test log
 
   it('runs end to end on the shipped model and writes eval.md and eval.json', async () => {
     const out = tmp.fresh('eval');

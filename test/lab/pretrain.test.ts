@@ -4,7 +4,7 @@
 // pipeline folder at the end.
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
 import { readImage } from '../../bas/io/image.js';
 import { loadModel } from '../../bas/model.js';
@@ -14,16 +14,12 @@ import { lr_factor } from '../../nn/optim/lr_schedule.js';
 import { memorySink } from '../../bas/train/output_sink.js';
 import { differingTensors, listFiles, readWeights, tempRoot } from '../helpers/tiny_model.js';
 import { tinyPretrainConfig } from '../helpers/tiny_pretrain.js';
+import { captureConsoleEachTest } from '../helpers/console_capture.js';
 
 const tmp = tempRoot('bas-pretrain');
 afterAll(() => tmp.cleanup());
 
-let logs: string[] = [];
-beforeEach(() => {
-  logs = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logs.push(a.map(String).join(' ')));
-});
-afterEach(() => vi.restoreAllMocks());
+captureConsoleEachTest(); // the pretrainer's output, kept off the test log
 
 const args = tinyPretrainConfig;
 
