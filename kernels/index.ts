@@ -50,6 +50,7 @@ export * from './backend.js';
 export * from './registry.js';
 export * from './types.js';
 export { CarryScope, keep, release, storagesOf, tidy, unkeep } from './memory.js';
+export { clearPool, markExposed, poolStats } from './pool.js';
 export { GpuJsBackend } from './gpujs/backend.js';
 export { modeSupported, unsupportedReason, type GpuJsMode } from './gpujs/load.js';
 export type { DeviceStats } from './gpujs/runtime.js';
