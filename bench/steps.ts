@@ -20,15 +20,21 @@ export interface StepBench {
 export type StepCase = 'unet-b2' | 'unet-b16' | 'ddim-4x25' | 'train-step';
 export const STEP_CASES: readonly StepCase[] = ['unet-b2', 'unet-b16', 'train-step', 'ddim-4x25'];
 
-/** One forward + backward of the `default` UNet on random inputs (24 text tokens): at batch 16 the
- * bulk of a pretraining step (the profile, `npm run profile`, has the rest). */
-function unetStep(batch: number): StepBench {
+/** A seeded `default` UNet and random inputs at `batch` (24 text tokens), for the step benches. */
+export function unetInputs(batch: number): { config: ReturnType<typeof nn.unetConfig>; model: nn.UNet2DConditionModel; sample: core.Tensor; ctx: core.Tensor; timesteps: number[] } {
   const config = nn.unetConfig('default');
   const model = new nn.UNet2DConditionModel(config, { dtype: 'float32' });
   const gen = new core.Generator().manual_seed(0);
   const sample = gen.randn([batch, 3, 32, 32], { dtype: 'float32' });
   const ctx = gen.randn([batch, 24, 64], { dtype: 'float32' });
   const timesteps = Array.from({ length: batch }, (_, i) => (10 + 61 * i) % 1000);
+  return { config, model, sample, ctx, timesteps };
+}
+
+/** One forward + backward of the `default` UNet on random inputs (24 text tokens): at batch 16 the
+ * bulk of a pretraining step (the profile, `npm run profile`, has the rest). */
+function unetStep(batch: number): StepBench {
+  const { config, model, sample, ctx, timesteps } = unetInputs(batch);
   return {
     op: 'unet',
     shape: `default ${batch}x3x32x32, 24 tokens, fwd+bwd`,

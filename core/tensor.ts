@@ -1,6 +1,6 @@
 // The Tensor: a shape, a dtype, contiguous storage owned by a kernel backend, and for autograd the
 // node that made it (`grad_fn`). Ops live in ops/; they are also installed as methods (methods.ts).
-import { backendFor, HostStorage, keep, unkeep, type DType, type Storage, type TypedArray } from '../kernels/index.js';
+import { backendFor, HostStorage, keep, markExposed, unkeep, type DType, type Storage, type TypedArray } from '../kernels/index.js';
 import { isGradEnabled } from './grad_mode.js';
 import { opHooks } from './op_hooks.js';
 import { numel, type Shape } from './shape.js';
@@ -46,6 +46,8 @@ export class Tensor {
 
   /** Host values, row-major (downloads device storage). Treat as read-only. */
   get data(): TypedArray {
+    // handed out: never recycled into a later output (kernels/pool.ts)
+    markExposed(this._storage);
     return this._storage.read();
   }
 

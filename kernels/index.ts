@@ -24,6 +24,9 @@
 // except what fn returns or passes to keep() (memory.ts). Wrap a training step in tidy and return
 // or keep() the new parameters and optimizer state. Storages never disposed are freed when
 // garbage-collected, as a backstop. GpuJsBackend.stats() counts live storages and textures.
+// On host-memory modes a disposed kernel output's array is recycled into the next output of its
+// length (pool.ts; BAS_POOL_MB caps it), unless Tensor.data handed it out or another storage
+// shares it. A loop that hands state from one iteration to the next runs each in a CarryScope.
 //
 // Environment (the platform's env: process.env in Node, an object in a browser): BAS_BACKEND
 // (backend name), BAS_THREADS=1 (no second-core workers), BAS_REQUIRE_GL=1 (tests: a missing GL
@@ -50,6 +53,7 @@ export * from './backend.js';
 export * from './registry.js';
 export * from './types.js';
 export { CarryScope, keep, release, storagesOf, tidy, unkeep } from './memory.js';
+export { clearPool, markExposed, poolStats } from './pool.js';
 export { GpuJsBackend } from './gpujs/backend.js';
 export { modeSupported, unsupportedReason, type GpuJsMode } from './gpujs/load.js';
 export type { DeviceStats } from './gpujs/runtime.js';

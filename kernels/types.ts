@@ -1,11 +1,13 @@
 // Data types and storage shared by every backend. The kernels layer knows nothing of Tensor or
 // autograd: a kernel takes storages and plain shape numbers and returns a new storage.
+import { takeZeroed } from './pool.js';
 
 export type DType = 'float32' | 'float64';
 export type TypedArray = Float32Array | Float64Array;
 
 export function allocArray(dtype: DType, size: number): TypedArray {
-  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  // float32 outputs may reuse a released array of the same length (pool.ts), zero-filled
+  return dtype === 'float64' ? new Float64Array(size) : takeZeroed(size);
 }
 
 /** Memory owned by one backend. `read()` returns host values (a download for device storage). */

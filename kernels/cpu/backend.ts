@@ -4,6 +4,7 @@ import type {
   BinaryOp, Conv2dArgs, GroupNormArgs, KernelBackend, LayerNormArgs, MatmulArgs, NormGrads, NormOutput, ReduceOp, StridedArgs, UnaryOp,
 } from '../backend.js';
 import { allocArray, HostStorage, type DType, type Storage } from '../types.js';
+import { markExposed } from '../pool.js';
 import { concat } from './concat.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv2d.js';
 import { binary, mapScalar, unary, unaryGrad, where } from './elementwise.js';
@@ -23,7 +24,10 @@ export class CpuBackend implements KernelBackend {
   readonly name: string = 'cpu';
 
   upload(values: Storage): Storage {
-    return values instanceof HostStorage ? values : wrap(values.read());
+    if (values instanceof HostStorage) return values;
+    // the wrap shares the array: it may no longer be recycled when its owner is disposed
+    markExposed(values);
+    return wrap(values.read());
   }
   unary(op: UnaryOp, x: Storage): Storage {
     return wrap(unary(op, host(x), x.dtype));

@@ -26,6 +26,7 @@ import { addBias } from '../cpu/matmul.js';
 import type { GpuJsMode } from './load.js';
 import { GpuJsRuntime, type DeviceStats } from './runtime.js';
 import { GpuStorage } from './storage.js';
+import { markExposed } from '../pool.js';
 
 interface ElementArgs {
   strides: readonly number[];
@@ -73,13 +74,21 @@ export class GpuJsBackend implements KernelBackend {
     if (s instanceof GpuStorage && s.backend === this.name) return s;
     const w = this.wraps.get(s);
     if (w && !w.isDisposed) return w;
+    // the wrap shares the array: its owner may no longer recycle it
+    markExposed(s);
     const made = this.rt.wrap(s.read() as Float32Array);
     this.wraps.set(s, made);
     return made;
   }
 
+  /** Wraps a cpu kernel's fresh output (this storage alone holds its array). */
   private wrapHost(s: Storage): GpuStorage {
-    return this.rt.wrap(s.read() as Float32Array);
+    return this.rt.wrap(s.read() as Float32Array, true);
+  }
+
+  /** A SIMD kernel's fresh output: this storage alone holds it. */
+  private fresh(host: Float32Array): GpuStorage {
+    return this.rt.wrap(host, true);
   }
 
   /** Too big for float index math, or empty: the cpu backend does it. */
@@ -99,12 +108,12 @@ export class GpuJsBackend implements KernelBackend {
   }
 
   unary(op: UnaryOp, x: Storage): Storage {
-    if (this.simd && simdMapSupported(op)) return this.rt.wrap(simdUnary(op, x.read() as Float32Array));
+    if (this.simd && simdMapSupported(op)) return this.fresh(simdUnary(op, x.read() as Float32Array));
     if (this.tooBig(x.size)) return this.wrapHost(this.cpu.unary(op, x));
     return this.ew([x.size], [[x, LINEAR]], unaryBody(op, 'v0'));
   }
   unaryGrad(op: UnaryOp, x: Storage, dy: Storage): Storage {
-    if (this.simd && simdMapSupported(op)) return this.rt.wrap(simdUnaryGrad(op, x.read() as Float32Array, dy.read() as Float32Array));
+    if (this.simd && simdMapSupported(op)) return this.fresh(simdUnaryGrad(op, x.read() as Float32Array, dy.read() as Float32Array));
     if (this.tooBig(x.size)) return this.wrapHost(this.cpu.unaryGrad(op, x, dy));
     return this.ew([x.size], [[x, LINEAR], [dy, LINEAR]], unaryGradBody(op, 'v0', 'v1'));
   }
@@ -135,7 +144,7 @@ export class GpuJsBackend implements KernelBackend {
 
   matmul(a: Storage, b: Storage, args: MatmulArgs, bias?: Storage | null): Storage {
     const size = args.batch * args.m * args.n;
-    if (this.simd) return this.rt.wrap(addBias(sgemm(a.read() as Float32Array, b.read() as Float32Array, args), bias ? (bias.read() as Float32Array) : null, 1));
+    if (this.simd) return this.fresh(addBias(sgemm(a.read() as Float32Array, b.read() as Float32Array, args), bias ? (bias.read() as Float32Array) : null, 1));
     if (this.tooBig(size, a.size, b.size) || args.k === 0) return this.wrapHost(this.cpu.matmul(a, b, args, bias));
     return this.withBias(this.scaled(this.rt.run(matmulSource(args), [this.own(a), this.own(b)]), args.alpha ?? 1), bias, [args.batch * args.m, args.n], [1, args.n]);
   }
@@ -147,7 +156,7 @@ export class GpuJsBackend implements KernelBackend {
     return out;
   }
   conv2d(x: Storage, w: Storage, args: Conv2dArgs, bias?: Storage | null): Storage {
-    if (this.simd) return this.rt.wrap(sgemmConv2d(x.read() as Float32Array, w.read() as Float32Array, args, bias ? (bias.read() as Float32Array) : null));
+    if (this.simd) return this.fresh(sgemmConv2d(x.read() as Float32Array, w.read() as Float32Array, args, bias ? (bias.read() as Float32Array) : null));
     const src = conv2dSource(args);
     if (this.tooBig(src.size, x.size, w.size)) return this.wrapHost(this.cpu.conv2d(x, w, args, bias));
     return this.withBias(this.rt.run(src, [this.own(x), this.own(w)]), bias, [args.n, args.o, args.outH * args.outW], [1, args.o, 1]);
@@ -160,19 +169,19 @@ export class GpuJsBackend implements KernelBackend {
     return out;
   }
   conv2dBackwardInput(dy: Storage, w: Storage, args: Conv2dArgs): Storage {
-    if (this.simd) return this.rt.wrap(sgemmConv2dBackwardInput(dy.read() as Float32Array, w.read() as Float32Array, args));
+    if (this.simd) return this.fresh(sgemmConv2dBackwardInput(dy.read() as Float32Array, w.read() as Float32Array, args));
     const src = conv2dBackwardInputSource(args);
     if (this.tooBig(src.size, dy.size, w.size)) return this.wrapHost(this.cpu.conv2dBackwardInput(dy, w, args));
     return this.rt.run(src, [this.own(dy), this.own(w)]);
   }
   conv2dBackwardFilter(x: Storage, dy: Storage, args: Conv2dArgs): Storage {
-    if (this.simd) return this.rt.wrap(sgemmConv2dBackwardFilter(x.read() as Float32Array, dy.read() as Float32Array, args));
+    if (this.simd) return this.fresh(sgemmConv2dBackwardFilter(x.read() as Float32Array, dy.read() as Float32Array, args));
     const src = conv2dBackwardFilterSource(args);
     if (this.tooBig(src.size, x.size, dy.size)) return this.wrapHost(this.cpu.conv2dBackwardFilter(x, dy, args));
     return this.rt.run(src, [this.own(x), this.own(dy)]);
   }
   softmax(x: Storage, rows: number, cols: number): Storage {
-    if (this.simd) return this.rt.wrap(simdSoftmax(x.read() as Float32Array, rows, cols));
+    if (this.simd) return this.fresh(simdSoftmax(x.read() as Float32Array, rows, cols));
     if (this.tooBig(x.size, rows, cols)) return this.wrapHost(this.cpu.softmax(x, rows, cols));
     const xs = this.own(x);
     const mx = this.rt.run(rowSource('max', rows, cols), [xs]);
@@ -184,7 +193,7 @@ export class GpuJsBackend implements KernelBackend {
     return out;
   }
   softmaxBackward(y: Storage, dy: Storage, rows: number, cols: number): Storage {
-    if (this.simd) return this.rt.wrap(simdSoftmaxBackward(y.read() as Float32Array, dy.read() as Float32Array, rows, cols));
+    if (this.simd) return this.fresh(simdSoftmaxBackward(y.read() as Float32Array, dy.read() as Float32Array, rows, cols));
     if (this.tooBig(y.size, rows, cols)) return this.wrapHost(this.cpu.softmaxBackward(y, dy, rows, cols));
     const ys = this.own(y);
     const gs = this.own(dy);
@@ -249,7 +258,7 @@ export class GpuJsBackend implements KernelBackend {
   }
   cast(x: Storage, dtype: DType): Storage {
     if (dtype === 'float64') return new HostStorage(Float64Array.from(x.read()));
-    return x.dtype === 'float32' ? this.own(x) : this.rt.wrap(Float32Array.from(x.read()));
+    return x.dtype === 'float32' ? this.own(x) : this.fresh(Float32Array.from(x.read()));
   }
 }
 

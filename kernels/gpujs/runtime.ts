@@ -170,9 +170,10 @@ export class GpuJsRuntime implements TextureOwner {
     return new GpuStorage(this.backendName, src.size, this, host, null);
   }
 
-  /** Wraps host values (uploaded lazily, when a GL kernel first reads them). */
-  wrap(host: Float32Array): GpuStorage {
-    return new GpuStorage(this.backendName, host.length, this, host, null);
+  /** Wraps host values (uploaded lazily, when a GL kernel first reads them); `owned`: nothing else
+   * references them (a kernel's fresh output), so the pool may take them back on dispose. */
+  wrap(host: Float32Array, owned = false): GpuStorage {
+    return new GpuStorage(this.backendName, host.length, this, host, null, owned && !this.gl);
   }
 
   upload(host: Float32Array): Texture {

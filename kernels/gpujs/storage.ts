@@ -6,6 +6,7 @@
 // garbage collector finalizes it.
 import type { Texture } from 'gpu.js';
 import { track } from '../memory.js';
+import { isExposed, recycle } from '../pool.js';
 import type { DType, Storage } from '../types.js';
 
 export interface TextureOwner {
@@ -39,7 +40,9 @@ export class GpuStorage implements Storage {
   private readonly held: Held;
   private disposed = false;
 
-  constructor(readonly backend: string, readonly size: number, private readonly owner: TextureOwner, host: Float32Array | null, tex: Texture | null) {
+  /** `recyclable`: the storage alone references `host` (a kernel's fresh output), so dispose() may
+   * hand it to the pool unless Tensor.data gave it out. */
+  constructor(readonly backend: string, readonly size: number, private readonly owner: TextureOwner, host: Float32Array | null, tex: Texture | null, private readonly recyclable = false) {
     this.host = host;
     this.held = { owner, tex, bytes: size * 4 };
     if (tex) owner.allocated(size * 4);
@@ -83,6 +86,7 @@ export class GpuStorage implements Storage {
       this.owner.released(this.size * 4);
       this.held.tex = null;
     }
+    if (this.recyclable && this.host && !isExposed(this)) recycle(this.host);
     this.host = null;
   }
 }

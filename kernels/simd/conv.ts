@@ -12,6 +12,7 @@ import { col2imAdd } from '../cpu/conv2d.js';
 import { addBias } from '../cpu/matmul.js';
 import { MR, NR } from './gemm_module.js';
 import { tapConv, tapConvFilter } from './conv_taps.js';
+import { takeZeroed } from '../pool.js';
 import { directA, directB, packedA, packedB, runGemm } from './gemm.js';
 
 /** Per patch row p = (ci, ki, kj): the image offset ci*h*w and the kernel offsets. */
@@ -150,7 +151,7 @@ export function sgemmConv2d(x: Float32Array, w: Float32Array, a: Conv2dArgs, bia
     batch: a.n, m: a.o, k: K, n: L,
     a: directA(w, 0, false, a.o, K),
     b: packedB(K, L, false, (t, dst, base) => packCols(x, t * a.c * a.h * a.w, a, pi, dst, base)),
-  }, new Float32Array(a.n * a.o * L), 0);
+  }, takeZeroed(a.n * a.o * L), 0);
   return addBias(out, bias, L);
 }
 
@@ -165,7 +166,7 @@ export function sgemmConv2dBackwardInput(dy: Float32Array, w: Float32Array, a: C
   }
   const L = a.outH * a.outW;
   const K = a.c * a.kh * a.kw;
-  const dx = new Float32Array(a.n * a.c * a.h * a.w);
+  const dx = takeZeroed(a.n * a.c * a.h * a.w);
   const cols = new Float32Array(a.n * K * L);
   runGemm({ batch: a.n, m: K, k: a.o, n: L, a: directA(w, 0, true, K, a.o), b: directB(dy, a.o * L, a.o, L) }, cols, 0);
   for (let b = 0; b < a.n; b++) col2imAdd(cols.subarray(b * K * L, (b + 1) * K * L), a, dx, b * a.c * a.h * a.w);
@@ -200,5 +201,5 @@ export function sgemmConv2dBackwardFilter(x: Float32Array, dy: Float32Array, a: 
       }
     }),
     b: packedB(nL, K, true, (_t, dst, base) => packColsT(x, a, pi, dst, base)),
-  }, new Float32Array(a.o * K), 0);
+  }, takeZeroed(a.o * K), 0);
 }

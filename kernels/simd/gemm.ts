@@ -11,6 +11,7 @@ import { getPlatform } from '../../platform/platform.js';
 import type { MatmulArgs } from '../backend.js';
 import { gemmModuleBytes, MAX_PAGES, MR, NR, PAGE } from './gemm_module.js';
 import { CTRL, IDLE, POSTED, RUNNING, WORKER_SOURCE } from './worker_source.js';
+import { takeFull } from '../pool.js';
 
 /** The kernel: ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg. */
 type GemmFn = (...args: number[]) => void;
@@ -315,7 +316,7 @@ function scaledCopy(view: Float32Array, src: number, ldc: number, out: Float32Ar
 }
 
 /** out[b] = alpha * op(A[b]) @ op(B[b]) for float32 operands, written at out[outOffset..]. */
-export function sgemm(a: Float32Array, b: Float32Array, args: MatmulArgs, out: Float32Array = new Float32Array(args.batch * args.m * args.n), outOffset = 0): Float32Array {
+export function sgemm(a: Float32Array, b: Float32Array, args: MatmulArgs, out: Float32Array = takeFull(args.batch * args.m * args.n), outOffset = 0): Float32Array {
   const { batch, m, k, n, transA, transB, strideA, strideB } = args;
   return runGemm({
     batch, m, k, n,

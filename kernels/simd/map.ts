@@ -3,6 +3,7 @@
 import type { UnaryOp } from '../backend.js';
 import { BACKWARD, FORWARD } from './activations.js';
 import { getEngine } from './gemm.js';
+import { takeFull } from '../pool.js';
 import { MAX_PAGES } from './gemm_module.js';
 import { mapModuleBytes } from './map_module.js';
 
@@ -36,7 +37,9 @@ function runMap(name: string, x: Float32Array, g: Float32Array | null): Float32A
   heap.fill(0, n, padded);
   if (g) heap.set(g, padded);
   fn(0, 4 * padded, 8 * padded, padded >> 2);
-  return e.heap(0).slice(2 * padded, 2 * padded + n);
+  const out = takeFull(n);
+  out.set(e.heap(0).subarray(2 * padded, 2 * padded + n));
+  return out;
 }
 
 export const simdUnary = (op: UnaryOp, x: Float32Array): Float32Array => runMap(`f_${op}`, x, null);

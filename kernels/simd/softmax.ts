@@ -1,6 +1,7 @@
 // Row softmax and its backward on the SIMD module: rows are copied into the wasm heap padded to a
 // multiple of 4 columns (x with -Infinity, which exp sends to ~0; dy with 0), run, copied back.
 import { getEngine } from './gemm.js';
+import { takeFull } from '../pool.js';
 
 type SoftmaxFn = (x: number, y: number, rows: number, cols4: number) => void;
 type SoftmaxBwdFn = (y: number, dy: number, dx: number, rows: number, cols4: number) => void;
@@ -18,8 +19,11 @@ function padRows(src: Float32Array, rows: number, cols: number, cols4: number, h
 }
 
 function unpadRows(heap: Float32Array, base: number, rows: number, cols: number, cols4: number): Float32Array {
-  if (cols === cols4) return heap.slice(base, base + rows * cols);
-  const out = new Float32Array(rows * cols);
+  const out = takeFull(rows * cols);
+  if (cols === cols4) {
+    out.set(heap.subarray(base, base + rows * cols));
+    return out;
+  }
   for (let r = 0; r < rows; r++) out.set(heap.subarray(base + r * cols4, base + r * cols4 + cols), r * cols);
   return out;
 }

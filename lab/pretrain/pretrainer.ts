@@ -157,8 +157,11 @@ export class Pretrainer {
       const bsz = a.train_batch_size;
       // the scene stream is indexed by (step, row): resuming needs only the step
       const world = worldAt(a, step);
-      const scenes = Array.from({ length: bsz }, (_, i) => sceneAt(a.seed, step * bsz + i, { resolution: res, ...world }));
-      const pixels = scenePixels(scenes, res);
+      // a section of its own in a profile: else its time lands on the step's first op
+      const { scenes, pixels } = this.section('data', () => {
+        const made = Array.from({ length: bsz }, (_, i) => sceneAt(a.seed, step * bsz + i, { resolution: res, ...world }));
+        return { scenes: made, pixels: scenePixels(made, res) };
+      });
       // the step's tensors live in one scope: on a GL backend their textures go when it closes
       const { lossValue, grad_norm } = tidy(() => {
         const x0 = tensor(pixels, { shape: [bsz, 3, res, res], dtype: model.unet.dtype });

@@ -5,7 +5,7 @@
 // memory is not tracked); they must stay flat, with and without attention recording, and with a
 // caller's own attention store handed on through step_state (the playground's case).
 import { afterEach, describe, expect, it } from 'vitest';
-import { getBackend, setBackend, tidy } from '../../core/index.js';
+import { getBackend, setBackend, tensor, tidy } from '../../core/index.js';
 import { GpuJsBackend } from '../../kernels/index.js';
 import { aggregate_attention } from '../../bas/attention/aggregate_attention.js';
 import { AttentionStore } from '../../bas/attention/attention_store.js';
@@ -53,6 +53,18 @@ describe('sampling: memory stays bounded over DDIM steps', () => {
     expectFlat(live);
     const bare = Float32Array.from(sample(tinyModel(3), { prompt: 'a photo of a red star', num_images: 2, seed: 5, num_inference_steps: STEPS, guidance_scale: 3 }).images.data);
     expect(images).toEqual(bare);
+  });
+
+  it('blended editing: the image, mask and noise made before the loop outlive every step', () => {
+    const image = tensor(Float32Array.from({ length: 3 * 8 * 8 }, (_, i) => Math.sin(i) * 0.9), { shape: [1, 3, 8, 8], dtype: 'float32' });
+    const mask = tensor(Float32Array.from({ length: 64 }, (_, i) => (i % 8 < 4 ? 1 : 0)), { shape: [1, 1, 8, 8], dtype: 'float32' });
+    const { live, images } = liveAfterSteps({ num_images: 1, edit: { image, mask, strength: 1 } });
+    // the last step blends in the clean image instead of a noised one: one op fewer, not more
+    expectFlat([...live.slice(0, -1), live[2]!]);
+    expect(live[STEPS - 1]).toBeLessThanOrEqual(live[2]!);
+    // outside the mask the result is the image (DDIM with eta 0 ends on the clean image there)
+    const img = image.data;
+    for (let c = 0; c < 3; c++) for (let i = 0; i < 64; i++) if (i % 8 >= 4) expect(images[c * 64 + i]).toBeCloseTo(img[c * 64 + i]!, 5);
   });
 
   it('hands the recorded attention sums from step to step', () => {
