@@ -1,6 +1,8 @@
 // One picture of what `npm run demo` did: the scene and its masks (one per learned token), then
 // each prompt's sample beside its cross-attention maps. Usage: tsx scripts/demo_sheet.ts OUT
 // [PROMPT...] (the demo's folder); writes OUT/demo.png, or OUT/$SHEET_NAME (scripts/recipes.sh).
+// $SCENE_LABEL and $MASK_LABELS (comma-separated) retitle the first row (default: "input scene",
+// <asset0> ...), for a row that is not a training scene (the image and mask of `bas edit`).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readImage } from '../bas/io/index.js';
@@ -29,8 +31,9 @@ function enlarged(path: string): RgbImage {
 const out = process.argv[2] ?? 'outputs/demo';
 const scene = join(out, 'scene');
 const masks: RgbImage[] = [];
-for (let i = 0; existsSync(join(scene, `mask${i}.png`)); i++) masks.push(titled(`<asset${i}>`, enlarged(join(scene, `mask${i}.png`))));
-const rows: RgbImage[] = [hstack([titled('input scene', enlarged(join(scene, 'img.png'))), ...masks], { gap: PAD })];
+const maskLabels = process.env['MASK_LABELS']?.split(',') ?? [];
+for (let i = 0; existsSync(join(scene, `mask${i}.png`)); i++) masks.push(titled(maskLabels[i] ?? `<asset${i}>`, enlarged(join(scene, `mask${i}.png`))));
+const rows: RgbImage[] = [hstack([titled(process.env['SCENE_LABEL'] ?? 'input scene', enlarged(join(scene, 'img.png'))), ...masks], { gap: PAD })];
 const prompts = process.argv.slice(3);
 for (let i = 0; existsSync(join(out, `sample-${i}.png`)); i++) {
   const sample = titled(prompts[i] ?? `sample ${i}`, enlarged(join(out, `sample-${i}.png`)));

@@ -120,16 +120,19 @@ export function identityDetections(model: BasModel, i: number, o: Pick<BasEvalOp
   return detectBatch(imgs.images);
 }
 
+/** The eval's scenes for a seed: 2-4 objects each, 32 px (scene-0, scene-1, ... of `bas eval --seed`). */
+export function evalScenes(seed: number, count: number): Scene[] {
+  const gen = new Generator(seed);
+  return Array.from({ length: count }, () => sampleScene(gen, { numObjects: gen.integer(2, 5), resolution: 32 }));
+}
+
 export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => void = () => {}): Promise<VariantResult[]> {
   const fs = files();
-  const gen = new Generator(o.seed);
-  const scenes: { name: string; dir: string; scene: Scene }[] = [];
-  for (let i = 0; i < o.scenes; i++) {
-    const scene = sampleScene(gen, { numObjects: gen.integer(2, 5), resolution: 32 });
+  const scenes = evalScenes(o.seed, o.scenes).map((scene, i) => {
     const dir = fs.join(o.work_dir, 'scenes', `scene-${i}`);
     writeSceneFolder(dir, scene, 32, { overwrite: true });
-    scenes.push({ name: `scene-${i}`, dir, scene });
-  }
+    return { name: `scene-${i}`, dir, scene };
+  });
   let prior: Partial<TrainConfig> = {};
   if (!o.train_overrides.no_prior_preservation) {
     const classDir = fs.join(o.work_dir, 'class_images');

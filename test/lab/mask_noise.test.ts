@@ -10,6 +10,7 @@ import { loadInstanceFolder } from '../../bas/io/instance.js';
 import { Generator } from '../../core/index.js';
 import { bboxMask, dilateMask, erodeMask, gridMask, maskIoU, perturbMask, type GrayMask } from '../../lab/eval/mask_noise.js';
 import { writePerturbedSceneFolder } from '../../lab/eval/mask_noise_folder.js';
+import { evalScenes } from '../../lab/eval/break_a_scene.js';
 import { renderScene, sampleScene } from '../../lab/world/index.js';
 import { captureConsole, expectRejected } from '../helpers/cli.js';
 import { tempRoot } from '../helpers/tiny_model.js';
@@ -133,6 +134,15 @@ describe('perturbMask and maskIoU', () => {
       expect(Array.from(t.data, (v) => (v > 0 ? 255 : 0))).toEqual(Array.from(want.data));
       expect(ious[i]).toBeCloseTo(maskIoU(want, { width: 32, height: 32, data: r.masks[i]! }), 12);
     });
+  });
+});
+
+describe('evalScenes', () => {
+  it("are bas eval's scenes for its seed (docs/eval.md: seed 0 gives 4, 4 and 3 objects; scene-0 a red cross, orange triangle, pink circle, green heart on grey)", () => {
+    const scenes = evalScenes(0, 3);
+    expect(scenes.map((s) => s.objects.length)).toEqual([4, 4, 3]);
+    expect(scenes[0]!.caption).toBe('a photo of a red cross and an orange triangle and a pink circle and a green heart on a grey background');
+    expect(evalScenes(0, 1)[0]).toEqual(scenes[0]);
   });
 });
 
