@@ -1,6 +1,6 @@
 // Reverse-mode autodiff: order the graph topologically from the root, then hand each node's
 // gradient to its grad_fn and add the results into its inputs' gradients.
-import { backendFor, onBackend } from '../kernels/index.js';
+import { backendFor, onBackend, recordMade, release, type Storage } from '../kernels/index.js';
 import { no_grad } from './grad_mode.js';
 import { opHooks } from './op_hooks.js';
 import { shapesEqual } from './shape.js';
@@ -57,27 +57,60 @@ export function backward(root: Tensor, gradient?: Tensor): void {
   }
 }
 
+/**
+ * Gradients flowing between nodes are released as soon as nothing needs them: each node's incoming
+ * gradient once its backward has run, and the two addends of an accumulation. Without it a step's
+ * backward kept every intermediate gradient alive (in the step's tidy scope) until the step ended.
+ * Only storages this backward made are released, and only when no pending gradient shares the
+ * storage (backwards may hand g on as it is, or as a reshape of it).
+ */
 function runBackward(root: Tensor, grads: Map<number, Tensor>): void {
-  no_grad(() => {
-    for (const t of topoOrder(root)) {
-      const g = grads.get(t.id);
-      if (!g) continue;
-      if (t.grad_fn === null || t.retains_grad) {
-        t.grad = t.grad ? accumulate(t.grad, g) : own(g);
-        if (t.grad_fn === null) continue;
-      }
-      grads.delete(t.id);
-      opHooks?.nodeBegin(t.grad_fn.name);
-      const inGrads = t.grad_fn.backward(g);
-      opHooks?.nodeEnd(t.grad_fn.name);
-      t.grad_fn.inputs.forEach((inp, i) => {
-        const gi = inGrads[i];
-        if (!gi || !inp.requires_grad) return;
-        if (!shapesEqual(gi.shape, inp.shape)) {
-          throw new Error(`${t.grad_fn!.name} backward gave a gradient of shape [${gi.shape.join(', ')}] for an input of shape [${inp.shape.join(', ')}]`);
+  const made = new Set<Storage>();
+  const refs = new Map<Storage, number>();
+  const hold = (t: Tensor): void => void refs.set(t.storage, (refs.get(t.storage) ?? 0) + 1);
+  const drop = (t: Tensor): void => {
+    const n = (refs.get(t.storage) ?? 0) - 1;
+    if (n > 0) refs.set(t.storage, n);
+    else refs.delete(t.storage);
+  };
+  const releaseIfFree = (t: Tensor): void => {
+    if (made.has(t.storage) && !refs.has(t.storage)) release(t.storage);
+  };
+  for (const g of grads.values()) hold(g);
+  recordMade(made, () =>
+    no_grad(() => {
+      for (const t of topoOrder(root)) {
+        const g = grads.get(t.id);
+        if (!g) continue;
+        if (t.grad_fn === null || t.retains_grad) {
+          t.grad = t.grad ? accumulate(t.grad, g) : own(g);
+          // never released here: own() may share g's storage (a backend's cast to its own dtype)
+          hold(t.grad);
+          if (t.grad_fn === null) continue;
         }
-        grads.set(inp.id, accumulate(grads.get(inp.id), gi));
-      });
-    }
-  });
+        grads.delete(t.id);
+        drop(g);
+        opHooks?.nodeBegin(t.grad_fn.name);
+        const inGrads = t.grad_fn.backward(g);
+        opHooks?.nodeEnd(t.grad_fn.name);
+        const freed: Tensor[] = [g];
+        t.grad_fn.inputs.forEach((inp, i) => {
+          const gi = inGrads[i];
+          if (!gi || !inp.requires_grad) return;
+          if (!shapesEqual(gi.shape, inp.shape)) {
+            throw new Error(`${t.grad_fn!.name} backward gave a gradient of shape [${gi.shape.join(', ')}] for an input of shape [${inp.shape.join(', ')}]`);
+          }
+          const prev = grads.get(inp.id);
+          const sum = accumulate(prev, gi);
+          if (prev) {
+            drop(prev);
+            freed.push(prev, gi);
+          }
+          grads.set(inp.id, sum);
+          hold(sum);
+        });
+        for (const f of freed) releaseIfFree(f);
+      }
+    }),
+  );
 }

@@ -52,7 +52,7 @@ registerBackend('gpujs-webasm-nosimd', () => new GpuJsBackend('gpujs-webasm-nosi
 export * from './backend.js';
 export * from './registry.js';
 export * from './types.js';
-export { CarryScope, keep, release, storagesOf, tidy, unkeep } from './memory.js';
+export { CarryScope, keep, recordMade, release, storagesOf, tidy, unkeep } from './memory.js';
 export { clearPool, markExposed, poolStats } from './pool.js';
 export { GpuJsBackend } from './gpujs/backend.js';
 export { modeSupported, unsupportedReason, type GpuJsMode } from './gpujs/load.js';

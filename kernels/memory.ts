@@ -8,10 +8,25 @@ import type { Storage } from './types.js';
 const scopes: Set<Storage>[] = [];
 const kept = new WeakSet<Storage>();
 
+/** Sets that also collect every tracked storage made while they are open (recordMade). */
+const recorders: Set<Storage>[] = [];
+
 /** Called by backends for every storage that holds releasable memory. */
 export function track(s: Storage): void {
   const top = scopes[scopes.length - 1];
   if (top && !kept.has(s)) top.add(s);
+  for (const r of recorders) r.add(s);
+}
+
+/** Runs `fn` and collects the releasable storages made meanwhile into `into` (autograd's backward
+ * releases the gradients it made once nothing needs them). */
+export function recordMade<T>(into: Set<Storage>, fn: () => T): T {
+  recorders.push(into);
+  try {
+    return fn();
+  } finally {
+    recorders.splice(recorders.lastIndexOf(into), 1);
+  }
 }
 
 function isStorage(v: unknown): v is Storage {
