@@ -125,10 +125,16 @@ export class Pretrainer {
       const st = resumed.checkpoint.state;
       step = st.global_step;
       gen.set_state(st.generator);
-      resumed.checkpoint.restore(optimizer, lr, ema);
-      this.log(`resuming from ${resumed.dir} at step ${step}`);
       // a resumption that silently trains another recipe is the easiest way to spoil a long run
       const changes = st.args ? recipeChanges(st.args, a) : [];
+      try {
+        resumed.checkpoint.restore(optimizer, lr, ema);
+      } catch (e) {
+        // a flag left off the command (say --freeze_text_encoder) shows as a shape mismatch: name it
+        if (changes.length === 0) throw e;
+        throw new InputError(`${e instanceof Error ? e.message : String(e)}; the command changes the checkpoint's recipe (${changes.join('; ')}): repeat the run's flags`);
+      }
+      this.log(`resuming from ${resumed.dir} at step ${step}`);
       if (changes.length > 0) this.log(`warning: the resumed run changes the checkpoint's recipe:\n  ${changes.join('\n  ')}`);
     } else if (a.pretrained_model_name_or_path) {
       this.log(`starting from the weights in ${a.pretrained_model_name_or_path}`);

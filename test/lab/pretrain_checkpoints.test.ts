@@ -96,6 +96,12 @@ describe('bas pretrain after a fault', () => {
     expect(log).toContain(`resuming from ${join(out, 'checkpoint-2')} at step 2`);
   });
 
+  it('a resume whose command leaves off a recipe flag the optimizer depends on: the error names that flag', async () => {
+    const out = killedRun();
+    const run = new Pretrainer(args(out, { resume_from_checkpoint: join(out, 'checkpoint-3'), freeze_text_encoder: true }), () => {});
+    await expect(run.train()).rejects.toThrow(/cannot be resumed: .*the command changes the checkpoint's recipe \(--freeze_text_encoder: checkpoint (false|unset), now true\)/);
+  });
+
   it('ENOSPC while checkpoint-2 is written: one clear error, checkpoint-1 kept, no temporary folder', async () => {
     const out = tmp.fresh('full');
     const files = faultFiles(getPlatform().files, [{ op: 'writeFileAtomic', path: 'checkpoint-2\\.tmp-[\\w-]+/ema\\.safetensors$', action: 'ENOSPC' }]);
