@@ -1,7 +1,6 @@
 // bas generate: render a prompt with the learned tokens of a trained model folder. Every flag and
 // the prompt are checked before sampling, so bad input costs no time and writes nothing.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { to_uint8_images } from '../diffusion/index.js';
 import { writeImage } from '../bas/io/write_image.js';
 import { sample } from '../bas/model.js';
 import { labelsFromTokens, renderAttentionRow } from '../bas/vis/index.js';
@@ -51,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const out = sample(model, { ...sampleOptionsFrom(f), record_attention: f.attention_map_path !== undefined, record_step_attention: mapsDir !== undefined });
   const notice = (m: string): void => console.log(m);
   ensureFolder(toCreate[0] ?? null, notice);
-  const { count, width: w, height: h } = writeImageRow(f.output_path, out.images);
+  const { count, width: w, height: h, images } = writeImageRow(f.output_path, out.images);
   console.log(`wrote ${f.output_path} (${count} image(s) ${w}x${h}, ${f.num_inference_steps} DDIM steps, guidance ${f.guidance_scale}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   if (f.attention_map_path && out.attention) {
     ensureFolder(toCreate[1] ?? null, notice);
@@ -59,12 +58,11 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`wrote ${f.attention_map_path}`);
   }
   if (mapsDir !== undefined && out.step_attention) {
-    const first = to_uint8_images(out.images, 'rgb')[0]!;
     const index = writeStepAttentionFolder(mapsDir, {
       prompt: f.prompt, image_path: f.output_path, num_inference_steps: f.num_inference_steps, guidance_scale: f.guidance_scale, seed: f.seed,
       tokens: labelsFromTokens(model.tokenizer.convert_ids_to_tokens(out.input_ids)),
       steps: out.step_attention,
-      image: { width: first.width, height: first.height, rgb: first.data },
+      image: images[0]!,
     });
     console.log(`wrote ${mapsDir}: ${index.maps.length} maps (${index.steps.length} steps x ${index.layers.length} layers x ${index.tokens.length} tokens) and index.json`);
   }

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '../core/index.js';
-import { rgbImagesOf } from '../bas/io/pixels.js';
+import { rgbImagesOf, type RgbImage } from '../bas/io/pixels.js';
 import { writeImage } from '../bas/io/write_image.js';
 import { loadModel, type BasModel, type SampleOptions } from '../bas/model.js';
 import { hstack } from '../bas/vis/image_ops.js';
@@ -24,11 +24,12 @@ export function sampleOptionsFrom(f: SampleFlags): SampleOptions {
   return { prompt: f.prompt, num_images: f.num_images, seed: f.seed, num_inference_steps: f.num_inference_steps, guidance_scale: f.guidance_scale };
 }
 
-/** (N, 3, H, W) in [-1, 1] written as one row of N images (PNG or JPEG by the name's extension); returns the size of one. */
-export function writeImageRow(path: string, images: Tensor): { count: number; width: number; height: number } {
+/** (N, 3, H, W) in [-1, 1] written as one row of N images (PNG or JPEG by the name's extension);
+ * returns the size of one and the images as written, for a caller that needs their bytes again. */
+export function writeImageRow(path: string, images: Tensor): { count: number; width: number; height: number; images: RgbImage[] } {
   const imgs = rgbImagesOf(images);
   writeImage(path, hstack(imgs));
-  return { count: imgs.length, width: imgs[0]!.width, height: imgs[0]!.height };
+  return { count: imgs.length, width: imgs[0]!.width, height: imgs[0]!.height, images: imgs };
 }
 
 /** Makes `dir` (checkOutputImage's folder to create) when it is still missing, with a notice. */
