@@ -4,7 +4,7 @@
 import { UNET_CONFIGS, type UNetConfigName } from '../nn/configs.js';
 import { PRETRAIN_CHOICES, PRETRAIN_DEFAULTS, pretrainConfig, type PretrainConfig } from '../lab/pretrain/config.js';
 import { Pretrainer } from '../lab/pretrain/pretrainer.js';
-import { TEXTURES, type TextureName } from '../lab/world/index.js';
+import { SHAPE_NAMES, TEXTURES, type ShapeName, type TextureName } from '../lab/world/index.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 import { checkOutputDir } from './checks.js';
 import { handleInterrupts } from './interrupt.js';
@@ -34,6 +34,7 @@ const FLAGS = {
   prediction_type: { type: 'string', help: 'what the UNet predicts (v_prediction: v = sqrt(abar) eps - sqrt(1 - abar) x0)', default: D.prediction_type, choices: PRETRAIN_CHOICES.prediction_type },
   addition_embed_type: { type: 'string', help: 'text: the pooled caption is added to the time embedding, reaching every ResNet block', default: D.addition_embed_type, choices: PRETRAIN_CHOICES.addition_embed_type },
   textures: { type: 'strings', help: `background textures of the scenes (${TEXTURES.join(' | ')})`, default: [...D.textures] },
+  shapes: { type: 'strings', help: `shapes of the scenes (default all: ${SHAPE_NAMES.join(' | ')}); a few distinct ones are a curriculum's first stage` },
   min_objects: { type: 'int', help: 'fewest objects per scene', default: D.min_objects },
   max_objects: { type: 'int', help: 'most objects per scene', default: D.max_objects },
   placement: { type: 'string', help: "where each scene's first object goes (centre: mid-image, a diagnostic)", default: D.placement, choices: PRETRAIN_CHOICES.placement },
@@ -66,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     prediction_type: f.prediction_type as PretrainConfig['prediction_type'],
     addition_embed_type: f.addition_embed_type as PretrainConfig['addition_embed_type'],
     textures: f.textures as TextureName[],
+    shapes: f.shapes as ShapeName[] | undefined,
     placement: f.placement as PretrainConfig['placement'],
   });
   checkOutputDir('--output_dir', config.output_dir);

@@ -3,10 +3,11 @@
 // the empty caption, at a few noise levels, on the same noise. A word the model uses makes its
 // wrong version cost more error; one it ignores costs nothing. A v-prediction model's output is
 // turned into its epsilon estimate first, so models of either kind are compared alike.
-// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)] [PLACEMENT (anywhere | centre)]
+// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)] [PLACEMENT (anywhere | centre)] [SHAPES (comma list, default all)]
+// SHAPES probes a model pretrained with --shapes on its own shapes: the scenes and the wrong shape word both come from them.
 import { add, Generator, mse_loss, mul, no_grad, tensor, type Tensor } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
-import { captionOf, COLOUR_NAMES, PLACEMENTS, sceneAt, SHAPE_NAMES, type Placement } from '../lab/world/index.js';
+import { captionOf, COLOUR_NAMES, PLACEMENTS, sceneAt, SHAPE_NAMES, type Placement, type ShapeName } from '../lab/world/index.js';
 
 const dir = process.argv[2] ?? 'models/base';
 const count = Number(process.argv[3] ?? 48);
@@ -14,6 +15,9 @@ if (!Number.isInteger(count) || count < 1) throw new Error(`SCENES must be a pos
 // a model pretrained with --placement centre is probed on the scenes it was trained on as well
 const placement = process.argv[4] ?? 'anywhere';
 if (!(PLACEMENTS as readonly string[]).includes(placement)) throw new Error(`PLACEMENT must be one of ${PLACEMENTS.join(', ')}, got ${placement}`);
+const shapeSet = (process.argv[5]?.split(',') ?? [...SHAPE_NAMES]) as ShapeName[];
+const badShape = shapeSet.find((s) => !(SHAPE_NAMES as readonly string[]).includes(s));
+if (badShape !== undefined || shapeSet.length < 2) throw new Error(`SHAPES must name at least two of ${SHAPE_NAMES.join(', ')}, got ${process.argv[5]}`);
 const TIMESTEPS = [200, 400, 600, 800] as const;
 const KINDS = ['true caption', 'wrong shape', 'wrong colour', 'empty caption'] as const;
 
@@ -32,9 +36,9 @@ const sums = new Map<string, number>();
 no_grad(() => {
   for (let i = 0; i < count; i++) {
     // seed 99: scenes the pretraining stream (seed 0) never showed
-    const { scene, rgb } = sceneAt(99, i, { resolution: res, minObjects: 1, maxObjects: 1, placement: placement as Placement });
+    const { scene, rgb } = sceneAt(99, i, { resolution: res, minObjects: 1, maxObjects: 1, placement: placement as Placement, ...(process.argv[5] === undefined ? {} : { shapes: shapeSet }) });
     const o = scene.objects[0]!;
-    const shapes = SHAPE_NAMES.filter((s) => s !== o.shape);
+    const shapes = shapeSet.filter((s) => s !== o.shape);
     const colours = COLOUR_NAMES.filter((c) => c !== o.colour);
     const captions: Record<(typeof KINDS)[number], string> = {
       'true caption': captionOf(scene, { withoutBackground: true }),

@@ -5,7 +5,7 @@
 import { UNET_CONFIGS, type UNetConfigName } from '../../nn/configs.js';
 import { InputError } from '../../bas/errors.js';
 import { checkRanges, type Range } from '../../bas/ranges.js';
-import { PLACEMENTS, TEXTURES, type TextureName } from '../world/index.js';
+import { PLACEMENTS, SHAPE_NAMES, TEXTURES, type ShapeName, type TextureName } from '../world/index.js';
 
 /** The enumerated fields' allowed values. */
 export const PRETRAIN_CHOICES = {
@@ -50,6 +50,8 @@ export interface PretrainConfig {
   addition_embed_type: (typeof PRETRAIN_CHOICES.addition_embed_type)[number];
   /** Background textures of the scenes (default: all the world has). */
   textures?: readonly TextureName[] | undefined;
+  /** Shapes of the scenes (unset: all the world has); fewer, distinct shapes are a curriculum's first stage. */
+  shapes?: readonly ShapeName[] | undefined;
   min_objects: number;
   max_objects: number;
   /** 'centre': the first object of every scene at the image centre (a diagnostic of issue 10: shape without position). */
@@ -107,7 +109,7 @@ export const PRETRAIN_DEFAULTS = {
   freeze_text_encoder: false,
 } as const satisfies PretrainConfig;
 
-const OPTIONAL_FIELDS = ['resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'text_encoder_name_or_path', 'backend'] as const;
+const OPTIONAL_FIELDS = ['shapes', 'resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'text_encoder_name_or_path', 'backend'] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([...Object.keys(PRETRAIN_DEFAULTS), ...OPTIONAL_FIELDS]);
 
 /** The range of every numeric field (the resolution's, multiples of 32, is checked where scenes are drawn). */
@@ -155,6 +157,9 @@ export function validatePretrainConfig(c: PretrainConfig): void {
   if (c.max_objects < c.min_objects) throw new InputError((n) => `${n('max_objects')} ${c.max_objects} is below ${n('min_objects')} ${c.min_objects}`);
   const unknownTexture = c.textures?.find((t) => !(TEXTURES as readonly string[]).includes(t));
   if (unknownTexture !== undefined) throw new InputError((n) => `${n('textures')}: unknown texture "${unknownTexture}" (known: ${TEXTURES.join(', ')})`);
+  const unknownShape = c.shapes?.find((s) => !(SHAPE_NAMES as readonly string[]).includes(s));
+  if (unknownShape !== undefined) throw new InputError((n) => `${n('shapes')}: unknown shape "${unknownShape}" (known: ${SHAPE_NAMES.join(', ')})`);
+  if (c.shapes !== undefined && c.shapes.length === 0) throw new InputError((n) => `${n('shapes')}: give at least one shape`);
   if (c.text_encoder_name_or_path !== undefined && c.pretrained_model_name_or_path !== undefined) {
     throw new InputError((n) => `${n('text_encoder_name_or_path')} and ${n('pretrained_model_name_or_path')}: the pipeline folder brings its own text encoder; give one of them`);
   }

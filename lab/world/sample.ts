@@ -12,7 +12,7 @@ import { colourRegion, fitRegion, LABEL_BACKGROUND, MIN_AREA_32, MIN_COMPONENT_A
 import { BACKGROUNDS, COLOURS, TEXTURES, type ColourName, type TextureName } from './palette.js';
 import { objectPixels } from './render.js';
 import type { Scene, SceneBackground, SceneObject, SizeName, StripeOrientation } from './scene.js';
-import { SHAPE_NAMES, SHAPES } from './shapes.js';
+import { SHAPE_NAMES, SHAPES, type ShapeName } from './shapes.js';
 
 export const MIN_OBJECTS = 1;
 export const MAX_OBJECTS = 4;
@@ -35,6 +35,8 @@ export interface SampleSceneOptions {
   textures?: readonly TextureName[];
   /** 'centre' puts the first object at the image centre (the others anywhere); default 'anywhere'. */
   placement?: Placement;
+  /** Shapes to draw from (default all): a smaller set is a curriculum's first stage (issue 10). */
+  shapes?: readonly ShapeName[];
   /** When given, counts why placements were rejected (for measuring the world, not needed to use it). */
   stats?: SampleStats;
 }
@@ -102,7 +104,7 @@ function recognisable(owner: Int8Array, colourOf: readonly number[], i: number, 
   );
 }
 
-function tryScene(gen: Generator, resolution: number, n: number, textures: readonly TextureName[], placement: Placement, stats: SampleStats | undefined): Scene | null {
+function tryScene(gen: Generator, resolution: number, n: number, textures: readonly TextureName[], shapes: readonly ShapeName[], placement: Placement, stats: SampleStats | undefined): Scene | null {
   const s = resolution / REFERENCE_RESOLUTION;
   const background = sampleBackground(gen, resolution, textures);
   const colours = gen.sample(COLOURS.map((c) => c.name), n) as ColourName[];
@@ -111,7 +113,7 @@ function tryScene(gen: Generator, resolution: number, n: number, textures: reado
   const drawn: number[] = [];
   const objects: Omit<SceneObject, 'visible_fraction'>[] = [];
   for (let i = 0; i < n; i++) {
-    const shape = pick(gen, SHAPE_NAMES);
+    const shape = pick(gen, shapes);
     const colour = colours[i]!;
     let placed = false;
     for (let attempt = 0; attempt < ATTEMPTS_PER_OBJECT && !placed; attempt++) {
@@ -168,8 +170,11 @@ export function sampleScene(gen: Generator, opts: SampleSceneOptions = {}): Scen
   const textures = opts.textures ?? TEXTURES;
   const unknown = textures.filter((t) => !TEXTURES.includes(t));
   if (textures.length === 0 || unknown.length > 0) throw new Error(`sampleScene: textures must be a non-empty subset of ${TEXTURES.join(', ')}, got [${textures.join(', ')}]`);
+  const shapes = opts.shapes ?? SHAPE_NAMES;
+  const unknownShapes = shapes.filter((s) => !SHAPE_NAMES.includes(s));
+  if (shapes.length === 0 || unknownShapes.length > 0) throw new Error(`sampleScene: shapes must be a non-empty subset of ${SHAPE_NAMES.join(', ')}, got [${shapes.join(', ')}]`);
   for (let t = 0; t < SCENE_RESTARTS; t++) {
-    const scene = tryScene(gen, resolution, n, textures, opts.placement ?? 'anywhere', opts.stats);
+    const scene = tryScene(gen, resolution, n, textures, shapes, opts.placement ?? 'anywhere', opts.stats);
     if (scene !== null) return scene;
     if (opts.stats) opts.stats.sceneRestarts++;
   }

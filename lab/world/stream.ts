@@ -7,6 +7,7 @@ import { renderScene, type RenderedScene } from './render.js';
 import { MAX_OBJECTS, MIN_OBJECTS, sampleScene, type Placement } from './sample.js';
 import type { Scene } from './scene.js';
 import type { TextureName } from './palette.js';
+import type { ShapeName } from './shapes.js';
 
 export interface SceneStreamOptions {
   /** Side in pixels (default 32). */
@@ -18,6 +19,8 @@ export interface SceneStreamOptions {
   textures?: readonly TextureName[];
   /** Where the first object goes (default anywhere). */
   placement?: Placement;
+  /** Shapes to draw from (default all). */
+  shapes?: readonly ShapeName[];
 }
 
 export interface SceneSample extends RenderedScene {
@@ -53,8 +56,8 @@ export function sampleSeed(seed: number, index: number): number {
   return (mix(words, 1) & 0x1fffff) * 4294967296 + mix(words, 2);
 }
 
-function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<Omit<SceneStreamOptions, 'textures'>> {
-  const o = { resolution: opts.resolution ?? 32, minObjects: opts.minObjects ?? MIN_OBJECTS, maxObjects: opts.maxObjects ?? MAX_OBJECTS, textures: opts.textures, placement: opts.placement ?? 'anywhere' };
+function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<Omit<SceneStreamOptions, 'textures' | 'shapes'>> {
+  const o = { resolution: opts.resolution ?? 32, minObjects: opts.minObjects ?? MIN_OBJECTS, maxObjects: opts.maxObjects ?? MAX_OBJECTS, textures: opts.textures, shapes: opts.shapes, placement: opts.placement ?? 'anywhere' };
   if (!(Number.isInteger(o.minObjects) && Number.isInteger(o.maxObjects) && MIN_OBJECTS <= o.minObjects && o.minObjects <= o.maxObjects && o.maxObjects <= MAX_OBJECTS)) {
     throw new Error(`scene stream: need ${MIN_OBJECTS} <= minObjects <= maxObjects <= ${MAX_OBJECTS}, got ${o.minObjects}..${o.maxObjects}`);
   }
@@ -65,7 +68,7 @@ function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<O
 export function sceneAt(seed: number, index: number, opts: SceneStreamOptions = {}): SceneSample {
   const o = checkOptions(opts);
   const gen = new Generator(sampleSeed(seed, index));
-  const scene = sampleScene(gen, { resolution: o.resolution, numObjects: gen.integer(o.minObjects, o.maxObjects + 1), textures: o.textures, placement: o.placement });
+  const scene = sampleScene(gen, { resolution: o.resolution, numObjects: gen.integer(o.minObjects, o.maxObjects + 1), textures: o.textures, shapes: o.shapes, placement: o.placement });
   return { ...renderScene(scene), index, scene };
 }
 

@@ -9,7 +9,7 @@ import { main } from '../../cli/main.js';
 import { readImage } from '../../bas/io/image.js';
 import { loadModel } from '../../bas/model.js';
 import { minSnrWeights, pixelWeights, Pretrainer, recipeChanges, worldAt } from '../../lab/pretrain/pretrainer.js';
-import { sceneAt } from '../../lab/world/index.js';
+import { sceneAt, SHAPE_NAMES } from '../../lab/world/index.js';
 import { lr_factor } from '../../nn/optim/lr_schedule.js';
 import { memorySink } from '../../bas/train/output_sink.js';
 import { differingTensors, listFiles, readWeights, tempRoot } from '../helpers/tiny_model.js';
@@ -154,6 +154,22 @@ describe('bas pretrain (tiny config)', () => {
     expect(after.every((sc) => sc.objects.length >= 2 && sc.objects.length <= 3 && ['striped', 'dotted'].includes(sc.background.texture))).toBe(true);
   });
 
+  it('--shapes narrows the scenes of both stages to those shapes; unset, the stream is the same as before', () => {
+    const a = { curriculum_steps: 2, min_objects: 1, max_objects: 2, textures: undefined, placement: 'anywhere' as const };
+    const few = ['circle', 'square', 'triangle'] as const;
+    for (const step of [0, 2]) {
+      const scenes = Array.from({ length: 40 }, (_, i) => sceneAt(5, i, worldAt({ ...a, shapes: few }, step)).scene);
+      const seen = new Set(scenes.flatMap((sc) => sc.objects.map((o) => o.shape)));
+      expect([...seen].sort()).toEqual([...few].sort());
+    }
+    // left unset, no shapes option reaches the stream: old checkpoints resume onto the same scenes
+    expect(worldAt({ ...a, shapes: undefined }, 2)).not.toHaveProperty('shapes');
+    const all = Array.from({ length: 40 }, (_, i) => sceneAt(5, i, worldAt({ ...a, shapes: undefined }, 2)).scene.caption);
+    const listed = Array.from({ length: 40 }, (_, i) => sceneAt(5, i, { ...worldAt({ ...a, shapes: undefined }, 2), shapes: SHAPE_NAMES }).scene.caption);
+    expect(listed).toEqual(all);
+    expect(new Set(all.flatMap((c) => SHAPE_NAMES.filter((s) => c.includes(s)))).size).toBeGreaterThan(3);
+  });
+
   it('v-prediction with the pooled caption in the time embedding: the folder says so and the run differs from epsilon', async () => {
     const e = tmp.fresh('eps');
     const v = tmp.fresh('v');
@@ -176,7 +192,7 @@ describe('bas pretrain (tiny config)', () => {
     expect(existsSync(join(c, 'model'))).toBe(false);
   }, 60_000);
 
-  it('the CLI names a bad --resolution, --lr_scheduler, --pretrained_model_name_or_path or --textures', async () => {
+  it('the CLI names a bad --resolution, --lr_scheduler, --pretrained_model_name_or_path, --textures or --shapes', async () => {
     const errs: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errs.push(a.map(String).join(' ')));
     expect(await main(['pretrain', '--config', 'tiny', '--resolution', '40', '--output_dir', tmp.fresh('d'), '--backend', 'cpu'])).not.toBe(0);
@@ -190,6 +206,9 @@ describe('bas pretrain (tiny config)', () => {
     errs.length = 0;
     expect(await main(['pretrain', '--textures', 'plain', 'woven', '--output_dir', tmp.fresh('h')])).not.toBe(0);
     expect(errs.join('\n')).toMatch(/--textures.*woven/);
+    errs.length = 0;
+    expect(await main(['pretrain', '--shapes', 'circle', 'blob', '--output_dir', tmp.fresh('i')])).not.toBe(0);
+    expect(errs.join('\n')).toMatch(/--shapes.*blob/);
   }, 60_000);
 
   it('--profile_steps N prints the per-kernel table of N steps after the warm-up, and names a bad N', async () => {
