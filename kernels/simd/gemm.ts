@@ -14,7 +14,7 @@ import { gemmModuleBytes, MAX_PAGES, MR, NR, PAGE } from './gemm_module.js';
 import { CTRL, IDLE, POSTED, RUNNING, WORKER_SOURCE } from './worker_source.js';
 import { takeFull } from '../pool.js';
 
-/** The kernel: ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate. */
+/** The kernel: ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate, scale. */
 type GemmFn = (...args: number[]) => void;
 
 /** Heap bytes [0, TABLES) hold the job tables: segment pairs first, then product entries. */
@@ -43,6 +43,8 @@ export interface Job {
   bStep: number;
   /** add to the C already there (a later block of k) instead of overwriting it */
   accumulate?: boolean;
+  /** multiplies C as it is stored (a float32, rounded once per value); 1 when absent */
+  scale?: number;
 }
 
 /** Jobs below this many multiply-adds stay on one thread: a handoff costs tens of µs (a
@@ -145,7 +147,7 @@ export class Engine {
       I[2 * s] = da;
       I[2 * s + 1] = db;
     });
-    const rest = [np, k, job.ldc, job.aPanel, job.aRow, job.aStep, job.bPanel, job.bStep, 0, segs.length, job.accumulate === true ? 1 : 0] as const;
+    const rest = [np, k, job.ldc, job.aPanel, job.aRow, job.aStep, job.bPanel, job.bStep, 0, segs.length, job.accumulate === true ? 1 : 0, f32Bits(job.scale ?? 1)] as const;
     const gemm = this.fma && this.fused !== null ? this.fused : this.plain;
     const macs = mp * MR * np * NR * k * segs.length;
     const ctrl = this.ctrl;
@@ -183,6 +185,14 @@ export class Engine {
       }
     }
   }
+}
+
+const bits = new Int32Array(1);
+const bitsF = new Float32Array(bits.buffer);
+/** The bits of float32(x), as the kernel's i32 `scale` argument carries them. */
+function f32Bits(x: number): number {
+  bitsF[0] = x;
+  return bits[0]!;
 }
 
 let engine: Engine | null = null;
@@ -320,7 +330,7 @@ export interface GemmPlan {
 const KC = 256;
 const K_WHOLE = 512;
 
-/** C = alpha * op(A) @ op(B), written at out[outOffset..]; alpha scales C as it is copied out. */
+/** C = alpha * op(A) @ op(B), written at out[outOffset..]; the kernel scales C by alpha as it stores it. */
 export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number, alpha = 1): Float32Array {
   const { batch, m, k, n, a, b } = plan;
   if (batch === 0 || m === 0 || n === 0) return out;
@@ -351,7 +361,9 @@ export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number, al
     ] as const);
     e.run({
       entries, segs: [[0, 0]], mp, np, k: Math.min(kc, k - p0), ldc,
-      aPanel: a.panel, aRow: a.row, aStep: a.step, bPanel: b.panel, bStep: b.step, accumulate: p0 > 0,
+      aPanel: a.panel, aRow: a.row, aStep: a.step, bPanel: b.panel, bStep: b.step,
+      // alpha applies once, as the last block stores its sums
+      accumulate: p0 > 0, scale: p0 + kc >= k ? alpha : 1,
     });
   }
   const view = e.heap(0);
@@ -359,21 +371,10 @@ export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number, al
   for (let t = 0; t < batch; t++) {
     const src = (cp >> 2) + t * cFloats;
     const dst = outOffset + t * m * n;
-    if (alpha !== 1) scaledCopy(view, src, ldcF, out, dst, m, n, Math.fround(alpha));
-    else if (ldcF === n) out.set(view.subarray(src, src + m * n), dst);
+    if (ldcF === n) out.set(view.subarray(src, src + m * n), dst);
     else for (let i = 0; i < m; i++) out.set(view.subarray(src + i * ldcF, src + i * ldcF + n), dst + i * n);
   }
   return out;
-}
-
-/** m x n values of a padded C (row stride ldc) times alpha (a float32 value; each product rounds
- * once when stored, as a float32 multiply does) into out at dst. */
-function scaledCopy(view: Float32Array, src: number, ldc: number, out: Float32Array, dst: number, m: number, n: number, alpha: number): void {
-  for (let i = 0; i < m; i++) {
-    const s = src + i * ldc;
-    const d = dst + i * n;
-    for (let j = 0; j < n; j++) out[d + j] = view[s + j]! * alpha;
-  }
 }
 
 /** out[b] = alpha * op(A[b]) @ op(B[b]) for float32 operands, written at out[outOffset..]. */

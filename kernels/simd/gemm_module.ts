@@ -17,7 +17,7 @@ export const NR = 8;
 const RELAXED_MADD = [0xfd, 0x85, 0x02] as const;
 
 /**
- * gemm(ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate):
+ * gemm(ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate, scale):
  * for row panels i0..i1 and all np column panels, C[4i.., 8j..] (+)= sum over segments s of
  * A_s[4i.., :] @ B_s[:, 8j..], each segment k steps long. Operands are read through byte strides,
  * so one kernel serves packed panels and matrices in their own layout: row r of A panel i at step
@@ -27,11 +27,13 @@ const RELAXED_MADD = [0xfd, 0x85, 0x02] as const;
  * at `segs` holds nseg (dA, dB) i32 pairs: one (0, 0) for a plain product; a convolution's kernel
  * taps (or the images of a batch) for a sum of shifted products, kept in registers throughout.
  * C rows are `ldc` bytes apart. With `accumulate` nonzero the tile starts from the C already there
- * (a later block of k, see runGemm), else from zero. Byte addresses; k >= 1, nseg >= 1.
+ * (a later block of k, see runGemm), else from zero. `scale` holds the bits of a float32 that the
+ * tile is multiplied by as it is stored (attention's 1/sqrt(d); one rounding per value, as a
+ * separate float32 multiply gives; 1.0 skips it). Byte addresses; k >= 1, nseg >= 1.
  */
 function gemmBody(fma: boolean): Body {
-  const f = new Body(16);
-  const [ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const f = new Body(17);
+  const [ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate, scale] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
   const i = f.local(I32);
   const j = f.local(I32);
   const p = f.local(I32);
@@ -90,6 +92,10 @@ function gemmBody(fma: boolean): Body {
   f.end();
   f.get(s).i32(8).add().tee(s).get(sEnd).ltS().brIf(0);
   f.end();
+  f.get(scale).i32(0x3f800000).op(0x47 /* i32.ne */).if();
+  f.get(scale).op(0xbe /* f32.reinterpret_i32 */).f32x4Splat().set(av);
+  for (const x of acc) f.get(x).get(av).f32x4Mul().set(x);
+  f.end();
   for (let r = 0; r < 4; r++) {
     f.get(c).get(acc[2 * r]!).v128Store(0);
     f.get(c).get(acc[2 * r + 1]!).v128Store(16);
@@ -111,7 +117,7 @@ export const MAX_PAGES = 16384;
  * kernel on relaxed_madd (a module that needs relaxed SIMD: check with WebAssembly.validate).
  */
 export function gemmModuleBytes(shared: boolean, relaxed = false): Uint8Array<ArrayBuffer> {
-  const gemmParams = new Array<number>(16).fill(I32);
+  const gemmParams = new Array<number>(17).fill(I32);
   return moduleBytes({ initial: 1, maximum: MAX_PAGES, shared }, [
     { name: 'gemm', params: gemmParams, body: gemmBody(false) },
     { name: 'softmax', params: [I32, I32, I32, I32], body: softmaxBody() },

@@ -24,11 +24,11 @@ export const CTRL = {
   mp: 7,
   /** byte address of the entry table (3 i32 per product: ap, bp, cp) */
   entries: 8,
-  /** the shared kernel arguments: np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate */
+  /** the shared kernel arguments: np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate, scale */
   args: 9,
   /** 1: run the fused multiply-add kernel (gemm_fma) */
-  fma: 20,
-  size: 21,
+  fma: 21,
+  size: 22,
 } as const;
 
 export const IDLE = 0;
@@ -53,7 +53,7 @@ for (;;) {
   for (let u = Atomics.add(c, ${CTRL.next}, 1); u < units; u = Atomics.add(c, ${CTRL.next}, 1)) {
     const q = table + 3 * Math.floor(u / per);
     const i0 = (u % per) * rows;
-    gemm(heap[q], heap[q + 1], heap[q + 2], i0, Math.min(mp, i0 + rows), c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7], c[a + 8], c[a + 9], c[a + 10]);
+    gemm(heap[q], heap[q + 1], heap[q + 2], i0, Math.min(mp, i0 + rows), c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7], c[a + 8], c[a + 9], c[a + 10], c[a + 11]);
   }
   Atomics.store(c, ${CTRL.state}, ${IDLE});
   Atomics.notify(c, ${CTRL.state});
