@@ -321,14 +321,12 @@ export interface GemmPlan {
 }
 
 /**
- * Cache blocking on k (GotoBLAS's kc): a long k is cut into blocks of at most KC steps, so that one
- * tile's A panel (4 x KC, 4 KiB) and B panel (KC x 8, 8 KiB) stay in L1 while it runs, and the
- * blocks after the first add to C. Up to K_WHOLE steps run unblocked: there a second pass over C
- * cost more than it saved (16384 x 512 x 128: 43 GFLOP/s unblocked, 41 in two blocks), while a
- * weight gradient's k = 16384 ran 20 -> 33 GFLOP/s in blocks (bench in README, performance).
+ * Cache blocking on k (GotoBLAS's kc): k is cut into floor(k / KC) equal blocks (each 256 to 511
+ * steps), so that one tile's A and B panels (4 and 8 KiB at 256 steps) stay in L1 while it runs;
+ * the blocks after the first add to C. Measured (BAS_THREADS=0, GFLOP/s): 512^3 42 -> 45 in two
+ * blocks, a weight gradient's k = 16384 20 -> 33, while k = 384 ran 38 whole and 36 in two blocks.
  */
 const KC = 256;
-const K_WHOLE = 512;
 
 /** C = alpha * op(A) @ op(B), written at out[outOffset..]; the kernel scales C by alpha as it stores it. */
 export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number, alpha = 1): Float32Array {
@@ -351,8 +349,7 @@ export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number, al
   for (let t = 0; t < aCount; t++) a.write(t, heap, (ap >> 2) + t * a.floats);
   for (let t = 0; t < bCount; t++) b.write(t, heap, (bp >> 2) + t * b.floats);
   const ldc = np * NR * 4;
-  // equal k blocks: 600 steps run as 200 + 200 + 200, not 256 + 256 + 88
-  const kc = k <= K_WHOLE ? k : Math.ceil(k / Math.ceil(k / KC));
+  const kc = Math.ceil(k / Math.max(1, Math.floor(k / KC)));
   for (let p0 = 0; p0 < k; p0 += kc) {
     const entries = Array.from({ length: batch }, (_, t) => [
       ap + (a.shared ? 0 : t * a.floats * 4) + p0 * a.step,

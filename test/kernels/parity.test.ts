@@ -155,12 +155,12 @@ for (const { bc, fma } of variants) {
     });
 
     it('matmul at sizes past the SIMD and threading thresholds', () => {
-      // then k in blocks added into C (k > 512: 601 = 3 x 201, 700 = 3 x 234, 513 = 3 x 171) and
-      // row-major B copied with padded rows (n a multiple of 128)
+      // then k in blocks added into C (k >= 512: 601 = 301 + 300, 700 = 2 x 350, 513 = 257 + 256,
+      // 1000 = 334 + 334 + 332) and row-major B copied with padded rows (n a multiple of 128)
       for (const [batch, m, k, n, tA, tB] of [
         [1, 67, 129, 70, false, false], [3, 33, 65, 35, true, true], [1, 130, 200, 90, false, true],
         [1, 133, 601, 50, false, false], [2, 129, 700, 77, true, false], [1, 5, 513, 3, true, true],
-        [1, 9, 40, 128, false, false], [2, 7, 530, 256, false, false],
+        [1, 6, 1000, 9, false, true], [1, 9, 40, 128, false, false], [2, 7, 530, 256, false, false],
       ] as const) {
         const args: MatmulArgs = { batch, m, k, n, transA: tA, transB: tB, strideA: m * k, strideB: k * n };
         const A = host(m + k, batch * m * k);
