@@ -10,7 +10,7 @@
 //   backward filter            dW_tap^T (cin, cout) = sum_b Xp_b shifted (cin, outH x Wp) @ dy_b^T
 // Reads past an operand's end land in zeroed slack and reach only discarded rows or columns.
 import { getEngine, TABLES } from './gemm.js';
-import { takeZeroed } from '../pool.js';
+import { takeFull, takeZeroed } from '../pool.js';
 import { MR, NR } from './gemm_module.js';
 
 const round4 = (n: number): number => (n + 3) & ~3;
@@ -63,7 +63,8 @@ export function tapConv(t: TapConv): Float32Array {
   const wp = t.w + 2 * t.padW;
   const outH = hp - kh + 1;
   const outW = wp - kw + 1;
-  const out = takeZeroed(n * cout * outH * outW);
+  // every value is written as C is copied out
+  const out = takeFull(n * cout * outH * outW);
   if (out.length === 0) return out;
   const plane = hp * wp;
   const L = outH * wp;
@@ -141,8 +142,10 @@ export function tapConvFilter(x: Float32Array, dy: Float32Array, a: { n: number;
   const wp = a.w + 2 * a.padW;
   const outH = hp - kh + 1;
   const outW = wp - kw + 1;
-  const dw = takeZeroed(cout * cin * kh * kw);
-  if (dw.length === 0 || n * outH * outW === 0) return dw;
+  if (n * outH * outW === 0) return takeZeroed(cout * cin * kh * kw);
+  // every value is written as C is copied out
+  const dw = takeFull(cout * cin * kh * kw);
+  if (dw.length === 0) return dw;
   const plane = hp * wp;
   const L = outH * wp;
   const mp = Math.ceil(cin / MR);
