@@ -47,6 +47,12 @@ export interface Platform {
   peakMemoryMiB(): number | null;
   /** Resolves once pending events (a Ctrl-C, a redraw) have had their turn. */
   nextTurn(): Promise<void>;
+  /**
+   * Turns on WebAssembly relaxed SIMD where the host keeps it behind a flag (Node 20's V8), before
+   * the GEMM module compiles; absent where it is on by default (Chrome >= 114) or unavailable.
+   * The kernels still feature-detect it with WebAssembly.validate.
+   */
+  enableWasmRelaxedSimd?(): void;
 }
 
 let current: Platform | null = null;

@@ -59,6 +59,9 @@ export class Body {
   ltS(): this { return this.op(0x48); }
   block(): this { return this.op(0x02, 0x40); }
   loop(): this { return this.op(0x03, 0x40); }
+  /** if (no result) on the i32 on the stack; else() starts its other branch, end() closes it. */
+  if(): this { return this.op(0x04, 0x40); }
+  else(): this { return this.op(0x05); }
   br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
   brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
   end(): this { return this.op(0x0b); }

@@ -1,7 +1,8 @@
 // Single-precision GEMM on the SIMD micro-kernel. The kernel reads its operands through byte
 // strides (gemm_module.ts), so a matrix stored row-major or transposed is copied into the wasm
-// memory as it is (one memcpy) and read in place; only B stored transposed, and the conv patch
-// operands, are packed into panels. Rows and columns past the 4 x 8 tile read whatever follows
+// memory as it is (one memcpy, or row by row where B's rows get a cache line of padding) and read
+// in place; only B stored transposed, and the conv patch operands, are packed into panels. A long
+// k runs in blocks that add into C (runGemm). Rows and columns past the 4 x 8 tile read whatever follows
 // (zeros at the end of each operand, else the next values) and only reach C entries that are never
 // copied out. The kernel fills a padded C, and the result is copied out. Big jobs are shared with
 // a worker on the second core, unit by unit (worker_source.ts, started through the platform's
@@ -13,7 +14,7 @@ import { gemmModuleBytes, MAX_PAGES, MR, NR, PAGE } from './gemm_module.js';
 import { CTRL, IDLE, POSTED, RUNNING, WORKER_SOURCE } from './worker_source.js';
 import { takeFull } from '../pool.js';
 
-/** The kernel: ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg. */
+/** The kernel: ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate, scale. */
 type GemmFn = (...args: number[]) => void;
 
 /** Heap bytes [0, TABLES) hold the job tables: segment pairs first, then product entries. */
@@ -40,6 +41,10 @@ export interface Job {
   aStep: number;
   bPanel: number;
   bStep: number;
+  /** add to the C already there (a later block of k) instead of overwriting it */
+  accumulate?: boolean;
+  /** multiplies C as it is stored (a float32, rounded once per value); 1 when absent */
+  scale?: number;
 }
 
 /** Jobs below this many multiply-adds stay on one thread: a handoff costs tens of µs (a
@@ -47,6 +52,21 @@ export interface Job {
 const SPLIT_MACS = 1 << 21;
 /** Units a shared job is cut into: enough for the two threads to even out, few enough to stay cheap. */
 const UNITS = 8;
+
+/**
+ * Whether the kernel can use relaxed SIMD's fused multiply-add: on unless BAS_RELAXED_SIMD=0, where
+ * the host validates a relaxed_madd module (after the platform turned the feature on, if it can).
+ */
+function relaxedSimdAvailable(): boolean {
+  const p = getPlatform();
+  if (p.env('BAS_RELAXED_SIMD') === '0') return false;
+  p.enableWasmRelaxedSimd?.();
+  try {
+    return WebAssembly.validate(gemmModuleBytes(false, true));
+  } catch {
+    return false;
+  }
+}
 
 export function simdSupported(): boolean {
   try {
@@ -64,8 +84,12 @@ function threadsWanted(): boolean {
 
 export class Engine {
   readonly memory: WebAssembly.Memory;
-  readonly gemm: GemmFn;
   readonly exports: WebAssembly.Exports;
+  /** the mul + add kernel and, where relaxed SIMD validates, the fused one */
+  private readonly plain: GemmFn;
+  private readonly fused: GemmFn | null;
+  /** which of the two runs: the fused one when available, unless turned off (setSimdFma) */
+  fma: boolean;
   private f32: Float32Array;
   private i32: Int32Array;
   private ctrl: Int32Array | null = null;
@@ -73,9 +97,12 @@ export class Engine {
   constructor(threads: boolean) {
     const shared = threads && typeof SharedArrayBuffer !== 'undefined';
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
-    const module = new WebAssembly.Module(gemmModuleBytes(shared));
+    const relaxed = relaxedSimdAvailable();
+    const module = new WebAssembly.Module(gemmModuleBytes(shared, relaxed));
     this.exports = new WebAssembly.Instance(module, { env: { mem: this.memory } }).exports;
-    this.gemm = this.exports['gemm'] as GemmFn;
+    this.plain = this.exports['gemm'] as GemmFn;
+    this.fused = relaxed ? (this.exports['gemm_fma'] as GemmFn) : null;
+    this.fma = relaxed;
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     if (shared) {
@@ -97,6 +124,12 @@ export class Engine {
     return this.f32;
   }
 
+  /** Chooses the fused (true) or the mul + add kernel; returns whether the fused one is now chosen. */
+  setFma(on: boolean): boolean {
+    this.fma = on && this.fused !== null;
+    return this.fma;
+  }
+
   workerReady(): boolean {
     return this.ctrl !== null && Atomics.load(this.ctrl, CTRL.ready) === 1;
   }
@@ -114,14 +147,15 @@ export class Engine {
       I[2 * s] = da;
       I[2 * s + 1] = db;
     });
-    const rest = [np, k, job.ldc, job.aPanel, job.aRow, job.aStep, job.bPanel, job.bStep, 0, segs.length] as const;
+    const rest = [np, k, job.ldc, job.aPanel, job.aRow, job.aStep, job.bPanel, job.bStep, 0, segs.length, job.accumulate === true ? 1 : 0, f32Bits(job.scale ?? 1)] as const;
+    const gemm = this.fma && this.fused !== null ? this.fused : this.plain;
     const macs = mp * MR * np * NR * k * segs.length;
     const ctrl = this.ctrl;
     for (let e0 = 0; e0 < entries.length; e0 += MAX_ENTRIES) {
       const chunk = entries.slice(e0, e0 + MAX_ENTRIES);
       const count = chunk.length;
       if (ctrl === null || count * macs < SPLIT_MACS || !this.workerReady() || (count === 1 && mp < 2)) {
-        for (const [a, b, c] of chunk) this.gemm(a, b, c, 0, mp, ...rest);
+        for (const [a, b, c] of chunk) gemm(a, b, c, 0, mp, ...rest);
         continue;
       }
       chunk.forEach(([a, b, c], t) => I.set([a, b, c], (ENTRIES_AT >> 2) + 3 * t));
@@ -134,6 +168,7 @@ export class Engine {
       ctrl[CTRL.rows] = rows;
       ctrl[CTRL.mp] = mp;
       ctrl[CTRL.entries] = ENTRIES_AT;
+      ctrl[CTRL.fma] = gemm === this.plain ? 0 : 1;
       for (let i = 0; i < rest.length; i++) ctrl[CTRL.args + i] = rest[i]!;
       Atomics.store(ctrl, CTRL.next, 0);
       Atomics.store(ctrl, CTRL.state, POSTED);
@@ -142,7 +177,7 @@ export class Engine {
       for (let u = Atomics.add(ctrl, CTRL.next, 1); u < units; u = Atomics.add(ctrl, CTRL.next, 1)) {
         const [a, b, c] = chunk[Math.floor(u / per)]!;
         const i0 = (u % per) * rows;
-        this.gemm(a, b, c, i0, Math.min(mp, i0 + rows), ...rest);
+        gemm(a, b, c, i0, Math.min(mp, i0 + rows), ...rest);
       }
       // withdraw the job if the worker never took it up; else wait for its last unit
       if (Atomics.compareExchange(ctrl, CTRL.state, POSTED, IDLE) !== POSTED) {
@@ -152,11 +187,27 @@ export class Engine {
   }
 }
 
+const bits = new Int32Array(1);
+const bitsF = new Float32Array(bits.buffer);
+/** The bits of float32(x), as the kernel's i32 `scale` argument carries them. */
+function f32Bits(x: number): number {
+  bitsF[0] = x;
+  return bits[0]!;
+}
+
 let engine: Engine | null = null;
 /** The process's SIMD engine: one wasm memory (shared with the GEMM worker when threads exist). */
 export function getEngine(): Engine {
   if (!engine) engine = new Engine(threadsWanted());
   return engine;
+}
+
+/**
+ * Chooses the fused multiply-add kernel (true, the default where relaxed SIMD validates) or the
+ * mul + add one, for the parity tests and benches; returns whether the fused one is now chosen.
+ */
+export function setSimdFma(on: boolean): boolean {
+  return getEngine().setFma(on);
 }
 
 /** Whether the GEMM's second-core worker is up. */
@@ -228,10 +279,26 @@ export function directA(a: Float32Array, stride: number, trans: boolean, m: numb
   return { floats, shared: stride === 0, panel, row, step, write: (t, dst, base) => copyIn(a, t * stride, m * k, floats, dst, base) };
 }
 
-/** op(B) (k x n) stored row-major (k, n), read in place. */
+/**
+ * op(B) (k x n) stored row-major (k, n), read in place. Where its rows are a multiple of 8 cache
+ * lines apart (n = 128, 256, 512, ...), the k steps of a column panel would fall into a few L1
+ * sets and evict each other: those rows are copied one cache line wider (an odd number of lines
+ * apart), which measured 1024^3 1.5x faster.
+ */
 export function directB(b: Float32Array, stride: number, k: number, n: number): Operand {
-  const floats = round4(k * n + NR);
-  return { floats, shared: stride === 0, panel: NR * 4, row: 0, step: 4 * n, write: (t, dst, base) => copyIn(b, t * stride, k * n, floats, dst, base) };
+  const lines = Math.ceil(n / 16);
+  const ldb = lines % 8 === 0 ? (lines + 1) * 16 : n;
+  const floats = round4(k * ldb + NR);
+  const write = (t: number, dst: Float32Array, base: number): void => {
+    if (ldb === n) return copyIn(b, t * stride, k * n, floats, dst, base);
+    for (let p = 0; p < k; p++) {
+      const s = t * stride + p * n;
+      dst.set(b.subarray(s, s + n), base + p * ldb);
+      dst.fill(0, base + p * ldb + n, base + (p + 1) * ldb);
+    }
+    dst.fill(0, base + k * ldb, base + floats);
+  };
+  return { floats, shared: stride === 0, panel: NR * 4, row: 0, step: 4 * ldb, write };
 }
 
 /** A written by `pack` as 4-row panels: f32 index (ip*k + p)*4 + r holds op(A)[4 ip + r][p], rows past m zero. */
@@ -253,11 +320,15 @@ export interface GemmPlan {
   b: Operand;
 }
 
-/** Target bytes of one column block of B when A is small enough to stay cached. */
-const B_BLOCK = 128 * 1024;
-const A_SMALL = 512 * 1024;
+/**
+ * Cache blocking on k (GotoBLAS's kc): k is cut into floor(k / KC) equal blocks (each 256 to 511
+ * steps), so that one tile's A and B panels (4 and 8 KiB at 256 steps) stay in L1 while it runs;
+ * the blocks after the first add to C. Measured (BAS_THREADS=0, GFLOP/s): 512^3 42 -> 45 in two
+ * blocks, a weight gradient's k = 16384 20 -> 33, while k = 384 ran 38 whole and 36 in two blocks.
+ */
+const KC = 256;
 
-/** C = alpha * op(A) @ op(B), written at out[outOffset..]; alpha scales C as it is copied out. */
+/** C = alpha * op(A) @ op(B), written at out[outOffset..]; the kernel scales C by alpha as it stores it. */
 export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number, alpha = 1): Float32Array {
   const { batch, m, k, n, a, b } = plan;
   if (batch === 0 || m === 0 || n === 0) return out;
@@ -278,41 +349,29 @@ export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number, al
   for (let t = 0; t < aCount; t++) a.write(t, heap, (ap >> 2) + t * a.floats);
   for (let t = 0; t < bCount; t++) b.write(t, heap, (bp >> 2) + t * b.floats);
   const ldc = np * NR * 4;
-  const panelBytes = k * NR * 4;
-  const nb = Math.max(1, Math.floor(B_BLOCK / panelBytes));
-  const common = { segs: [[0, 0]] as const, mp, k, ldc, aPanel: a.panel, aRow: a.row, aStep: a.step, bPanel: b.panel, bStep: b.step };
-  if (batch === 1 && a.floats * 4 <= A_SMALL && np > nb) {
-    // column blocks outermost: each B block is read once while all of A stays cached; the
-    // blocks are the entries the worker and this thread share
-    const full = Math.floor(np / nb);
-    const blocks = Array.from({ length: full }, (_, t) => [ap, bp + t * nb * b.panel, cp + t * nb * NR * 4] as const);
-    e.run({ ...common, entries: blocks, np: nb });
-    const rest = np - full * nb;
-    if (rest > 0) e.run({ ...common, entries: [[ap, bp + full * nb * b.panel, cp + full * nb * NR * 4]], np: rest });
-  } else {
-    const entries = Array.from({ length: batch }, (_, t) => [ap + (a.shared ? 0 : t * a.floats * 4), bp + (b.shared ? 0 : t * b.floats * 4), cp + t * cFloats * 4] as const);
-    e.run({ ...common, entries, np });
+  const kc = Math.ceil(k / Math.max(1, Math.floor(k / KC)));
+  for (let p0 = 0; p0 < k; p0 += kc) {
+    const entries = Array.from({ length: batch }, (_, t) => [
+      ap + (a.shared ? 0 : t * a.floats * 4) + p0 * a.step,
+      bp + (b.shared ? 0 : t * b.floats * 4) + p0 * b.step,
+      cp + t * cFloats * 4,
+    ] as const);
+    e.run({
+      entries, segs: [[0, 0]], mp, np, k: Math.min(kc, k - p0), ldc,
+      aPanel: a.panel, aRow: a.row, aStep: a.step, bPanel: b.panel, bStep: b.step,
+      // alpha applies once, as the last block stores its sums
+      accumulate: p0 > 0, scale: p0 + kc >= k ? alpha : 1,
+    });
   }
   const view = e.heap(0);
   const ldcF = np * NR;
   for (let t = 0; t < batch; t++) {
     const src = (cp >> 2) + t * cFloats;
     const dst = outOffset + t * m * n;
-    if (alpha !== 1) scaledCopy(view, src, ldcF, out, dst, m, n, Math.fround(alpha));
-    else if (ldcF === n) out.set(view.subarray(src, src + m * n), dst);
+    if (ldcF === n) out.set(view.subarray(src, src + m * n), dst);
     else for (let i = 0; i < m; i++) out.set(view.subarray(src + i * ldcF, src + i * ldcF + n), dst + i * n);
   }
   return out;
-}
-
-/** m x n values of a padded C (row stride ldc) times alpha (a float32 value; each product rounds
- * once when stored, as a float32 multiply does) into out at dst. */
-function scaledCopy(view: Float32Array, src: number, ldc: number, out: Float32Array, dst: number, m: number, n: number, alpha: number): void {
-  for (let i = 0; i < m; i++) {
-    const s = src + i * ldc;
-    const d = dst + i * n;
-    for (let j = 0; j < n; j++) out[d + j] = view[s + j]! * alpha;
-  }
 }
 
 /** out[b] = alpha * op(A[b]) @ op(B[b]) for float32 operands, written at out[outOffset..]. */
@@ -321,6 +380,8 @@ export function sgemm(a: Float32Array, b: Float32Array, args: MatmulArgs, out: F
   return runGemm({
     batch, m, k, n,
     a: directA(a, strideA, transA, m, k),
+    // a row-major B is read in place (packing it into panels measured slower: 36 against 46
+    // GFLOP/s at 512^3, the packing loop costing more than the contiguous panels save)
     b: transB ? packedB(k, n, strideB === 0, (t, dst, base) => packB(b, t * strideB, true, k, n, dst, base)) : directB(b, strideB, k, n),
   }, out, outOffset, args.alpha ?? 1);
 }

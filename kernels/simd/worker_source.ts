@@ -24,9 +24,11 @@ export const CTRL = {
   mp: 7,
   /** byte address of the entry table (3 i32 per product: ap, bp, cp) */
   entries: 8,
-  /** the shared kernel arguments: np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg */
+  /** the shared kernel arguments: np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate, scale */
   args: 9,
-  size: 20,
+  /** 1: run the fused multiply-add kernel (gemm_fma) */
+  fma: 21,
+  size: 22,
 } as const;
 
 export const IDLE = 0;
@@ -36,7 +38,7 @@ export const RUNNING = 2;
 export const WORKER_SOURCE = `
 const { module, memory, ctrl } = workerData;
 const c = new Int32Array(ctrl);
-const gemm = new WebAssembly.Instance(module, { env: { mem: memory } }).exports.gemm;
+const kernels = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
 Atomics.store(c, ${CTRL.ready}, 1);
 let seq = Atomics.load(c, ${CTRL.seq});
 let heap = new Int32Array(memory.buffer);
@@ -46,11 +48,12 @@ for (;;) {
   if (Atomics.compareExchange(c, ${CTRL.state}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
   if (heap.length * 4 < memory.buffer.byteLength) heap = new Int32Array(memory.buffer);
   const a = ${CTRL.args};
+  const gemm = c[${CTRL.fma}] === 1 ? kernels.gemm_fma : kernels.gemm;
   const units = c[${CTRL.units}], per = c[${CTRL.per}], rows = c[${CTRL.rows}], mp = c[${CTRL.mp}], table = c[${CTRL.entries}] >> 2;
   for (let u = Atomics.add(c, ${CTRL.next}, 1); u < units; u = Atomics.add(c, ${CTRL.next}, 1)) {
     const q = table + 3 * Math.floor(u / per);
     const i0 = (u % per) * rows;
-    gemm(heap[q], heap[q + 1], heap[q + 2], i0, Math.min(mp, i0 + rows), c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7], c[a + 8], c[a + 9]);
+    gemm(heap[q], heap[q + 1], heap[q + 2], i0, Math.min(mp, i0 + rows), c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7], c[a + 8], c[a + 9], c[a + 10], c[a + 11]);
   }
   Atomics.store(c, ${CTRL.state}, ${IDLE});
   Atomics.notify(c, ${CTRL.state});

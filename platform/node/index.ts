@@ -1,12 +1,14 @@
 // The Node platform, and the only library code that touches Node's built-ins (with files.ts and
 // threads.ts beside it): the disk, worker threads, require for gpu.js's CommonJS build (which
-// itself requires headless-gl), process.env, the terminal and the process's memory figures.
+// itself requires headless-gl), process.env, the terminal, the process's memory figures and V8's
+// relaxed-SIMD flag.
 // platform/default.ts makes it the default in Node.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import type { Platform, Terminal } from '../platform.js';
 import { NodeFiles } from './files.js';
 import { nodeThreads } from './threads.js';
@@ -43,5 +45,8 @@ export function nodePlatform(): Platform {
     },
     peakMemoryMiB: () => Math.round(process.resourceUsage().maxRSS / 1024),
     nextTurn: () => new Promise((r) => setImmediate(r)),
+    // Node 20's V8 has relaxed SIMD (the GEMM's fused multiply-add) behind this flag; a flag set
+    // at run time applies to modules compiled after it (Node 22's V8 has it on already)
+    enableWasmRelaxedSimd: () => setFlagsFromString('--experimental-wasm-relaxed-simd'),
   };
 }

@@ -4,11 +4,12 @@
 // 1e-5 relative, and sums of R products within 4e-6 * R absolute (values lie in [-2, 2], so a
 // term is at most 4 and float32 accumulation error grows with R).
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { cpuBackend, type BinaryOp, type Conv2dArgs, type KernelBackend, type MatmulArgs, type Storage, type UnaryOp } from '../../kernels/index.js';
-import { backendCases } from './backends.js';
+import { backendCases, type BackendCase } from './backends.js';
 import { broadcastPair, dim, host, mismatch, seed, shape } from './gen.js';
 import { getBackendInstance } from './instance.js';
+import { setSimdFma } from '../../kernels/simd/gemm.js';
 
 interface Tol {
   atol: number;
@@ -41,10 +42,21 @@ function check(got: Storage, want: Storage, tol: Tol, what: string): void {
   got.dispose();
 }
 
-for (const bc of backendCases()) {
-  describe.skipIf(bc.skip !== null)(`parity ${bc.name} vs cpu`, () => {
+// gpujs-webasm runs twice: with the GEMM's fused multiply-add (relaxed SIMD, where the host has it)
+// and with the mul + add kernel that BAS_RELAXED_SIMD=0 or a host without relaxed SIMD gets
+const fmaAvailable = backendCases().some((bc) => bc.name === 'gpujs-webasm' && bc.skip === null) && setSimdFma(true);
+if (!fmaAvailable) console.log('[kernels] relaxed SIMD unavailable: the fused GEMM kernel is not tested');
+const variants = backendCases().flatMap((bc): { bc: BackendCase; fma: boolean | null }[] =>
+  bc.name === 'gpujs-webasm' ? [...(fmaAvailable ? [{ bc, fma: true }] : []), { bc, fma: false }] : [{ bc, fma: null }]);
+
+for (const { bc, fma } of variants) {
+  describe.skipIf(bc.skip !== null)(`parity ${bc.name}${fma === null ? '' : fma ? ' (fused multiply-add)' : ' (mul + add)'} vs cpu`, () => {
     const be = (): KernelBackend => getBackendInstance(bc.name);
     const params = { numRuns: bc.runs };
+    if (fma !== null) {
+      beforeEach(() => void setSimdFma(fma));
+      afterAll(() => void setSimdFma(fmaAvailable));
+    }
 
     it('unary and unaryGrad, every op', () => {
       // inputs up to +-4, or +-40 where exp saturates and overflows (sigmoid, tanh, exp itself)
@@ -143,7 +155,13 @@ for (const bc of backendCases()) {
     });
 
     it('matmul at sizes past the SIMD and threading thresholds', () => {
-      for (const [batch, m, k, n, tA, tB] of [[1, 67, 129, 70, false, false], [3, 33, 65, 35, true, true], [1, 130, 200, 90, false, true]] as const) {
+      // then k in blocks added into C (k >= 512: 601 = 301 + 300, 700 = 2 x 350, 513 = 257 + 256,
+      // 1000 = 334 + 334 + 332) and row-major B copied with padded rows (n a multiple of 128)
+      for (const [batch, m, k, n, tA, tB] of [
+        [1, 67, 129, 70, false, false], [3, 33, 65, 35, true, true], [1, 130, 200, 90, false, true],
+        [1, 133, 601, 50, false, false], [2, 129, 700, 77, true, false], [1, 5, 513, 3, true, true],
+        [1, 6, 1000, 9, false, true], [1, 9, 40, 128, false, false], [2, 7, 530, 256, false, false],
+      ] as const) {
         const args: MatmulArgs = { batch, m, k, n, transA: tA, transB: tB, strideA: m * k, strideB: k * n };
         const A = host(m + k, batch * m * k);
         const B = host(n + k, batch * k * n);
