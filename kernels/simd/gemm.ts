@@ -41,8 +41,11 @@ export interface Job {
   aStep: number;
   bPanel: number;
   bStep: number;
-  /** add to the C already there (a later block of k) instead of overwriting it */
+  /** add to the C already there instead of overwriting it */
   accumulate?: boolean;
+  /** k steps per kernel call: each unit runs ceil(k / kBlock) calls over its rows, the later ones
+   * adding into C (see runGemm's blocking); all of k in one call when absent */
+  kBlock?: number;
   /** multiplies C as it is stored (a float32, rounded once per value); 1 when absent */
   scale?: number;
 }
@@ -147,15 +150,24 @@ export class Engine {
       I[2 * s] = da;
       I[2 * s + 1] = db;
     });
-    const rest = [np, k, job.ldc, job.aPanel, job.aRow, job.aStep, job.bPanel, job.bStep, 0, segs.length, job.accumulate === true ? 1 : 0, f32Bits(job.scale ?? 1)] as const;
+    const kBlock = Math.min(k, job.kBlock ?? k);
+    const args = [np, k, job.ldc, job.aPanel, job.aRow, job.aStep, job.bPanel, job.bStep, 0, segs.length, job.accumulate === true ? 1 : 0, f32Bits(job.scale ?? 1), kBlock] as const;
     const gemm = this.fma && this.fused !== null ? this.fused : this.plain;
+    // rows i0..i1 of one product, block by block of k (the worker runs the same loop)
+    const unit = (a: number, b: number, c: number, i0: number, i1: number): void => {
+      for (let p0 = 0; p0 < k; p0 += kBlock) {
+        const last = p0 + kBlock >= k;
+        gemm(a + p0 * job.aStep, b + p0 * job.bStep, c, i0, i1, np, last ? k - p0 : kBlock, job.ldc, job.aPanel, job.aRow, job.aStep, job.bPanel, job.bStep,
+          0, segs.length, args[10] === 1 || p0 > 0 ? 1 : 0, last ? args[11] : ONE_BITS);
+      }
+    };
     const macs = mp * MR * np * NR * k * segs.length;
     const ctrl = this.ctrl;
     for (let e0 = 0; e0 < entries.length; e0 += MAX_ENTRIES) {
       const chunk = entries.slice(e0, e0 + MAX_ENTRIES);
       const count = chunk.length;
       if (ctrl === null || count * macs < SPLIT_MACS || !this.workerReady() || (count === 1 && mp < 2)) {
-        for (const [a, b, c] of chunk) gemm(a, b, c, 0, mp, ...rest);
+        for (const [a, b, c] of chunk) unit(a, b, c, 0, mp);
         continue;
       }
       chunk.forEach(([a, b, c], t) => I.set([a, b, c], (ENTRIES_AT >> 2) + 3 * t));
@@ -169,7 +181,7 @@ export class Engine {
       ctrl[CTRL.mp] = mp;
       ctrl[CTRL.entries] = ENTRIES_AT;
       ctrl[CTRL.fma] = gemm === this.plain ? 0 : 1;
-      for (let i = 0; i < rest.length; i++) ctrl[CTRL.args + i] = rest[i]!;
+      for (let i = 0; i < args.length; i++) ctrl[CTRL.args + i] = args[i]!;
       Atomics.store(ctrl, CTRL.next, 0);
       Atomics.store(ctrl, CTRL.state, POSTED);
       Atomics.add(ctrl, CTRL.seq, 1);
@@ -177,7 +189,7 @@ export class Engine {
       for (let u = Atomics.add(ctrl, CTRL.next, 1); u < units; u = Atomics.add(ctrl, CTRL.next, 1)) {
         const [a, b, c] = chunk[Math.floor(u / per)]!;
         const i0 = (u % per) * rows;
-        gemm(a, b, c, i0, Math.min(mp, i0 + rows), ...rest);
+        unit(a, b, c, i0, Math.min(mp, i0 + rows));
       }
       // withdraw the job if the worker never took it up; else wait for its last unit
       if (Atomics.compareExchange(ctrl, CTRL.state, POSTED, IDLE) !== POSTED) {
@@ -187,6 +199,7 @@ export class Engine {
   }
 }
 
+const ONE_BITS = 0x3f800000;
 const bits = new Int32Array(1);
 const bitsF = new Float32Array(bits.buffer);
 /** The bits of float32(x), as the kernel's i32 `scale` argument carries them. */
@@ -349,20 +362,13 @@ export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number, al
   for (let t = 0; t < aCount; t++) a.write(t, heap, (ap >> 2) + t * a.floats);
   for (let t = 0; t < bCount; t++) b.write(t, heap, (bp >> 2) + t * b.floats);
   const ldc = np * NR * 4;
-  const kc = Math.ceil(k / Math.max(1, Math.floor(k / KC)));
-  for (let p0 = 0; p0 < k; p0 += kc) {
-    const entries = Array.from({ length: batch }, (_, t) => [
-      ap + (a.shared ? 0 : t * a.floats * 4) + p0 * a.step,
-      bp + (b.shared ? 0 : t * b.floats * 4) + p0 * b.step,
-      cp + t * cFloats * 4,
-    ] as const);
-    e.run({
-      entries, segs: [[0, 0]], mp, np, k: Math.min(kc, k - p0), ldc,
-      aPanel: a.panel, aRow: a.row, aStep: a.step, bPanel: b.panel, bStep: b.step,
-      // alpha applies once, as the last block stores its sums
-      accumulate: p0 > 0, scale: p0 + kc >= k ? alpha : 1,
-    });
-  }
+  const entries = Array.from({ length: batch }, (_, t) => [ap + (a.shared ? 0 : t * a.floats * 4), bp + (b.shared ? 0 : t * b.floats * 4), cp + t * cFloats * 4] as const);
+  // one job, so that the two threads share it by rows over all of k; the kernel applies alpha as
+  // the last block stores its sums
+  e.run({
+    entries, segs: [[0, 0]], mp, np, k, ldc, aPanel: a.panel, aRow: a.row, aStep: a.step, bPanel: b.panel, bStep: b.step,
+    kBlock: Math.ceil(k / Math.max(1, Math.floor(k / KC))), scale: alpha,
+  });
   const view = e.heap(0);
   const ldcF = np * NR;
   for (let t = 0; t < batch; t++) {

@@ -24,11 +24,12 @@ export const CTRL = {
   mp: 7,
   /** byte address of the entry table (3 i32 per product: ap, bp, cp) */
   entries: 8,
-  /** the shared kernel arguments: np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate, scale */
+  /** the shared kernel arguments: np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg,
+   * accumulate, scale, and kBlock (k steps per kernel call; later blocks add into C, the last scales) */
   args: 9,
   /** 1: run the fused multiply-add kernel (gemm_fma) */
-  fma: 21,
-  size: 22,
+  fma: 22,
+  size: 23,
 } as const;
 
 export const IDLE = 0;
@@ -49,11 +50,16 @@ for (;;) {
   if (heap.length * 4 < memory.buffer.byteLength) heap = new Int32Array(memory.buffer);
   const a = ${CTRL.args};
   const gemm = c[${CTRL.fma}] === 1 ? kernels.gemm_fma : kernels.gemm;
+  const k = c[a + 1], aStep = c[a + 5], bStep = c[a + 7], kBlock = c[a + 12];
   const units = c[${CTRL.units}], per = c[${CTRL.per}], rows = c[${CTRL.rows}], mp = c[${CTRL.mp}], table = c[${CTRL.entries}] >> 2;
   for (let u = Atomics.add(c, ${CTRL.next}, 1); u < units; u = Atomics.add(c, ${CTRL.next}, 1)) {
     const q = table + 3 * Math.floor(u / per);
     const i0 = (u % per) * rows;
-    gemm(heap[q], heap[q + 1], heap[q + 2], i0, Math.min(mp, i0 + rows), c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7], c[a + 8], c[a + 9], c[a + 10], c[a + 11]);
+    for (let p0 = 0; p0 < k; p0 += kBlock) {
+      const last = p0 + kBlock >= k;
+      gemm(heap[q] + p0 * aStep, heap[q + 1] + p0 * bStep, heap[q + 2], i0, Math.min(mp, i0 + rows), c[a], last ? k - p0 : kBlock,
+        c[a + 2], c[a + 3], c[a + 4], aStep, c[a + 6], bStep, c[a + 8], c[a + 9], c[a + 10] === 1 || p0 > 0 ? 1 : 0, last ? c[a + 11] : 0x3f800000);
+    }
   }
   Atomics.store(c, ${CTRL.state}, ${IDLE});
   Atomics.notify(c, ${CTRL.state});
