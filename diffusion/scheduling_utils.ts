@@ -139,6 +139,11 @@ export abstract class SchedulerBase<C extends SchedulerConfig> {
     return sub(mul(a, noise), mul(s, sample));
   }
 
+  /** The model's noise estimate at x_t, whatever it predicts (what `step` uses; the word probes compare models of either type by it). */
+  epsilon_of(model_output: Tensor, sample: Tensor, timestep: number): Tensor {
+    return this.predict(model_output, sample, this.alphas_cumprod[timestep_value(timestep, this.config.num_train_timesteps)]!).eps;
+  }
+
   /** x0 and eps recovered from the model output at x_t, for each prediction type. */
   protected predict(model_output: Tensor, sample: Tensor, alpha_prod_t: number): { x0: Tensor; eps: Tensor } {
     const sa = Math.sqrt(alpha_prod_t);

@@ -5,7 +5,7 @@
 // (fresh noise). A working path learns to use the word quickly; ~0% after the run means it cannot.
 // VARY colour is the control: eight circles that differ only in colour, the colour word wrong.
 // Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/shape_overfit.ts MODEL_DIR [STEPS (default 200)] [LR (default 5e-4)] [VARY shape | colour]
-import { add, Generator, mse_loss, mul, no_grad, tensor, type Tensor } from '../core/index.js';
+import { Generator, mse_loss, no_grad, tensor, type Tensor } from '../core/index.js';
 import { AdamW } from '../nn/optim/adamw.js';
 import { clip_grad_norm_ } from '../nn/optim/clip_grad.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
@@ -71,12 +71,6 @@ const wrongContext = no_grad(() => encodePrompts(model, wrong));
 const gen = new Generator(0);
 // a v-prediction model trains on v and is probed on its epsilon estimate, as word_sensitivity.ts does
 const vPred = scheduler.config.prediction_type === 'v_prediction';
-const epsilonOf = (out: Tensor, noisy: Tensor, ts: number[]): Tensor => {
-  if (!vPred) return out;
-  const ab = ts.map((t) => scheduler.alphas_cumprod[t]!);
-  const shape = [ts.length, 1, 1, 1];
-  return add(mul(out, tensor(ab.map(Math.sqrt), { shape, dtype: out.dtype })), mul(noisy, tensor(ab.map((a) => Math.sqrt(1 - a)), { shape, dtype: out.dtype })));
-};
 
 function probe(label: string): void {
   const cells: string[] = [];
@@ -85,7 +79,7 @@ function probe(label: string): void {
       const noise = gen.randn([scenes.length, 3, res, res], { dtype: model.unet.dtype });
       const ts = scenes.map(() => t);
       const noisy = scheduler.add_noise(x0, noise, ts);
-      const err = (ctx: Tensor): number => mse_loss(epsilonOf(model.unet.forward(noisy, ts, ctx).sample, noisy, ts), noise).item();
+      const err = (ctx: Tensor): number => mse_loss(scheduler.epsilon_of(model.unet.forward(noisy, ts, ctx).sample, noisy, t), noise).item();
       cells.push(`${(100 * (err(wrongContext) / err(context) - 1)).toFixed(1)}%`);
     }
   });

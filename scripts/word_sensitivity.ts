@@ -5,7 +5,7 @@
 // turned into its epsilon estimate first, so models of either kind are compared alike.
 // Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)] [PLACEMENT (anywhere | centre)] [SHAPES (comma list, default all)]
 // SHAPES probes a model pretrained with --shapes on its own shapes: the scenes and the wrong shape word both come from them.
-import { add, Generator, mse_loss, mul, no_grad, tensor, type Tensor } from '../core/index.js';
+import { Generator, mse_loss, no_grad, tensor } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
 import { captionOf, COLOUR_NAMES, PLACEMENTS, sceneAt, SHAPE_NAMES, type Placement, type ShapeName } from '../lab/world/index.js';
 
@@ -25,13 +25,6 @@ const model = loadModel(dir);
 const scheduler = trainingScheduler(model);
 const res = model.unet.config.sample_size ?? 32;
 const gen = new Generator(0);
-const vPred = scheduler.config.prediction_type === 'v_prediction';
-/** The model's epsilon estimate: eps = sqrt(abar) v + sqrt(1 - abar) x_t for a v-prediction model. */
-const epsilonOf = (out: Tensor, noisy: Tensor, t: number): Tensor => {
-  if (!vPred) return out;
-  const ab = scheduler.alphas_cumprod[t]!;
-  return add(mul(out, Math.sqrt(ab)), mul(noisy, Math.sqrt(1 - ab)));
-};
 const sums = new Map<string, number>();
 no_grad(() => {
   for (let i = 0; i < count; i++) {
@@ -53,7 +46,7 @@ no_grad(() => {
       const noise = gen.randn([1, 3, res, res], { dtype: model.unet.dtype });
       const noisy = scheduler.add_noise(x0, noise, [t]);
       for (const k of KINDS) {
-        const pred = epsilonOf(model.unet.forward(noisy, [t], encodePrompts(model, [captions[k]])).sample, noisy, t);
+        const pred = scheduler.epsilon_of(model.unet.forward(noisy, [t], encodePrompts(model, [captions[k]])).sample, noisy, t);
         const key = `${k}@${t}`;
         sums.set(key, (sums.get(key) ?? 0) + mse_loss(pred, noise).item());
       }

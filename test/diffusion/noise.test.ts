@@ -103,3 +103,20 @@ describe('get_velocity', () => {
     );
   });
 });
+
+describe('epsilon_of', () => {
+  it("recovers the noise from each prediction type's exact target at x_t (float64)", () => {
+    const g = new Generator(3);
+    const x0 = g.randn([2, 3, 2, 2], { dtype: 'float64' });
+    const eps = g.randn([2, 3, 2, 2], { dtype: 'float64' });
+    for (const prediction_type of ['epsilon', 'v_prediction', 'sample'] as const) {
+      const s = new DDPMScheduler({ ...SD_SCHEDULER_CONFIG, prediction_type });
+      for (const t of [0, 200, 600, 999]) {
+        const xt = s.add_noise(x0, eps, t);
+        const target = prediction_type === 'epsilon' ? eps : prediction_type === 'v_prediction' ? s.get_velocity(x0, eps, t) : x0;
+        expectClose(s.epsilon_of(target, xt, t), Array.from(eps.data), 1e-9);
+      }
+    }
+    expect(() => sched.epsilon_of(eps, eps, 1000)).toThrow(/1000/);
+  });
+});
