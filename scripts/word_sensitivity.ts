@@ -3,7 +3,7 @@
 // the empty caption, at a few noise levels, on the same noise. A word the model uses makes its
 // wrong version cost more error; one it ignores costs nothing. A v-prediction model's output is
 // turned into its epsilon estimate first, so models of either kind are compared alike.
-// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)] [PLACEMENT (anywhere | centre)] [SHAPES (comma list, default all)]
+// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)] [PLACEMENT (anywhere | centre)] [SHAPES (comma list, or all)] [SEED (default 99)]
 // SHAPES probes a model pretrained with --shapes on its own shapes: the scenes and the wrong shape word both come from them.
 import { Generator, mse_loss, no_grad, tensor } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
@@ -15,9 +15,13 @@ if (!Number.isInteger(count) || count < 1) throw new Error(`SCENES must be a pos
 // a model pretrained with --placement centre is probed on the scenes it was trained on as well
 const placement = process.argv[4] ?? 'anywhere';
 if (!(PLACEMENTS as readonly string[]).includes(placement)) throw new Error(`PLACEMENT must be one of ${PLACEMENTS.join(', ')}, got ${placement}`);
-const shapeSet = (process.argv[5]?.split(',') ?? [...SHAPE_NAMES]) as ShapeName[];
+const allShapes = process.argv[5] === undefined || process.argv[5] === 'all';
+const shapeSet = (allShapes ? [...SHAPE_NAMES] : process.argv[5]!.split(',')) as ShapeName[];
 const badShape = shapeSet.find((s) => !(SHAPE_NAMES as readonly string[]).includes(s));
 if (badShape !== undefined || shapeSet.length < 2) throw new Error(`SHAPES must name at least two of ${SHAPE_NAMES.join(', ')}, got ${process.argv[5]}`);
+// the world seed of the probe's scenes: 99 is the one the recipes were tuned on, so report on another
+const seed = Number(process.argv[6] ?? 99);
+if (!Number.isInteger(seed) || seed === 0) throw new Error(`SEED must be an integer other than 0 (the pretraining stream's), got ${process.argv[6]}`);
 const TIMESTEPS = [200, 400, 600, 800] as const;
 const KINDS = ['true caption', 'wrong shape', 'wrong colour', 'empty caption'] as const;
 
@@ -28,8 +32,8 @@ const gen = new Generator(0);
 const sums = new Map<string, number>();
 no_grad(() => {
   for (let i = 0; i < count; i++) {
-    // seed 99: scenes the pretraining stream (seed 0) never showed
-    const { scene, rgb } = sceneAt(99, i, { resolution: res, minObjects: 1, maxObjects: 1, placement: placement as Placement, ...(process.argv[5] === undefined ? {} : { shapes: shapeSet }) });
+    // any seed but 0: scenes the pretraining stream (seed 0) never showed
+    const { scene, rgb } = sceneAt(seed, i, { resolution: res, minObjects: 1, maxObjects: 1, placement: placement as Placement, ...(allShapes ? {} : { shapes: shapeSet }) });
     const o = scene.objects[0]!;
     const shapes = shapeSet.filter((s) => s !== o.shape);
     const colours = COLOUR_NAMES.filter((c) => c !== o.colour);

@@ -90,3 +90,27 @@ export function loadPretrainCheckpoint(dir: string, fs: Files): LoadedPretrainCh
 export function openPretrainCheckpoint(spec: string, outputDir: string, notice: (msg: string) => void, fs: Files): { dir: string; checkpoint: LoadedPretrainCheckpoint } {
   return openLatest(spec, outputDir, PRETRAIN_STATE_FILE, (dir) => loadPretrainCheckpoint(dir, fs), notice, fs);
 }
+
+/**
+ * The EMA weights of a pretraining checkpoint as a pipeline folder: what the run's end would save
+ * (diffusers' `ema_unet.copy_to`), for judging or shipping a run that has not ended. The shadow
+ * follows the trained parameters' order: the UNet's, then the text encoder's unless it was frozen,
+ * which the shadow's length tells.
+ */
+export function saveEmaModel(checkpointDir: string, outDir: string, fs: Files): { step: number; ema_step: number } {
+  const { model, state } = loadPretrainCheckpoint(checkpointDir, fs);
+  const emaPath = fs.join(checkpointDir, 'ema.safetensors');
+  const shadow = load_file(emaPath, fs);
+  const count = Object.keys(shadow).length;
+  const unet = model.unet.parameters();
+  const both = [...unet, ...model.text_encoder.parameters()];
+  const params = count === unet.length ? unet : count === both.length ? both : null;
+  if (!params) throw new InputError(`${emaPath}: ${count} tensors, neither the UNet's ${unet.length} parameters nor the ${both.length} of the UNet and text encoder`);
+  params.forEach((p, i) => {
+    const s = shadow[String(i)];
+    if (!s || s.numel() !== p.numel()) throw new InputError(`${emaPath}: tensor "${i}" does not match parameter ${i} (${p.numel()} values)`);
+    p.assign_(Float32Array.from(s.data));
+  });
+  saveModel(outDir, model, fs);
+  return { step: state.global_step, ema_step: state.ema_step };
+}

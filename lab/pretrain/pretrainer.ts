@@ -136,6 +136,9 @@ export class Pretrainer {
         if (changes.length === 0) throw e;
         throw new InputError(`${e instanceof Error ? e.message : String(e)}; the command changes the checkpoint's recipe (${changes.join('; ')}): repeat the run's flags`);
       }
+      // the command brings the recipe: a new --learning_rate scales the restored schedule from here
+      // (torch's load_state_dict would keep the checkpoint's base lr and ignore the flag)
+      lr.load_state_dict({ ...lr.state_dict(), base_lrs: lr.base_lrs.map(() => a.learning_rate) });
       this.log(`resuming from ${resumed.dir} at step ${step}`);
       if (changes.length > 0) this.log(`warning: the resumed run changes the checkpoint's recipe:\n  ${changes.join('\n  ')}`);
     } else if (a.pretrained_model_name_or_path) {

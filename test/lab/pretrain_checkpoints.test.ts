@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PretrainConfig } from '../../lab/pretrain/config.js';
 import { Pretrainer } from '../../lab/pretrain/pretrainer.js';
+import { saveEmaModel } from '../../lab/pretrain/pretrain_checkpoint.js';
 import { OutputWriteError } from '../../bas/train/write_errors.js';
 import { getPlatform } from '../../platform/platform.js';
 import { faultFiles } from '../helpers/fault_files.js';
@@ -110,5 +111,36 @@ describe('bas pretrain after a fault', () => {
     await expect(run).rejects.toThrow(new RegExp(`^cannot write checkpoint ${join(out, 'checkpoint-2')}: ENOSPC: .*\\(the disk is full\\); the latest complete checkpoint, ${join(out, 'checkpoint-1')}, is kept`));
     expect(readdirSync(out).filter((n) => n.startsWith('checkpoint-') || n.includes('.tmp-') || n === '.bas-lock')).toEqual(['checkpoint-1']);
     expect(existsSync(join(out, 'checkpoint-1', 'state.json'))).toBe(true);
+  });
+
+  it('a resume with another --learning_rate: the restored schedule goes on at the new rate, with a notice', async () => {
+    const out = killedRun();
+    const log: string[] = [];
+    await new Pretrainer(args(out, { resume_from_checkpoint: join(out, 'checkpoint-2'), learning_rate: 5e-3 }), (m) => log.push(m)).train();
+    const lrs = (dir: string): number[] => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { lr: number }).lr);
+    const [before, after] = [lrs(reference), lrs(out)];
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+    expect(before[2]).toBeGreaterThan(0);
+    expect(after[2]).toBeCloseTo(before[2]! / 2, 15);
+    expect(after[3]).toBeCloseTo(before[3]! / 2, 15);
+    expect(log.join('\n')).toContain('--learning_rate: checkpoint 0.01, now 0.005');
+  });
+});
+
+describe('saveEmaModel', () => {
+  it("a checkpoint's EMA weights as a pipeline folder: at the last step, the run's own final model", () => {
+    const out = join(tmp.fresh('ema'), 'model');
+    expect(saveEmaModel(join(reference, 'checkpoint-4'), out, getPlatform().files)).toEqual({ step: 4, ema_step: 4 });
+    expect(differingTensors(readWeights(join(reference, 'model')), readWeights(out))).toEqual([]);
+    // the raw weights differ from the EMA's, so the comparison above can fail
+    expect(differingTensors(readWeights(join(reference, 'checkpoint-4', 'model')), readWeights(out)).length).toBeGreaterThan(0);
+  });
+
+  it('an EMA file of another model: an error naming it, and no folder written', () => {
+    const ck = join(tmp.fresh('other'), 'checkpoint-4');
+    cpSync(join(reference, 'checkpoint-4'), ck, { recursive: true });
+    cpSync(join(reference, 'checkpoint-4', 'optimizer.safetensors'), join(ck, 'ema.safetensors'));
+    expect(() => saveEmaModel(ck, join(ck, '..', 'model'), getPlatform().files)).toThrow(`${join(ck, 'ema.safetensors')}: `);
+    expect(existsSync(join(ck, '..', 'model'))).toBe(false);
   });
 });
