@@ -92,6 +92,8 @@ export interface SampleOptions {
   seed: number;
   num_inference_steps?: number;
   guidance_scale?: number;
+  /** diffusers' guidance_rescale (0, off, by default): TextToImageOptions.guidance_rescale. */
+  guidance_rescale?: number;
   /** Record cross-attention of the conditional sample over all steps (for visualisation). */
   record_attention?: boolean;
   /** Also keep each step's cross-attention per layer of the first conditional image (`bas generate --save_attention_maps`). */
@@ -133,6 +135,7 @@ function generateOptions(o: SampleOptions): TextToImageOptions {
     num_images_per_prompt: o.num_images ?? 1,
     num_inference_steps: o.num_inference_steps ?? 50,
     guidance_scale: o.guidance_scale ?? 7.5,
+    guidance_rescale: o.guidance_rescale ?? 0,
     generator: new Generator(o.seed),
     ...(o.edit ? { image: o.edit.image, mask_image: o.edit.mask, strength: o.edit.strength ?? 1 } : {}),
   };

@@ -10,6 +10,7 @@ import { TRAIN_LR_SCHEDULERS, type TrainConfig } from '../bas/train/config.js';
 import { formatHelp, parseFlagOverrides, parseFlags, type FlagSpecs } from './args.js';
 import { TRAIN_FLAGS } from './train.js';
 import { InputError } from '../bas/errors.js';
+import { checkRanges } from '../bas/ranges.js';
 
 const FLAGS = {
   output_dir: { type: 'string', help: 'where eval.md, eval.json and the runs go', default: 'outputs/eval' },
@@ -32,6 +33,7 @@ const FLAGS = {
   num_class_images: { type: 'int', help: 'prior preservation: class images', default: 40 },
   num_inference_steps: { type: 'int', help: 'DDIM steps per image', default: 25 },
   guidance_scale: { type: 'number', help: 'classifier-free guidance', default: 4 },
+  guidance_rescale: { type: 'number', help: "diffusers' guidance_rescale in [0, 1] for every sample judged (0: off)", default: 0 },
   seed: { type: 'int', help: 'seed of scenes, noise and training', default: 0 },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpecs;
@@ -49,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   const badNoise = mask_noise.find((v) => !(MASK_NOISES as readonly string[]).includes(v));
   if (badNoise !== undefined) throw new InputError(`--mask_noise: must be one of ${MASK_NOISES.join(', ')}, got "${badNoise}"`);
   if (!(f.mask_noise_pixels >= 1)) throw new InputError(`--mask_noise_pixels: must be at least 1, got ${f.mask_noise_pixels}`);
+  checkRanges(f, { guidance_scale: '>= 0', guidance_rescale: '[0, 1]' });
   const q = f.quick;
   const t0 = Date.now();
   const log = (m: string): void => console.log(m);
@@ -63,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
           pairs: q ? 1 : f.pairs,
           num_inference_steps: q ? 4 : f.num_inference_steps,
           guidance_scale: f.guidance_scale,
+          guidance_rescale: f.guidance_rescale,
           seed: f.seed,
         },
         log,
@@ -84,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
           seeds: q ? 1 : f.seeds,
           num_inference_steps: q ? 4 : f.num_inference_steps,
           guidance_scale: f.guidance_scale,
+          guidance_rescale: f.guidance_rescale,
           base_model: f.pretrained_model_name_or_path,
           work_dir: f.output_dir,
         },

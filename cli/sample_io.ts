@@ -17,11 +17,11 @@ export function loadModelFolder(path: string): BasModel {
 }
 
 /** The flags a sampling command shares, by the names SampleOptions gives them. */
-export type SampleFlags = Required<Pick<SampleOptions, 'prompt' | 'num_images' | 'seed' | 'num_inference_steps' | 'guidance_scale'>>;
+export type SampleFlags = Required<Pick<SampleOptions, 'prompt' | 'num_images' | 'seed' | 'num_inference_steps' | 'guidance_scale' | 'guidance_rescale'>>;
 
 /** The sampling options of those flags (a command adds its own, e.g. `edit`, `record_attention`). */
 export function sampleOptionsFrom(f: SampleFlags): SampleOptions {
-  return { prompt: f.prompt, num_images: f.num_images, seed: f.seed, num_inference_steps: f.num_inference_steps, guidance_scale: f.guidance_scale };
+  return { prompt: f.prompt, num_images: f.num_images, seed: f.seed, num_inference_steps: f.num_inference_steps, guidance_scale: f.guidance_scale, guidance_rescale: f.guidance_rescale };
 }
 
 /** (N, 3, H, W) in [-1, 1] written as one row of N images (PNG or JPEG by the name's extension);

@@ -4,7 +4,7 @@
 // are the image and `decode_latents` is the identity; a latent model plugs in a VAE decoder there
 // and passes latent sizes as height/width/channels.
 import { startFrom } from './image_start.js';
-import { add, CarryScope, cat, chunk, default_generator, index_select, mul, no_grad, sub, type DType, type Generator, type Tensor } from '../core/index.js';
+import { add, CarryScope, cat, chunk, default_generator, div, index_select, mean, mul, no_grad, sqrt, sub, sum, type DType, type Generator, type Tensor } from '../core/index.js';
 
 /** The UNet call the loop makes: noise prediction for a batch at one timestep. */
 export interface UNetLike {
@@ -58,6 +58,12 @@ export interface TextToImageOptions {
   num_inference_steps?: number;
   /** 7.5 by default; <= 1 turns guidance off (no unconditional branch). */
   guidance_scale?: number;
+  /**
+   * diffusers' guidance_rescale, in [0, 1]: 0 by default (off). Pulls the guided prediction's
+   * spread back to the conditional one's (rescale_noise_cfg), against the over-saturated colours
+   * strong guidance gives a v-prediction model.
+   */
+  guidance_rescale?: number;
   num_images_per_prompt?: number;
   /** DDIM's eta (ignored by schedulers without one). */
   eta?: number;
@@ -106,6 +112,22 @@ export interface TextToImageOutput {
 /** Classifier-free guidance: uncond + g (cond - uncond). */
 export function guide(noise_pred_uncond: Tensor, noise_pred_text: Tensor, guidance_scale: number): Tensor {
   return add(noise_pred_uncond, mul(sub(noise_pred_text, noise_pred_uncond), guidance_scale));
+}
+
+/**
+ * Lin et al. 2023 (sec. 3.4), as diffusers' rescale_noise_cfg: the guided prediction scaled so
+ * each sample's standard deviation (unbiased, over all but the batch dim) is the conditional one's,
+ * then mixed with the unscaled one by `guidance_rescale`.
+ */
+export function rescale_noise_cfg(noise_cfg: Tensor, noise_pred_text: Tensor, guidance_rescale: number): Tensor {
+  const dims = Array.from({ length: noise_cfg.ndim - 1 }, (_, i) => i + 1);
+  const n = noise_cfg.numel() / noise_cfg.shape[0]!;
+  const std = (x: Tensor): Tensor => {
+    const d = sub(x, mean(x, dims, true));
+    return sqrt(div(sum(mul(d, d), dims, true), n - 1));
+  };
+  const rescaled = mul(noise_cfg, div(std(noise_pred_text), std(noise_cfg)));
+  return add(mul(rescaled, guidance_rescale), mul(noise_cfg, 1 - guidance_rescale));
 }
 
 function asList(p: string | string[]): string[] {
@@ -189,6 +211,8 @@ export class TextToImagePipeline {
     const k = opts.num_images_per_prompt ?? 1;
     const g = opts.guidance_scale ?? 7.5;
     const cfg = g > 1;
+    const rescale = opts.guidance_rescale ?? 0;
+    if (!(rescale >= 0 && rescale <= 1)) throw new Error(`guidance_rescale must be in [0, 1], got ${rescale}`);
     const negative = cfg ? (opts.negative_prompt === undefined ? prompts.map(() => '') : asList(opts.negative_prompt)) : null;
     const { cond, uncond } = this.encode(prompts, negative, k);
     // the unet sees [uncond..., cond...], so one forward serves both branches
@@ -223,6 +247,7 @@ export class TextToImagePipeline {
         if (cfg) {
           const [u, c] = chunk(out, 2, 0) as [Tensor, Tensor];
           noise_pred = guide(u, c, g);
+          if (rescale > 0) noise_pred = rescale_noise_cfg(noise_pred, c, rescale);
         }
         const res = scheduler.step(noise_pred, t, latents, { generator, eta: opts.eta ?? 0 });
         let next = res.prev_sample;

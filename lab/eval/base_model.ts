@@ -14,6 +14,8 @@ export interface BaseEvalOptions {
   pairs: number;
   num_inference_steps: number;
   guidance_scale: number;
+  /** diffusers' guidance_rescale; 0 (off) when absent. */
+  guidance_rescale?: number;
   seed: number;
 }
 
@@ -21,8 +23,8 @@ export interface BaseEvalOptions {
 export type PromptSampler = (prompt: string, num_images: number, seed: number) => Tensor;
 
 /** A text-to-image model's sampler with the evaluation's DDIM steps and guidance. */
-export function modelSampler(model: BasModel, o: Pick<BaseEvalOptions, 'num_inference_steps' | 'guidance_scale'>): PromptSampler {
-  return (prompt, num_images, seed) => sample(model, { prompt, num_images, seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale }).images;
+export function modelSampler(model: BasModel, o: Pick<BaseEvalOptions, 'num_inference_steps' | 'guidance_scale' | 'guidance_rescale'>): PromptSampler {
+  return (prompt, num_images, seed) => sample(model, { prompt, num_images, seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale ?? 0 }).images;
 }
 
 export interface BaseEvalResult {

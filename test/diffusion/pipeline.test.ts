@@ -4,6 +4,7 @@ import {
   DDIMScheduler,
   DDPMScheduler,
   guide,
+  rescale_noise_cfg,
   SD_SCHEDULER_CONFIG,
   TextToImagePipeline,
   to_uint8_images,
@@ -176,5 +177,46 @@ describe('TextToImagePipeline', () => {
     const u = tensor([1, 2]);
     const c = tensor([3, 0]);
     expect([...guide(u, c, 7.5).data]).toEqual([1 + 7.5 * 2, 2 - 7.5 * 2]);
+  });
+
+  it('rescale_noise_cfg: each sample scaled to the conditional std (unbiased, over C, H, W), mixed by guidance_rescale', () => {
+    const gen = new Generator(5);
+    const shape = [3, 2, 3, 4];
+    const cfg = gen.randn(shape, { dtype: 'float64' }).mul(3).add(0.5);
+    const text = gen.randn(shape, { dtype: 'float64' });
+    const n = 2 * 3 * 4;
+    // an independent float64 reference, sample by sample
+    const std = (v: readonly number[]): number => {
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+    };
+    for (const r of [0, 0.7, 1]) {
+      const want: number[] = [];
+      for (let b = 0; b < 3; b++) {
+        const c = [...cfg.data].slice(b * n, (b + 1) * n);
+        const ratio = std([...text.data].slice(b * n, (b + 1) * n)) / std(c);
+        want.push(...c.map((x) => r * x * ratio + (1 - r) * x));
+      }
+      expectClose([...rescale_noise_cfg(cfg, text, r).data], want, 1e-12);
+    }
+    // at 1 every sample's spread is the conditional one's
+    const full = rescale_noise_cfg(cfg, text, 1);
+    for (let b = 0; b < 3; b++) expect(std([...full.data].slice(b * n, (b + 1) * n))).toBeCloseTo(std([...text.data].slice(b * n, (b + 1) * n)), 12);
+  });
+
+  it('guidance_rescale: the scheduler gets the guided prediction rescaled; out of [0, 1] is an error', () => {
+    const log: { t: number; model_output: number[]; sample: number[] }[] = [];
+    // eps_hat = (1 + code) x: the conditional branch ("abcd") 5x, the unconditional x, so guidance widens the spread
+    const unet: UNetLike = {
+      forward: (sample, _t, ehs) => ({ sample: sample.mul(ehs.mean([1, 2]).add(1).reshape([sample.shape[0]!, 1, 1, 1])) }),
+    };
+    const pipe = new TextToImagePipeline({ unet, encodePrompt: encodePrompt([]), scheduler: recordingScheduler(log), channels: 3, sample_size: 4 });
+    pipe.generate({ prompt: 'abcd', guidance_scale: 5, guidance_rescale: 0.6, generator: new Generator(0) });
+    expect(log.length).toBe(3);
+    for (const step of log) {
+      // guided: x + 5 (5x - x) = 21x, rescaled to the spread of 5x: 0.6 * 5x + 0.4 * 21x
+      expectClose(step.model_output, step.sample.map((x) => 0.6 * 5 * x + 0.4 * 21 * x), 1e-10);
+    }
+    expect(() => pipe.generate({ prompt: 'p', guidance_scale: 5, guidance_rescale: 1.5 })).toThrow('guidance_rescale must be in [0, 1], got 1.5');
   });
 });
