@@ -239,9 +239,12 @@ export class Pretrainer {
   }
 
   private sampleGrid(model: BasModel, ema: EMA, step: number): void {
+    // a v-prediction model under guidance 4 rings its objects with the complementary colour unless
+    // the guided prediction is rescaled (docs/base_model.md), as Lin et al. advise for such models
+    const guidance_rescale = this.args.prediction_type === 'v_prediction' ? 0.7 : 0;
     const tiles = ema.withWeights(() =>
       GRID_PROMPTS.map((prompt, i) => {
-        const out = sample(model, { prompt, seed: i, num_inference_steps: 25, guidance_scale: 4 });
+        const out = sample(model, { prompt, seed: i, num_inference_steps: 25, guidance_scale: 4, guidance_rescale });
         return rgbImagesOf(out.images)[0]!;
       }),
     );
