@@ -14,7 +14,7 @@ export interface BaseEvalOptions {
   pairs: number;
   num_inference_steps: number;
   guidance_scale: number;
-  /** diffusers' guidance_rescale; 0 (off) when absent. */
+  /** diffusers' guidance_rescale; off when absent (SampleOptions' default). */
   guidance_rescale?: number;
   seed: number;
 }
@@ -24,7 +24,7 @@ export type PromptSampler = (prompt: string, num_images: number, seed: number) =
 
 /** A text-to-image model's sampler with the evaluation's DDIM steps and guidance. */
 export function modelSampler(model: BasModel, o: Pick<BaseEvalOptions, 'num_inference_steps' | 'guidance_scale' | 'guidance_rescale'>): PromptSampler {
-  return (prompt, num_images, seed) => sample(model, { prompt, num_images, seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale ?? 0 }).images;
+  return (prompt, num_images, seed) => sample(model, { prompt, num_images, seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale }).images;
 }
 
 export interface BaseEvalResult {

@@ -58,7 +58,7 @@ export interface BasEvalOptions {
   seeds: number;
   num_inference_steps: number;
   guidance_scale: number;
-  /** diffusers' guidance_rescale for the judged samples; 0 (off) when absent. */
+  /** diffusers' guidance_rescale for the judged samples; off when absent (SampleOptions' default). */
   guidance_rescale?: number;
   base_model?: string | undefined;
   work_dir: string;
@@ -118,7 +118,7 @@ export function finalAttentionIoU(model: BasModel, folder: string, seed: number,
 
 /** What the detector finds in each of the `seeds` samples of "a photo of <assetI>". */
 export function identityDetections(model: BasModel, i: number, o: Pick<BasEvalOptions, 'seeds' | 'seed' | 'num_inference_steps' | 'guidance_scale' | 'guidance_rescale'>): Detection[][] {
-  const imgs = sample(model, { prompt: `a photo of <asset${i}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale ?? 0 });
+  const imgs = sample(model, { prompt: `a photo of <asset${i}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale });
   return detectBatch(imgs.images);
 }
 
@@ -183,7 +183,7 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
       });
       const pairHits: number[] = [];
       for (let i = 0; i + 1 < n; i++) {
-        const imgs = sample(model, { prompt: `a photo of <asset${i}> and <asset${i + 1}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale ?? 0 });
+        const imgs = sample(model, { prompt: `a photo of <asset${i}> and <asset${i + 1}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale });
         pairHits.push(...detectBatch(imgs.images).map((d) => (hasConcept(d, concepts[i]!) && hasConcept(d, concepts[i + 1]!) ? 1 : 0)));
       }
       per_scene.push({ scene: s.name, ...(training_mask_iou ? { training_mask_iou } : {}), iou, identity, identity_colour, disentanglement, pairs_both: mean(pairHits) });

@@ -13,7 +13,7 @@ import { InputError } from '../../bas/errors.js';
 import { loadModel, saveModel, type BasModel } from '../../bas/model.js';
 import { checkpointInputError, openLatest, writeCheckpointFolder } from '../../bas/train/checkpoint_folder.js';
 import type { PretrainConfig } from './config.js';
-import type { EMA } from './ema.js';
+import { EMA } from './ema.js';
 
 /** The file whose presence makes a checkpoint-N folder a complete pretraining checkpoint. */
 export const PRETRAIN_STATE_FILE = 'state.json';
@@ -47,6 +47,10 @@ export interface LoadedPretrainCheckpoint {
   state: PretrainState;
   /** Puts the optimizer's moments, the schedule's and the EMA's state of the checkpoint into these. */
   restore(optimizer: AdamW, lr: LRScheduler, ema: EMA): void;
+  /** Puts the checkpoint's EMA shadow and step into `ema` alone. */
+  restoreEma(ema: EMA): void;
+  /** How many tensors the EMA shadow holds (one per trained parameter). */
+  ema_tensors: number;
 }
 
 /** Reads every file of a pretraining checkpoint (so damage is found while `latest` can fall back); errors name the checkpoint. */
@@ -66,23 +70,33 @@ export function loadPretrainCheckpoint(dir: string, fs: Files): LoadedPretrainCh
     throw checkpointInputError(dir, e);
   }
   const saved = state;
+  const loadEma = (ema: EMA): void => {
+    const weights = ema.params.map((_, i) => {
+      const t = shadow[String(i)];
+      if (!t) throw new Error(`ema.safetensors has no tensor "${i}" for parameter ${i} of ${ema.params.length}`);
+      return Float32Array.from(t.data);
+    });
+    ema.load(weights, saved.ema_step);
+  };
+  const named = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      throw checkpointInputError(dir, e);
+    }
+  };
   return {
     model,
     state,
+    ema_tensors: Object.keys(shadow).length,
     restore(optimizer, lr, ema) {
-      try {
+      named(() => {
         optimizer.load_state_dict(moments);
         lr.load_state_dict(saved.lr_scheduler);
-        const weights = ema.params.map((_, i) => {
-          const t = shadow[String(i)];
-          if (!t) throw new Error(`ema.safetensors has no tensor "${i}" for parameter ${i} of ${ema.params.length}`);
-          return Float32Array.from(t.data);
-        });
-        ema.load(weights, saved.ema_step);
-      } catch (e) {
-        throw checkpointInputError(dir, e);
-      }
+        loadEma(ema);
+      });
     },
+    restoreEma: (ema) => named(() => loadEma(ema)),
   };
 }
 
@@ -98,19 +112,15 @@ export function openPretrainCheckpoint(spec: string, outputDir: string, notice: 
  * which the shadow's length tells.
  */
 export function saveEmaModel(checkpointDir: string, outDir: string, fs: Files): { step: number; ema_step: number } {
-  const { model, state } = loadPretrainCheckpoint(checkpointDir, fs);
-  const emaPath = fs.join(checkpointDir, 'ema.safetensors');
-  const shadow = load_file(emaPath, fs);
-  const count = Object.keys(shadow).length;
+  const checkpoint = loadPretrainCheckpoint(checkpointDir, fs);
+  const { model, state, ema_tensors } = checkpoint;
   const unet = model.unet.parameters();
   const both = [...unet, ...model.text_encoder.parameters()];
-  const params = count === unet.length ? unet : count === both.length ? both : null;
-  if (!params) throw new InputError(`${emaPath}: ${count} tensors, neither the UNet's ${unet.length} parameters nor the ${both.length} of the UNet and text encoder`);
-  params.forEach((p, i) => {
-    const s = shadow[String(i)];
-    if (!s || s.numel() !== p.numel()) throw new InputError(`${emaPath}: tensor "${i}" does not match parameter ${i} (${p.numel()} values)`);
-    p.assign_(Float32Array.from(s.data));
-  });
-  saveModel(outDir, model, fs);
+  const params = ema_tensors === unet.length ? unet : ema_tensors === both.length ? both : null;
+  if (!params) throw new InputError(`${fs.join(checkpointDir, 'ema.safetensors')}: ${ema_tensors} tensors, neither the UNet's ${unet.length} parameters nor the ${both.length} of the UNet and text encoder`);
+  // the run's own way: its EMA restored as on resume, then saved as at the run's end
+  const ema = new EMA(params);
+  checkpoint.restoreEma(ema);
+  ema.withWeights(() => saveModel(outDir, model, fs));
   return { step: state.global_step, ema_step: state.ema_step };
 }
