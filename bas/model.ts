@@ -86,14 +86,29 @@ export function trainingScheduler(m: BasModel): DDPMScheduler {
   return DDPMScheduler.from_config({ ...SD_SCHEDULER_CONFIG, ...m.scheduler_config });
 }
 
-export interface SampleOptions {
-  prompt: string;
-  num_images?: number;
-  seed: number;
+/** How each picture is drawn, whatever its prompt: DDIM steps, guidance and the two knobs on it. */
+export interface SamplingOptions {
   num_inference_steps?: number;
   guidance_scale?: number;
   /** diffusers' guidance_rescale (0, off, by default): TextToImageOptions.guidance_rescale. */
   guidance_rescale?: number;
+  /**
+   * DDIM's eta (0 by default, diffusers' too): 0 follows the deterministic DDIM path, 1 draws fresh
+   * noise at every step with DDPM's variance (ancestral sampling), which lets later steps correct an
+   * earlier step's error; pixel-space models of this project need it (docs/base_model.md).
+   */
+  eta?: number;
+}
+
+/** The sampling options of a larger options object (an eval's, a command's flags), to pass to `sample`. */
+export function samplingOf(o: SamplingOptions): SamplingOptions {
+  return { num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale, eta: o.eta };
+}
+
+export interface SampleOptions extends SamplingOptions {
+  prompt: string;
+  num_images?: number;
+  seed: number;
   /** Record cross-attention of the conditional sample over all steps (for visualisation). */
   record_attention?: boolean;
   /** Also keep each step's cross-attention per layer of the first conditional image (`bas generate --save_attention_maps`). */
@@ -136,6 +151,7 @@ function generateOptions(o: SampleOptions): TextToImageOptions {
     num_inference_steps: o.num_inference_steps ?? 50,
     guidance_scale: o.guidance_scale ?? 7.5,
     guidance_rescale: o.guidance_rescale ?? 0,
+    eta: o.eta ?? 0,
     generator: new Generator(o.seed),
     ...(o.edit ? { image: o.edit.image, mask_image: o.edit.mask, strength: o.edit.strength ?? 1 } : {}),
   };

@@ -34,6 +34,7 @@ const FLAGS = {
   num_inference_steps: { type: 'int', help: 'DDIM steps per image', default: 25 },
   guidance_scale: { type: 'number', help: 'classifier-free guidance', default: 4 },
   guidance_rescale: { type: 'number', help: "diffusers' guidance_rescale in [0, 1] for every sample judged (0: off)", default: 0 },
+  eta: { type: 'number', help: "DDIM's eta in [0, 1] for every sample judged (0: deterministic DDIM, 1: ancestral)", default: 0 },
   seed: { type: 'int', help: 'seed of scenes, noise and training', default: 0 },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpecs;
@@ -51,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   const badNoise = mask_noise.find((v) => !(MASK_NOISES as readonly string[]).includes(v));
   if (badNoise !== undefined) throw new InputError(`--mask_noise: must be one of ${MASK_NOISES.join(', ')}, got "${badNoise}"`);
   if (!(f.mask_noise_pixels >= 1)) throw new InputError(`--mask_noise_pixels: must be at least 1, got ${f.mask_noise_pixels}`);
-  checkRanges(f, { guidance_scale: '>= 0', guidance_rescale: '[0, 1]' });
+  checkRanges(f, { guidance_scale: '>= 0', guidance_rescale: '[0, 1]', eta: '[0, 1]' });
   const q = f.quick;
   const t0 = Date.now();
   const log = (m: string): void => console.log(m);
@@ -67,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
           num_inference_steps: q ? 4 : f.num_inference_steps,
           guidance_scale: f.guidance_scale,
           guidance_rescale: f.guidance_rescale,
+          eta: f.eta,
           seed: f.seed,
         },
         log,
@@ -89,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
           num_inference_steps: q ? 4 : f.num_inference_steps,
           guidance_scale: f.guidance_scale,
           guidance_rescale: f.guidance_rescale,
+          eta: f.eta,
           base_model: f.pretrained_model_name_or_path,
           work_dir: f.output_dir,
         },

@@ -22,6 +22,7 @@ const FLAGS = {
   num_inference_steps: { type: 'int', help: 'DDIM steps', default: 50 },
   guidance_scale: { type: 'number', help: 'classifier-free guidance scale', default: 7.5 },
   guidance_rescale: { type: 'number', help: "diffusers' guidance_rescale in [0, 1]: pulls the guided prediction's spread back to the conditional one's (against over-saturated colours; 0.7 in Lin et al.)", default: 0 },
+  eta: { type: 'number', help: "DDIM's eta in [0, 1]: 0 the deterministic DDIM path, 1 fresh noise at every step (ancestral sampling, which keeps a pixel-space model's samples clean)", default: 0 },
   attention_map_path: { type: 'string', help: 'also write the averaged cross-attention of the prompt tokens here (.png or .jpg)' },
   save_attention_maps: { type: 'string', help: "also write the first image's cross-attention per denoising step, per layer and per prompt token into this folder (new or empty), with index.json" },
   backend: { type: 'string', help: 'kernel backend (default $BAS_BACKEND, else gpujs-webasm)' },
@@ -34,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const f = parseFlags(argv, FLAGS, 'generate');
-  checkRanges(f, { num_images: 'at least 1', num_inference_steps: 'at least 1', guidance_scale: '>= 0', guidance_rescale: '[0, 1]' });
+  checkRanges(f, { num_images: 'at least 1', num_inference_steps: 'at least 1', guidance_scale: '>= 0', guidance_rescale: '[0, 1]', eta: '[0, 1]' });
   const outputs = [['--output_path', f.output_path], ...(f.attention_map_path === undefined ? [] : [['--attention_map_path', f.attention_map_path]])] as const;
   const toCreate = outputs.map(([flag, path]) => checkOutputImage(flag, path));
   const mapsDir = f.save_attention_maps;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Tensor } from '../core/index.js';
 import { rgbImagesOf, type RgbImage } from '../bas/io/pixels.js';
 import { writeImage } from '../bas/io/write_image.js';
-import { loadModel, type BasModel, type SampleOptions } from '../bas/model.js';
+import { loadModel, samplingOf, type BasModel, type SampleOptions } from '../bas/model.js';
 import { hstack } from '../bas/vis/image_ops.js';
 import { InputError } from '../bas/errors.js';
 
@@ -17,11 +17,11 @@ export function loadModelFolder(path: string): BasModel {
 }
 
 /** The flags a sampling command shares, by the names SampleOptions gives them. */
-export type SampleFlags = Required<Pick<SampleOptions, 'prompt' | 'num_images' | 'seed' | 'num_inference_steps' | 'guidance_scale' | 'guidance_rescale'>>;
+export type SampleFlags = Required<Pick<SampleOptions, 'prompt' | 'num_images' | 'seed' | 'num_inference_steps' | 'guidance_scale' | 'guidance_rescale' | 'eta'>>;
 
 /** The sampling options of those flags (a command adds its own, e.g. `edit`, `record_attention`). */
 export function sampleOptionsFrom(f: SampleFlags): SampleOptions {
-  return { prompt: f.prompt, num_images: f.num_images, seed: f.seed, num_inference_steps: f.num_inference_steps, guidance_scale: f.guidance_scale, guidance_rescale: f.guidance_rescale };
+  return { prompt: f.prompt, num_images: f.num_images, seed: f.seed, ...samplingOf(f) };
 }
 
 /** (N, 3, H, W) in [-1, 1] written as one row of N images (PNG or JPEG by the name's extension);

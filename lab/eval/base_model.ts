@@ -2,7 +2,7 @@
 // Single-object prompts "a photo of a {colour} {shape}": colour fidelity (the colour is there) and
 // shape fidelity (the object of that colour has the shape); two-object prompts: both present.
 import { Generator, type Tensor } from '../../core/index.js';
-import { sample, type BasModel } from '../../bas/model.js';
+import { sample, samplingOf, type BasModel, type SamplingOptions } from '../../bas/model.js';
 import { detectBatch, hasColour, hasConcept, mean, type Concept } from './judge.js';
 
 export interface BaseEvalOptions {
@@ -16,6 +16,8 @@ export interface BaseEvalOptions {
   guidance_scale: number;
   /** diffusers' guidance_rescale; off when absent (SampleOptions' default). */
   guidance_rescale?: number;
+  /** DDIM's eta; 0 when absent (SampleOptions' default). */
+  eta?: number;
   seed: number;
 }
 
@@ -23,8 +25,8 @@ export interface BaseEvalOptions {
 export type PromptSampler = (prompt: string, num_images: number, seed: number) => Tensor;
 
 /** A text-to-image model's sampler with the evaluation's DDIM steps and guidance. */
-export function modelSampler(model: BasModel, o: Pick<BaseEvalOptions, 'num_inference_steps' | 'guidance_scale' | 'guidance_rescale'>): PromptSampler {
-  return (prompt, num_images, seed) => sample(model, { prompt, num_images, seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale }).images;
+export function modelSampler(model: BasModel, o: SamplingOptions): PromptSampler {
+  return (prompt, num_images, seed) => sample(model, { prompt, num_images, seed, ...samplingOf(o) }).images;
 }
 
 export interface BaseEvalResult {

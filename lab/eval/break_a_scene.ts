@@ -15,7 +15,7 @@ import { instancePrompt } from '../../bas/data/union_sampling.js';
 import { loadInstanceFolder } from '../../bas/io/instance.js';
 import { attentionIoU } from '../../bas/losses/attention_iou.js';
 import { normalizeByMax } from '../../bas/losses/attention_loss.js';
-import { defaultAttnRes, encodePrompts, loadModel, sample, trainingScheduler, type BasModel } from '../../bas/model.js';
+import { defaultAttnRes, encodePrompts, loadModel, sample, samplingOf, trainingScheduler, type BasModel, type SamplingOptions } from '../../bas/model.js';
 import { trainConfig, type TrainConfig } from '../../bas/train/config.js';
 import { BreakASceneTrainer } from '../../bas/train/trainer.js';
 import { files } from '../../platform/platform.js';
@@ -60,6 +60,8 @@ export interface BasEvalOptions {
   guidance_scale: number;
   /** diffusers' guidance_rescale for the judged samples; off when absent (SampleOptions' default). */
   guidance_rescale?: number;
+  /** DDIM's eta for the judged samples; 0 when absent (SampleOptions' default). */
+  eta?: number;
   base_model?: string | undefined;
   work_dir: string;
 }
@@ -117,8 +119,8 @@ export function finalAttentionIoU(model: BasModel, folder: string, seed: number,
 }
 
 /** What the detector finds in each of the `seeds` samples of "a photo of <assetI>". */
-export function identityDetections(model: BasModel, i: number, o: Pick<BasEvalOptions, 'seeds' | 'seed' | 'num_inference_steps' | 'guidance_scale' | 'guidance_rescale'>): Detection[][] {
-  const imgs = sample(model, { prompt: `a photo of <asset${i}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale });
+export function identityDetections(model: BasModel, i: number, o: Pick<BasEvalOptions, 'seeds' | 'seed'> & SamplingOptions): Detection[][] {
+  const imgs = sample(model, { prompt: `a photo of <asset${i}>`, num_images: o.seeds, seed: o.seed, ...samplingOf(o) });
   return detectBatch(imgs.images);
 }
 
@@ -183,7 +185,7 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
       });
       const pairHits: number[] = [];
       for (let i = 0; i + 1 < n; i++) {
-        const imgs = sample(model, { prompt: `a photo of <asset${i}> and <asset${i + 1}>`, num_images: o.seeds, seed: o.seed, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, guidance_rescale: o.guidance_rescale });
+        const imgs = sample(model, { prompt: `a photo of <asset${i}> and <asset${i + 1}>`, num_images: o.seeds, seed: o.seed, ...samplingOf(o) });
         pairHits.push(...detectBatch(imgs.images).map((d) => (hasConcept(d, concepts[i]!) && hasConcept(d, concepts[i + 1]!) ? 1 : 0)));
       }
       per_scene.push({ scene: s.name, ...(training_mask_iou ? { training_mask_iou } : {}), iou, identity, identity_colour, disentanglement, pairs_both: mean(pairHits) });

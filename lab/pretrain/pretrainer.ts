@@ -239,12 +239,13 @@ export class Pretrainer {
   }
 
   private sampleGrid(model: BasModel, ema: EMA, step: number): void {
-    // a v-prediction model under guidance 4 rings its objects with the complementary colour unless
-    // the guided prediction is rescaled (docs/base_model.md), as Lin et al. advise for such models
-    const guidance_rescale = this.args.prediction_type === 'v_prediction' ? 0.7 : 0;
+    // a v-prediction model under guidance 4 draws grainy backgrounds and empty images; guidance 2
+    // with ancestral sampling (eta 1) draws its cleanest samples (docs/base_model.md, "Sampling the
+    // v-prediction model"); an epsilon run keeps the grids it always had
+    const sampling = this.args.prediction_type === 'v_prediction' ? { guidance_scale: 2, eta: 1 } : { guidance_scale: 4 };
     const tiles = ema.withWeights(() =>
       GRID_PROMPTS.map((prompt, i) => {
-        const out = sample(model, { prompt, seed: i, num_inference_steps: 25, guidance_scale: 4, guidance_rescale });
+        const out = sample(model, { prompt, seed: i, num_inference_steps: 25, ...sampling });
         return rgbImagesOf(out.images)[0]!;
       }),
     );

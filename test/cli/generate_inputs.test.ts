@@ -27,13 +27,14 @@ const argv = (out: string, extra: readonly string[] = [], prompt = 'a photo of <
   ['generate', '--model_path', trained, '--prompt', prompt, '--output_path', out, '--num_inference_steps', '2', ...extra];
 
 describe('bas generate rejects bad flags before sampling', () => {
-  it('--num_inference_steps 0, --num_images 0, a negative --guidance_scale, --guidance_rescale above 1', async () => {
+  it('--num_inference_steps 0, --num_images 0, a negative --guidance_scale, --guidance_rescale or --eta above 1', async () => {
     const d = caseDir();
     const out = join(d, 'x.png');
     await expectRejected(suite.out(), argv(out, ['--num_inference_steps', '0']), ['--num_inference_steps must be at least 1, got 0'], [d]);
     await expectRejected(suite.out(), argv(out, ['--num_images', '0']), ['--num_images must be at least 1, got 0'], [d]);
     await expectRejected(suite.out(), argv(out, ['--guidance_scale=-1']), ['--guidance_scale must be >= 0, got -1'], [d]);
     await expectRejected(suite.out(), argv(out, ['--guidance_rescale', '2']), ['--guidance_rescale must be in [0, 1], got 2'], [d]);
+    await expectRejected(suite.out(), argv(out, ['--eta', '1.5']), ['--eta must be in [0, 1], got 1.5'], [d]);
     await expectRejected(suite.out(), argv(out, ['--seed', 'one']), ['--seed expects a number, got "one"'], [d]);
   });
 

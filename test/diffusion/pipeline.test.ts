@@ -204,6 +204,23 @@ describe('TextToImagePipeline', () => {
     for (let b = 0; b < 3; b++) expect(std([...full.data].slice(b * n, (b + 1) * n))).toBeCloseTo(std([...text.data].slice(b * n, (b + 1) * n)), 12);
   });
 
+  it("eta reaches DDIM's step: the run equals a hand loop drawing the same variance noise, and eta 0 is a different, noise-free path", () => {
+    const scheduler = (): DDIMScheduler => DDIMScheduler.from_config({ ...SD_SCHEDULER_CONFIG, num_train_timesteps: 1000 });
+    const unet: UNetLike = { forward: (x) => ({ sample: x.mul(0.3) }) };
+    const z = new Generator(4).randn([2, 3, 4, 4], { dtype: 'float64' });
+    const run = (eta: number): Tensor => new TextToImagePipeline({ unet, encodePrompt: encodePrompt([]), scheduler: scheduler(), channels: 3, sample_size: 4 }).generate({ prompt: 'p', num_images_per_prompt: 2, num_inference_steps: 5, guidance_scale: 1, eta, latents: z, generator: new Generator(11) }).latents;
+    // the hand loop: the latents are given, so the generator draws only each step's variance noise
+    const s = scheduler();
+    s.set_timesteps(5);
+    const gen = new Generator(11);
+    let x = z;
+    for (const t of s.timesteps) x = s.step(x.mul(0.3), t, x, { eta: 1, generator: gen }).prev_sample;
+    expectClose(run(1), [...x.data], 1e-12);
+    const deterministic = run(0);
+    expectClose(deterministic, [...run(0).data], 0);
+    expect(Math.max(...zipMap([deterministic.data, x.data], (a, b) => Math.abs(a - b)))).toBeGreaterThan(1e-3);
+  });
+
   it('guidance_rescale: the scheduler gets the guided prediction rescaled; out of [0, 1] is an error', () => {
     const log: { t: number; model_output: number[]; sample: number[] }[] = [];
     // eps_hat = (1 + code) x: the conditional branch ("abcd") 5x, the unconditional x, so guidance widens the spread
