@@ -29,6 +29,8 @@ export interface ClassImageOptions {
   seed: number;
   num_inference_steps: number;
   guidance_scale: number;
+  /** DDIM's eta (0 when absent). */
+  eta?: number;
   log?: (msg: string) => void;
   /** Checked between denoising steps: true ends the generation (the batch under way is dropped). */
   shouldStop?: () => boolean;
@@ -50,7 +52,7 @@ export async function ensureClassImages(model: BasModel, o: ClassImageOptions): 
     if (stop()) return null;
     const n = Math.min(o.batch, o.count - have);
     // seeded by position, so an interrupted generation resumes with the same images
-    const images = await sampleImagesAsync(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale }, stop);
+    const images = await sampleImagesAsync(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, eta: o.eta }, stop);
     if (images === null) return null;
     rgbImagesOf(images).forEach((img, i) => {
       writePng(fs.join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), img, fs);

@@ -92,6 +92,8 @@ export interface TrainConfig {
   num_inference_steps: number;
   /** Guidance of logged and validation samples and of class images. */
   guidance_scale: number;
+  /** DDIM's eta of logged and validation samples and of class images (0: deterministic DDIM; 1: ancestral). */
+  eta: number;
   /** Base model folder (unset: the shipped base model). */
   pretrained_model_name_or_path?: string | undefined;
   /** Kernel backend for the run (unset: the one already selected). */
@@ -153,6 +155,7 @@ export const TRAIN_DEFAULTS = {
   log_checkpoints: false,
   num_inference_steps: 50,
   guidance_scale: 7.5,
+  eta: 0,
   gradient_accumulation_steps: 1,
   center_crop: false,
   validation_prompt: [] as string[],
@@ -219,6 +222,7 @@ const TRAIN_RANGES: Partial<Record<keyof TrainConfig, Range>> = {
   learning_rate: '>= 0',
   initial_learning_rate: '>= 0',
   adam_weight_decay: '>= 0',
+  eta: '[0, 1]',
   guidance_scale: '>= 0',
   adam_epsilon: '> 0',
   max_grad_norm: '> 0',

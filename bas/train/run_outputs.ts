@@ -28,10 +28,11 @@ export interface ValidationIndex {
   step: number;
   num_inference_steps: number;
   guidance_scale: number;
+  eta: number;
   images: { prompt: string; prompt_index: number; image_index: number; seed: number; file: string; attention: string | null }[];
 }
 
-export function writeValidation(sink: OutputSink, step: number, samples: readonly ValidationSample[], sampling: { num_inference_steps: number; guidance_scale: number }): string {
+export function writeValidation(sink: OutputSink, step: number, samples: readonly ValidationSample[], sampling: { num_inference_steps: number; guidance_scale: number; eta: number }): string {
   const fs = sink.files;
   const dir = stepFolder(sink, VALIDATION_DIR, step);
   fs.mkdirp(dir);
@@ -42,7 +43,7 @@ export function writeValidation(sink: OutputSink, step: number, samples: readonl
     if (s.attention && attention) writePngAtomic(fs.join(dir, attention), renderAttentionRow(s.attention, labelsFromTokens(s.tokens)), fs);
     return { prompt: s.prompt, prompt_index: s.prompt_index, image_index: s.image_index, seed: s.seed, file: `${base}.png`, attention };
   });
-  const index: ValidationIndex = { step, num_inference_steps: sampling.num_inference_steps, guidance_scale: sampling.guidance_scale, images };
+  const index: ValidationIndex = { step, num_inference_steps: sampling.num_inference_steps, guidance_scale: sampling.guidance_scale, eta: sampling.eta, images };
   write_file_atomic(fs.join(dir, INDEX_FILE), to_json_text(index), fs);
   return dir;
 }

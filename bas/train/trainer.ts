@@ -320,6 +320,7 @@ export class BreakASceneTrainer {
       seed: a.seed,
       num_inference_steps: a.num_inference_steps,
       guidance_scale: a.guidance_scale,
+      eta: a.eta,
       log: this.log,
       shouldStop: () => this.stopRequested,
     });
@@ -453,7 +454,7 @@ export class BreakASceneTrainer {
     const logs = outputPath(this.sink, 'img_logs');
     if (a.lambda_attention !== 0 && lastAttention) this.saveAttention(fs.join(logs, `${tag}_step_attn.png`), run.model, lastAttention, prompt);
     const text = run.model.tokenizer.decode(prompt, { skip_special_tokens: true });
-    const out = sample(run.model, { prompt: text, seed: a.seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, record_attention: true, attn_res });
+    const out = sample(run.model, { prompt: text, seed: a.seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, eta: a.eta, record_attention: true, attn_res });
     const img = rgbImagesOf(out.images)[0]!;
     fs.mkdirp(logs);
     writePng(fs.join(logs, `${tag}_full_pred.png`), img, fs);

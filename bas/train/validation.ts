@@ -34,13 +34,13 @@ export function checkValidationPrompts(model: BasModel, prompts: readonly string
   for (const p of prompts) checkPromptFor(model.tokenizer, p, { field: 'validation_prompt', quote: true, owner: 'this run', notice });
 }
 
-export function validationSamples(model: BasModel, a: Pick<TrainConfig, 'validation_prompt' | 'num_validation_images' | 'seed' | 'num_inference_steps' | 'guidance_scale'>, attn_res: number): ValidationSample[] {
+export function validationSamples(model: BasModel, a: Pick<TrainConfig, 'validation_prompt' | 'num_validation_images' | 'seed' | 'num_inference_steps' | 'guidance_scale' | 'eta'>, attn_res: number): ValidationSample[] {
   return a.validation_prompt.flatMap((prompt, prompt_index) =>
     Array.from({ length: a.num_validation_images }, (_, image_index) => {
       const seed = a.seed + image_index;
       // no tidy scope around sampling (as for class images and image logs): a scope holds every
       // intermediate of every denoising step until it closes, 2 GiB for 25 steps of `default`
-      const out = sample(model, { prompt, seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, record_attention: true, attn_res });
+      const out = sample(model, { prompt, seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, eta: a.eta, record_attention: true, attn_res });
       const att = out.attention;
       return {
         prompt_index,

@@ -142,7 +142,7 @@ export async function evalBreakAScene(o: BasEvalOptions, log: (m: string) => voi
     const classDir = fs.join(o.work_dir, 'class_images');
     // drawn afresh each eval: a folder left by another base model must not be reused
     fs.remove(classDir);
-    prior = { class_data_dir: classDir, class_prompt: o.class_prompt, num_class_images: o.num_class_images, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale };
+    prior = { class_data_dir: classDir, class_prompt: o.class_prompt, num_class_images: o.num_class_images, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, eta: o.eta ?? 0 };
   }
   const results: VariantResult[] = [];
   for (const variant of o.variants) if (!VARIANTS[variant]) throw new Error(`unknown variant "${variant}"; known: ${Object.keys(VARIANTS).join(', ')}`);

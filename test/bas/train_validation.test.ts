@@ -65,7 +65,7 @@ describe('validation during training', () => {
     expect(files(validated)).toEqual([2, 4, 5].flatMap((s) => perStep.map((f) => join(`step-${s}`, f))));
     expect(validatedLogs.filter((l) => l.startsWith('validation at step'))).toEqual([2, 4, 5].map((s) => `validation at step ${s}: wrote ${join(validated, 'validation', `step-${s}`)}`));
     const index = JSON.parse(readFileSync(join(validated, 'validation', 'step-4', 'index.json'), 'utf8')) as ValidationIndex;
-    expect(index).toMatchObject({ step: 4, num_inference_steps: 2, guidance_scale: 7.5 });
+    expect(index).toMatchObject({ step: 4, num_inference_steps: 2, guidance_scale: 7.5, eta: 0 });
     expect(index.images.map((e) => [e.prompt, e.seed, e.file, e.attention])).toEqual([
       [PROMPTS[0], 5, 'p0-0.png', 'p0-0_attn.png'],
       [PROMPTS[0], 6, 'p0-1.png', 'p0-1_attn.png'],
@@ -80,6 +80,18 @@ describe('validation during training', () => {
     const dir = (s: number): string => join(validated, 'validation', `step-${s}`);
     expect(readFileSync(join(dir(4), 'p0-0.png'))).not.toEqual(readFileSync(join(dir(4), 'p0-1.png')));
     expect(readFileSync(join(dir(2), 'p1-0.png'))).not.toEqual(readFileSync(join(dir(5), 'p1-0.png')));
+  });
+
+  it('--eta reaches the class images and the validation samples, and the index records it', async () => {
+    const out = tmp.fresh('eta');
+    await train(out, { ...FLAGS, ...VALIDATION, eta: 1 });
+    const index = JSON.parse(readFileSync(join(out, 'validation', 'step-2', 'index.json'), 'utf8')) as ValidationIndex;
+    expect(index).toMatchObject({ step: 2, num_inference_steps: 2, guidance_scale: 7.5, eta: 1 });
+    // same seeds and weights at step 2 except for what the class images changed: DDIM's fresh noise draws other pictures
+    const classes = (o: string): Buffer[] => listFiles(join(o, 'class_images')).map((f) => readFileSync(join(o, 'class_images', f)));
+    expect(classes(out).length).toBe(2);
+    expect(classes(out)).not.toEqual(classes(validated));
+    expect(readFileSync(join(out, 'validation', 'step-2', 'p0-0.png'))).not.toEqual(readFileSync(join(validated, 'validation', 'step-2', 'p0-0.png')));
   });
 
   it('leaves the training stream alone: metrics and weights equal the run without validation, bit for bit', () => {
