@@ -5,8 +5,9 @@
 // one, on the same scenes and noise. Single-object scenes; epsilon MSE, its increase over the true
 // caption's in %.
 // Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/conditioning_paths.ts MODEL_DIR [SCENES (32)] [PLACEMENT (centre)] [SEED (99)]
-import { Generator, mse_loss, no_grad, tensor, type Tensor } from '../core/index.js';
+import { Generator, mse_loss, no_grad, type Tensor } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
+import { noisedAt, sceneTensor } from './probe_noise.js';
 import { captionOf, COLOUR_NAMES, PLACEMENTS, sceneAt, SHAPE_NAMES, type Placement } from '../lab/world/index.js';
 
 const dir = process.argv[2];
@@ -44,12 +45,7 @@ no_grad(() => {
       'wrong colour': captionOf({ ...scene, objects: [{ ...o, colour: COLOUR_NAMES.filter((c) => c !== o.colour)[i % (COLOUR_NAMES.length - 1)]! }] }, { withoutBackground: true }),
     };
     const truth = encodePrompts(model, [captionOf(scene, { withoutBackground: true })]);
-    const px = new Float32Array(3 * res * res);
-    for (let p = 0; p < res * res; p++) for (let c = 0; c < 3; c++) px[c * res * res + p] = rgb[p * 3 + c]! / 127.5 - 1;
-    const x0 = tensor(px, { shape: [1, 3, res, res], dtype: model.unet.dtype });
-    for (const t of TIMESTEPS) {
-      const noise = gen.randn([1, 3, res, res], { dtype: model.unet.dtype });
-      const noisy = scheduler.add_noise(x0, noise, [t]);
+    for (const { t, noise, noisy } of noisedAt(sceneTensor(rgb, res, model.unet.dtype), TIMESTEPS, scheduler, gen)) {
       const error = (cross: Tensor, pool: Tensor): number => {
         pooledInput = pool;
         const eps = scheduler.epsilon_of(model.unet.forward(noisy, [t], cross).sample, noisy, t);

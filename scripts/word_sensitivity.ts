@@ -5,8 +5,9 @@
 // turned into its epsilon estimate first, so models of either kind are compared alike.
 // Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)] [PLACEMENT (anywhere | centre)] [SHAPES (comma list, or all)] [SEED (default 99)]
 // SHAPES probes a model pretrained with --shapes on its own shapes: the scenes and the wrong shape word both come from them.
-import { Generator, mse_loss, no_grad, tensor } from '../core/index.js';
+import { Generator, mse_loss, no_grad } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
+import { noisedAt, sceneTensor } from './probe_noise.js';
 import { captionOf, COLOUR_NAMES, PLACEMENTS, sceneAt, SHAPE_NAMES, type Placement, type ShapeName } from '../lab/world/index.js';
 
 const dir = process.argv[2] ?? 'models/base';
@@ -43,12 +44,7 @@ no_grad(() => {
       'wrong colour': captionOf({ ...scene, objects: [{ ...o, colour: colours[i % colours.length]! }] }, { withoutBackground: true }),
       'empty caption': '',
     };
-    const px = new Float32Array(3 * res * res);
-    for (let p = 0; p < res * res; p++) for (let c = 0; c < 3; c++) px[c * res * res + p] = rgb[p * 3 + c]! / 127.5 - 1;
-    const x0 = tensor(px, { shape: [1, 3, res, res], dtype: model.unet.dtype });
-    for (const t of TIMESTEPS) {
-      const noise = gen.randn([1, 3, res, res], { dtype: model.unet.dtype });
-      const noisy = scheduler.add_noise(x0, noise, [t]);
+    for (const { t, noise, noisy } of noisedAt(sceneTensor(rgb, res, model.unet.dtype), TIMESTEPS, scheduler, gen)) {
       for (const k of KINDS) {
         const pred = scheduler.epsilon_of(model.unet.forward(noisy, [t], encodePrompts(model, [captions[k]])).sample, noisy, t);
         const key = `${k}@${t}`;
