@@ -53,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   const notice = (m: string): void => console.log(m);
   ensureFolder(toCreate[0] ?? null, notice);
   const { count, width: w, height: h, images } = writeImageRow(f.output_path, out.images);
-  console.log(`wrote ${f.output_path} (${count} image(s) ${w}x${h}, ${f.num_inference_steps} DDIM steps, guidance ${f.guidance_scale}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`wrote ${f.output_path} (${count} image(s) ${w}x${h}, ${f.num_inference_steps} DDIM steps, guidance ${f.guidance_scale}${f.eta > 0 ? `, eta ${f.eta}` : ''}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   if (f.attention_map_path && out.attention) {
     ensureFolder(toCreate[1] ?? null, notice);
     writeImage(f.attention_map_path, renderAttentionRow(out.attention, labelsFromTokens(model.tokenizer.convert_ids_to_tokens(out.input_ids))));
