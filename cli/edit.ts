@@ -12,7 +12,7 @@ import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 import { checkOutputImage } from './checks.js';
 import { editMaskTensor, readEditMask, readInitImage, resizeNotice } from './edit_inputs.js';
 import { checkPrompt } from './prompt.js';
-import { ensureFolder, loadModelFolder, sampleOptionsFrom, writeImageRow } from './sample_io.js';
+import { ensureFolder, loadModelFolder, SAMPLING_FLAGS, SAMPLING_RANGES, sampleOptionsFrom, writeImageRow } from './sample_io.js';
 
 const FLAGS = {
   model_path: { type: 'string', help: 'a trained model folder (pipeline layout)', required: true },
@@ -22,10 +22,7 @@ const FLAGS = {
   output_path: { type: 'string', help: 'image to write (.png, or .jpg/.jpeg for a JPEG)', required: true },
   num_images: { type: 'int', help: 'edits to sample (written as a row)', default: 1 },
   seed: { type: 'int', help: 'seed of the noise', default: 0 },
-  num_inference_steps: { type: 'int', help: 'DDIM steps', default: 50 },
-  guidance_scale: { type: 'number', help: 'classifier-free guidance scale', default: 7.5 },
-  guidance_rescale: { type: 'number', help: "diffusers' guidance_rescale in [0, 1]: pulls the guided prediction's spread back to the conditional one's (against over-saturated colours; 0.7 in Lin et al.)", default: 0 },
-  eta: { type: 'number', help: "DDIM's eta in [0, 1]: 0 the deterministic DDIM path, 1 fresh noise at every step (ancestral sampling, which keeps a pixel-space model's samples clean)", default: 0 },
+  ...SAMPLING_FLAGS,
   strength: { type: 'number', help: "share of the schedule run from the noised image, in (0, 1] (diffusers' img2img); 1 redraws the masked region from noise", default: 1 },
   backend: { type: 'string', help: 'kernel backend (default $BAS_BACKEND, else gpujs-webasm)' },
   help: { type: 'boolean', help: 'show this help' },
@@ -37,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const f = parseFlags(argv, FLAGS, 'edit');
-  checkRanges(f, { num_images: 'at least 1', num_inference_steps: 'at least 1', guidance_scale: '>= 0', guidance_rescale: '[0, 1]', eta: '[0, 1]' });
+  checkRanges(f, SAMPLING_RANGES);
   if (!(f.strength > 0 && f.strength <= 1)) throw new InputError(`--strength ${f.strength} must be in (0, 1]`);
   if (Math.floor(f.num_inference_steps * f.strength) < 1) {
     throw new InputError(`--strength ${f.strength} with --num_inference_steps ${f.num_inference_steps} runs no denoising step; raise either`);

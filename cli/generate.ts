@@ -11,7 +11,7 @@ import { checkRanges } from '../bas/ranges.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 import { checkOutputDir, checkOutputImage } from './checks.js';
 import { checkPrompt } from './prompt.js';
-import { ensureFolder, loadModelFolder, sampleOptionsFrom, writeImageRow } from './sample_io.js';
+import { ensureFolder, loadModelFolder, SAMPLING_FLAGS, SAMPLING_RANGES, sampleOptionsFrom, writeImageRow } from './sample_io.js';
 
 const FLAGS = {
   model_path: { type: 'string', help: 'a trained model folder (pipeline layout)', required: true },
@@ -19,10 +19,7 @@ const FLAGS = {
   output_path: { type: 'string', help: 'image to write (.png, or .jpg/.jpeg for a JPEG)', default: 'out.png' },
   num_images: { type: 'int', help: 'images to sample (written as a row)', default: 1 },
   seed: { type: 'int', help: 'seed of the initial noise', default: 0 },
-  num_inference_steps: { type: 'int', help: 'DDIM steps', default: 50 },
-  guidance_scale: { type: 'number', help: 'classifier-free guidance scale', default: 7.5 },
-  guidance_rescale: { type: 'number', help: "diffusers' guidance_rescale in [0, 1]: pulls the guided prediction's spread back to the conditional one's (against over-saturated colours; 0.7 in Lin et al.)", default: 0 },
-  eta: { type: 'number', help: "DDIM's eta in [0, 1]: 0 the deterministic DDIM path, 1 fresh noise at every step (ancestral sampling, which keeps a pixel-space model's samples clean)", default: 0 },
+  ...SAMPLING_FLAGS,
   attention_map_path: { type: 'string', help: 'also write the averaged cross-attention of the prompt tokens here (.png or .jpg)' },
   save_attention_maps: { type: 'string', help: "also write the first image's cross-attention per denoising step, per layer and per prompt token into this folder (new or empty), with index.json" },
   backend: { type: 'string', help: 'kernel backend (default $BAS_BACKEND, else gpujs-webasm)' },
@@ -35,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const f = parseFlags(argv, FLAGS, 'generate');
-  checkRanges(f, { num_images: 'at least 1', num_inference_steps: 'at least 1', guidance_scale: '>= 0', guidance_rescale: '[0, 1]', eta: '[0, 1]' });
+  checkRanges(f, SAMPLING_RANGES);
   const outputs = [['--output_path', f.output_path], ...(f.attention_map_path === undefined ? [] : [['--attention_map_path', f.attention_map_path]])] as const;
   const toCreate = outputs.map(([flag, path]) => checkOutputImage(flag, path));
   const mapsDir = f.save_attention_maps;

@@ -5,6 +5,7 @@
 // Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/sampler_probe.ts MODEL_DIR [STEPS (25)] [GUIDANCE (4)] [RESCALE (0)] [ETA (0)] [SEED (1000)] [IMAGES (4)]
 import type { Tensor } from '../core/index.js';
 import { loadModel, sample } from '../bas/model.js';
+import { phrase } from '../lab/eval/base_model.js';
 import { detectBatch, hasColour, hasConcept } from '../lab/eval/judge.js';
 import { COLOUR_NAMES, SHAPE_NAMES } from '../lab/world/index.js';
 
@@ -45,7 +46,7 @@ const t0 = Date.now();
 COLOUR_NAMES.forEach((c, ci) => {
   for (let k = 0; k < 2; k++) {
     const s = SHAPE_NAMES[(ci + 3 * k + 1) % SHAPE_NAMES.length]!;
-    const prompt = `a photo of ${/^[aeiou]/.test(c) ? 'an' : 'a'} ${c} ${s}`;
+    const prompt = `a photo of ${phrase({ colour: c, shape: s })}`;
     const x = sample(model, { prompt, num_images: images, seed: seed + 2 * ci + k, num_inference_steps: steps, guidance_scale, guidance_rescale, eta }).images;
     detectBatch(x).forEach((d, i) => {
       n++;

@@ -5,7 +5,8 @@ import { Generator, type Tensor } from '../../core/index.js';
 import { sample, samplingOf, type BasModel, type SamplingOptions } from '../../bas/model.js';
 import { detectBatch, hasColour, hasConcept, mean, type Concept } from './judge.js';
 
-export interface BaseEvalOptions {
+/** What is measured and how each picture is drawn (steps and guidance required; rescale and eta off when absent). */
+export interface BaseEvalOptions extends SamplingOptions {
   colours: readonly string[];
   shapes: readonly string[];
   /** Images per prompt (seeds 0..K-1, batched). */
@@ -14,10 +15,6 @@ export interface BaseEvalOptions {
   pairs: number;
   num_inference_steps: number;
   guidance_scale: number;
-  /** diffusers' guidance_rescale; off when absent (SampleOptions' default). */
-  guidance_rescale?: number;
-  /** DDIM's eta; 0 when absent (SampleOptions' default). */
-  eta?: number;
   seed: number;
 }
 
@@ -38,7 +35,8 @@ export interface BaseEvalResult {
   per_prompt: { prompt: string; colour: number; shape: number }[];
 }
 
-const phrase = (c: Concept): string => `${/^[aeiou]/.test(c.colour) ? 'an' : 'a'} ${c.colour} ${c.shape}`;
+/** "a red circle", "an orange cross": a concept as the prompts name it. */
+export const phrase = (c: Concept): string => `${/^[aeiou]/.test(c.colour) ? 'an' : 'a'} ${c.colour} ${c.shape}`;
 
 export function evalBaseModel(model: BasModel | PromptSampler, o: BaseEvalOptions, log: (m: string) => void = () => {}): BaseEvalResult {
   const draw = typeof model === 'function' ? model : modelSampler(model, o);

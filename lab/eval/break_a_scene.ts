@@ -33,7 +33,7 @@ export const VARIANTS: Record<string, Readonly<Partial<TrainConfig>>> = {
   'phase 2 only': { phase1_train_steps: 0 },
 };
 
-export interface BasEvalOptions {
+export interface BasEvalOptions extends SamplingOptions {
   scenes: number;
   seed: number;
   phase1_train_steps: number;
@@ -56,12 +56,9 @@ export interface BasEvalOptions {
   mask_noise_pixels?: number;
   /** Images per prompt. */
   seeds: number;
+  /** Sampling of the judged samples (rescale and eta off when absent); the prior's class images take its steps, guidance and eta. */
   num_inference_steps: number;
   guidance_scale: number;
-  /** diffusers' guidance_rescale for the judged samples; off when absent (SampleOptions' default). */
-  guidance_rescale?: number;
-  /** DDIM's eta for the judged samples; 0 when absent (SampleOptions' default). */
-  eta?: number;
   base_model?: string | undefined;
   work_dir: string;
 }
