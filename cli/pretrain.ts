@@ -2,6 +2,7 @@
 // fields of the lab's PretrainConfig (lab/pretrain/config.ts), with its defaults; the command parses
 // argv into overrides and leaves the defaults and the checks to pretrainConfig.
 import { UNET_CONFIGS, type UNetConfigName } from '../nn/configs.js';
+import { PADDING_MODES, type PaddingMode } from '../nn/layers/conv2d.js';
 import { PRETRAIN_CHOICES, PRETRAIN_DEFAULTS, pretrainConfig, type PretrainConfig } from '../lab/pretrain/config.js';
 import { Pretrainer } from '../lab/pretrain/pretrainer.js';
 import { SHAPE_NAMES, TEXTURES, type ShapeName, type TextureName } from '../lab/world/index.js';
@@ -33,11 +34,13 @@ const FLAGS = {
   beta_schedule: { type: 'string', help: 'noise schedule (pixel space: linear)', default: D.beta_schedule, choices: PRETRAIN_CHOICES.beta_schedule },
   prediction_type: { type: 'string', help: 'what the UNet predicts (v_prediction: v = sqrt(abar) eps - sqrt(1 - abar) x0)', default: D.prediction_type, choices: PRETRAIN_CHOICES.prediction_type },
   addition_embed_type: { type: 'string', help: 'text: the pooled caption is added to the time embedding, reaching every ResNet block', default: D.addition_embed_type, choices: PRETRAIN_CHOICES.addition_embed_type },
+  conv_padding_mode: { type: 'string', help: "a fresh UNet's conv padding: circular wraps around the image, so no layer can tell where the border is (default zeros)", choices: PADDING_MODES },
   textures: { type: 'strings', help: `background textures of the scenes (${TEXTURES.join(' | ')})`, default: [...D.textures] },
   shapes: { type: 'strings', help: `shapes of the scenes (default all: ${SHAPE_NAMES.join(' | ')}); a few distinct ones are a curriculum's first stage` },
   min_objects: { type: 'int', help: 'fewest objects per scene', default: D.min_objects },
   max_objects: { type: 'int', help: 'most objects per scene', default: D.max_objects },
   placement: { type: 'string', help: "where each scene's first object goes (centre: mid-image, a diagnostic)", default: D.placement, choices: PRETRAIN_CHOICES.placement },
+  placement_jitter: { type: 'number', help: 'with --placement centre: the first object moves up to N pixels (at 32x32) from mid-image, a bridge to anywhere' },
   curriculum_steps: { type: 'int', help: 'the first N steps show one object on a plain background, then the world above', default: D.curriculum_steps },
   seed: { type: 'int', help: 'seed of init, scene stream, noise and timesteps', default: D.seed },
   checkpointing_steps: { type: 'int', help: 'checkpoint every N steps', default: D.checkpointing_steps },
@@ -66,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     beta_schedule: f.beta_schedule as PretrainConfig['beta_schedule'],
     prediction_type: f.prediction_type as PretrainConfig['prediction_type'],
     addition_embed_type: f.addition_embed_type as PretrainConfig['addition_embed_type'],
+    conv_padding_mode: f.conv_padding_mode as PaddingMode | undefined,
     textures: f.textures as TextureName[],
     shapes: f.shapes as ShapeName[] | undefined,
     placement: f.placement as PretrainConfig['placement'],

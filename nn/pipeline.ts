@@ -110,7 +110,10 @@ function write_pipeline_files(fs: Files, root: string, parts: PipelineComponents
   for (const d of COMPONENT_DIRS) fs.mkdirp(join(d));
   const scheduler_class = typeof parts.scheduler_config._class_name === 'string' ? parts.scheduler_config._class_name : 'DDIMScheduler';
 
-  write_file_atomic(join(PIPELINE_FILES.unet_config), to_json_text({ _class_name: 'UNet2DConditionModel', _diffusers_version: DIFFUSERS_VERSION, ...without(parts.unet.config as Record<string, unknown>, UNET_META_KEYS) }), fs);
+  // conv_padding_mode is the project's own key: written only when it is not the zeros diffusers knows
+  const unetConfig = parts.unet.config as Record<string, unknown>;
+  const ownKeys = unetConfig['conv_padding_mode'] === 'zeros' ? ['conv_padding_mode'] : [];
+  write_file_atomic(join(PIPELINE_FILES.unet_config), to_json_text({ _class_name: 'UNet2DConditionModel', _diffusers_version: DIFFUSERS_VERSION, ...without(unetConfig, [...UNET_META_KEYS, ...ownKeys]) }), fs);
   save_file(unet_sd, join(PIPELINE_FILES.unet_weights), { format: 'pt' }, fs);
   write_file_atomic(join(PIPELINE_FILES.scheduler_config), to_json_text({ ...parts.scheduler_config, _class_name: scheduler_class, _diffusers_version: DIFFUSERS_VERSION }), fs);
   write_file_atomic(

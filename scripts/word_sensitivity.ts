@@ -3,7 +3,7 @@
 // the empty caption, at a few noise levels, on the same noise. A word the model uses makes its
 // wrong version cost more error; one it ignores costs nothing. A v-prediction model's output is
 // turned into its epsilon estimate first, so models of either kind are compared alike.
-// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)] [PLACEMENT (anywhere | centre)] [SHAPES (comma list, or all)] [SEED (default 99)]
+// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)] [PLACEMENT (anywhere | centre | centre+J: centred, moved up to J px)] [SHAPES (comma list, or all)] [SEED (default 99)]
 // SHAPES probes a model pretrained with --shapes on its own shapes: the scenes and the wrong shape word both come from them.
 import { Generator, mse_loss, no_grad } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
@@ -14,8 +14,9 @@ const dir = process.argv[2] ?? 'models/base';
 const count = Number(process.argv[3] ?? 48);
 if (!Number.isInteger(count) || count < 1) throw new Error(`SCENES must be a positive integer, got ${process.argv[3]}`);
 // a model pretrained with --placement centre is probed on the scenes it was trained on as well
-const placement = process.argv[4] ?? 'anywhere';
-if (!(PLACEMENTS as readonly string[]).includes(placement)) throw new Error(`PLACEMENT must be one of ${PLACEMENTS.join(', ')}, got ${placement}`);
+const [placement, jitterText] = (process.argv[4] ?? 'anywhere').split('+') as [string, string | undefined];
+const jitter = jitterText === undefined ? 0 : Number(jitterText);
+if (!(PLACEMENTS as readonly string[]).includes(placement) || !(jitter >= 0)) throw new Error(`PLACEMENT must be one of ${PLACEMENTS.join(', ')} (centre+J for a jitter of J px), got ${process.argv[4]}`);
 const allShapes = process.argv[5] === undefined || process.argv[5] === 'all';
 const shapeSet = (allShapes ? [...SHAPE_NAMES] : process.argv[5]!.split(',')) as ShapeName[];
 const badShape = shapeSet.find((s) => !(SHAPE_NAMES as readonly string[]).includes(s));
@@ -34,7 +35,7 @@ const sums = new Map<string, number>();
 no_grad(() => {
   for (let i = 0; i < count; i++) {
     // any seed but 0: scenes the pretraining stream (seed 0) never showed
-    const { scene, rgb } = sceneAt(seed, i, { resolution: res, minObjects: 1, maxObjects: 1, placement: placement as Placement, ...(allShapes ? {} : { shapes: shapeSet }) });
+    const { scene, rgb } = sceneAt(seed, i, { resolution: res, minObjects: 1, maxObjects: 1, placement: placement as Placement, ...(jitter > 0 ? { jitter } : {}), ...(allShapes ? {} : { shapes: shapeSet }) });
     const o = scene.objects[0]!;
     const shapes = shapeSet.filter((s) => s !== o.shape);
     const colours = COLOUR_NAMES.filter((c) => c !== o.colour);

@@ -7,7 +7,7 @@ import { Generator, default_generator } from '../random.js';
 import { normDim, normDims, numel, shapesEqual } from '../shape.js';
 import { fromOp, Tensor } from '../tensor.js';
 import { abs, add, div, exp, log, lt, mul, sub, where } from './elementwise.js';
-import { index_select, reshape, transpose } from './movement.js';
+import { cat, index_select, narrow, reshape, transpose } from './movement.js';
 import { amax, mean, sum } from './reduce.js';
 import { backendOf, on } from './util.js';
 
@@ -77,6 +77,22 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     ];
   });
   return bias && !fused ? add(y, reshape(bias, [1, o, 1, 1])) : y;
+}
+
+/**
+ * torch.nn.functional.pad(x, (padW, padW, padH, padH), mode='circular') on NCHW: the image wraps
+ * around, so a conv after it sees no border. Composed of narrow and cat, whose backward adds each
+ * wrapped row back to where it came from.
+ */
+export function pad_circular(x: Tensor, padding: number | [number, number]): Tensor {
+  const [padH, padW] = typeof padding === 'object' ? padding : [padding, padding];
+  if (x.ndim !== 4) throw new Error(`pad_circular: expects NCHW input, got [${x.shape.join(', ')}]`);
+  const [h, w] = [x.dim(2), x.dim(3)];
+  if (!(Number.isInteger(padH) && Number.isInteger(padW) && padH >= 0 && padW >= 0 && padH <= h && padW <= w)) {
+    throw new Error(`pad_circular: padding (${padH}, ${padW}) must be whole numbers from 0 to the input's size ${h}x${w}`);
+  }
+  const wrap = (t: Tensor, dim: number, p: number, n: number): Tensor => (p === 0 ? t : cat([narrow(t, dim, n - p, p), t, narrow(t, dim, 0, p)], dim));
+  return wrap(wrap(x, 2, padH, h), 3, padW, w);
 }
 
 type NormKernels = {

@@ -3,6 +3,7 @@
 // runs through `pretrainConfig(overrides)`; a checkpoint keeps the configuration of the run that
 // wrote it (recipeChanges compares them on resume).
 import { UNET_CONFIGS, type UNetConfigName } from '../../nn/configs.js';
+import { PADDING_MODES, type PaddingMode } from '../../nn/layers/conv2d.js';
 import { InputError } from '../../bas/errors.js';
 import { checkRanges, type Range } from '../../bas/ranges.js';
 import { PLACEMENTS, SHAPE_NAMES, TEXTURES, type ShapeName, type TextureName } from '../world/index.js';
@@ -48,6 +49,8 @@ export interface PretrainConfig {
   prediction_type: (typeof PRETRAIN_CHOICES.prediction_type)[number];
   /** 'text': the pooled caption joins the time embedding (diffusers' addition_embed_type), so every ResNet block sees it. */
   addition_embed_type: (typeof PRETRAIN_CHOICES.addition_embed_type)[number];
+  /** A fresh UNet's convs (unset: zeros): 'circular' wraps around the image, so no layer knows where the border is. */
+  conv_padding_mode?: PaddingMode | undefined;
   /** Background textures of the scenes (default: all the world has). */
   textures?: readonly TextureName[] | undefined;
   /** Shapes of the scenes (unset: all the world has); fewer, distinct shapes are a curriculum's first stage. */
@@ -56,6 +59,8 @@ export interface PretrainConfig {
   max_objects: number;
   /** 'centre': the first object of every scene at the image centre (a diagnostic of issue 10: shape without position). */
   placement: (typeof PRETRAIN_CHOICES.placement)[number];
+  /** With placement 'centre': the first object moves up to this many pixels (at 32x32) from mid-image. */
+  placement_jitter?: number | undefined;
   /** The first N steps draw one object on a plain background (shape is then most of what the caption adds); the full world after. */
   curriculum_steps: number;
   seed: number;
@@ -109,7 +114,7 @@ export const PRETRAIN_DEFAULTS = {
   freeze_text_encoder: false,
 } as const satisfies PretrainConfig;
 
-const OPTIONAL_FIELDS = ['shapes', 'resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'text_encoder_name_or_path', 'backend'] as const;
+const OPTIONAL_FIELDS = ['shapes', 'placement_jitter', 'conv_padding_mode', 'resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'text_encoder_name_or_path', 'backend'] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([...Object.keys(PRETRAIN_DEFAULTS), ...OPTIONAL_FIELDS]);
 
 /** The range of every numeric field (the resolution's, multiples of 32, is checked where scenes are drawn). */
@@ -132,6 +137,7 @@ const PRETRAIN_RANGES: Partial<Record<keyof PretrainConfig, Range>> = {
   ema_decay: '[0, 1]',
   uncond_prob: '[0, 1]',
   background_drop_prob: '[0, 1]',
+  placement_jitter: '>= 0',
 };
 
 /** The defaults with `overrides` on top, checked; an override of `undefined` keeps the default. */
@@ -160,6 +166,12 @@ export function validatePretrainConfig(c: PretrainConfig): void {
   const unknownShape = c.shapes?.find((s) => !(SHAPE_NAMES as readonly string[]).includes(s));
   if (unknownShape !== undefined) throw new InputError((n) => `${n('shapes')}: unknown shape "${unknownShape}" (known: ${SHAPE_NAMES.join(', ')})`);
   if (c.shapes !== undefined && c.shapes.length === 0) throw new InputError((n) => `${n('shapes')}: give at least one shape`);
+  if (c.conv_padding_mode !== undefined && !(PADDING_MODES as readonly string[]).includes(c.conv_padding_mode)) {
+    throw new InputError((n) => `${n('conv_padding_mode')} must be one of ${PADDING_MODES.join(', ')}, got "${c.conv_padding_mode}"`);
+  }
+  if (c.placement_jitter !== undefined && c.placement_jitter > 0 && c.placement !== 'centre') {
+    throw new InputError((n) => `${n('placement_jitter')} moves the centred object, so it needs ${n('placement')} centre (got ${c.placement})`);
+  }
   if (c.text_encoder_name_or_path !== undefined && c.pretrained_model_name_or_path !== undefined) {
     throw new InputError((n) => `${n('text_encoder_name_or_path')} and ${n('pretrained_model_name_or_path')}: the pipeline folder brings its own text encoder; give one of them`);
   }

@@ -44,11 +44,12 @@ function pretrainSchedulerConfig(beta_schedule: PretrainConfig['beta_schedule'],
 const CURRICULUM_WORLD = { minObjects: 1, maxObjects: 1, textures: ['plain'] as const };
 
 /** The scenes step `step` (0-based) draws from: the curriculum's first stage, then the configured world. */
-export function worldAt(a: Pick<PretrainConfig, 'curriculum_steps' | 'min_objects' | 'max_objects' | 'textures' | 'placement' | 'shapes'>, step: number): SceneStreamOptions {
+export function worldAt(a: Pick<PretrainConfig, 'curriculum_steps' | 'min_objects' | 'max_objects' | 'textures' | 'placement' | 'placement_jitter' | 'shapes'>, step: number): SceneStreamOptions {
   const stage: SceneStreamOptions = step < a.curriculum_steps ? CURRICULUM_WORLD : { minObjects: a.min_objects, maxObjects: a.max_objects, textures: a.textures };
   // --shapes narrows both stages; left unset, the options stay as before (so old runs resume unchanged)
   const world = a.shapes === undefined ? stage : { ...stage, shapes: a.shapes };
-  return a.placement === 'anywhere' ? world : { ...world, placement: a.placement };
+  if (a.placement === 'anywhere') return world;
+  return a.placement_jitter ? { ...world, placement: a.placement, jitter: a.placement_jitter } : { ...world, placement: a.placement };
 }
 
 /**
@@ -313,7 +314,7 @@ function freshModel(a: PretrainConfig): BasModel {
   const sample_size = a.resolution ?? Math.max(32, u.sample_size ?? 32);
   if (!(sample_size > 0 && sample_size % 32 === 0)) throw new InputError((n) => `${n('resolution')}: the world draws scenes at multiples of 32 pixels, got ${sample_size}`);
   const global = a.addition_embed_type === 'text' ? { addition_embed_type: 'text' as const, addition_embed_type_num_heads: ADDITION_EMBED_HEADS } : {};
-  const unet = new UNet2DConditionModel({ ...u, sample_size, ...global }, { generator: gen });
+  const unet = new UNet2DConditionModel({ ...u, sample_size, ...global, conv_padding_mode: a.conv_padding_mode ?? 'zeros' }, { generator: gen });
   const scheduler_config = { _class_name: 'DDIMScheduler', ...pretrainSchedulerConfig(a.beta_schedule, a.prediction_type) };
   // drawn even when a pretrained encoder replaces it, so the UNet's init does not depend on the choice
   const text_encoder = new CLIPTextModel(pretrainTextEncoderConfig(a.config, tokenizer.length), { generator: gen });

@@ -35,6 +35,10 @@ export interface SampleSceneOptions {
   textures?: readonly TextureName[];
   /** 'centre' puts the first object at the image centre (the others anywhere); default 'anywhere'. */
   placement?: Placement;
+  /** With placement 'centre': the first object's centre moves up to this many pixels (at 32x32) from
+   * mid-image along each axis, on the half-pixel grid and kept inside the image (default 0). A
+   * curriculum's bridge from one position to all of them. */
+  jitter?: number;
   /** Shapes to draw from (default all): a smaller set is a curriculum's first stage (issue 10). */
   shapes?: readonly ShapeName[];
   /** When given, counts why placements were rejected (for measuring the world, not needed to use it). */
@@ -104,7 +108,13 @@ function recognisable(owner: Int8Array, colourOf: readonly number[], i: number, 
   );
 }
 
-function tryScene(gen: Generator, resolution: number, n: number, textures: readonly TextureName[], shapes: readonly ShapeName[], placement: Placement, stats: SampleStats | undefined): Scene | null {
+/** A centre coordinate for placement 'centre': mid-image, moved by up to `jitter` and kept in [lo, hi]. */
+function nearCentre(gen: Generator, mid: number, jitter: number, lo: number, hi: number): number {
+  if (jitter === 0) return mid;
+  return gridValue(gen, Math.max(lo, mid - jitter), Math.min(hi, mid + jitter), 0.5);
+}
+
+function tryScene(gen: Generator, resolution: number, n: number, textures: readonly TextureName[], shapes: readonly ShapeName[], placement: Placement, jitter: number, stats: SampleStats | undefined): Scene | null {
   const s = resolution / REFERENCE_RESOLUTION;
   const background = sampleBackground(gen, resolution, textures);
   const colours = gen.sample(COLOURS.map((c) => c.name), n) as ColourName[];
@@ -123,8 +133,10 @@ function tryScene(gen: Generator, resolution: number, n: number, textures: reado
       const b = SHAPES[shape].bounds;
       const border = BORDER * s;
       const mid = placement === 'centre' && i === 0;
-      const cx = mid ? centred(resolution, b.minX, b.maxX, radius) : gridValue(gen, border - b.minX * radius, resolution - border - b.maxX * radius, 0.5);
-      const cy = mid ? centred(resolution, b.minY, b.maxY, radius) : gridValue(gen, border - b.minY * radius, resolution - border - b.maxY * radius, 0.5);
+      const [xlo, xhi] = [border - b.minX * radius, resolution - border - b.maxX * radius];
+      const [ylo, yhi] = [border - b.minY * radius, resolution - border - b.maxY * radius];
+      const cx = mid ? nearCentre(gen, centred(resolution, b.minX, b.maxX, radius), jitter * s, xlo, xhi) : gridValue(gen, xlo, xhi, 0.5);
+      const cy = mid ? nearCentre(gen, centred(resolution, b.minY, b.maxY, radius), jitter * s, ylo, yhi) : gridValue(gen, ylo, yhi, 0.5);
       const obj = { shape, colour, rgb: [...COLOURS[colourOf[i]!]!.rgb] as [number, number, number], size, cx, cy, radius };
       const pixels = objectPixels(obj, resolution);
       const trial = owner.slice();
@@ -173,8 +185,11 @@ export function sampleScene(gen: Generator, opts: SampleSceneOptions = {}): Scen
   const shapes = opts.shapes ?? SHAPE_NAMES;
   const unknownShapes = shapes.filter((s) => !SHAPE_NAMES.includes(s));
   if (shapes.length === 0 || unknownShapes.length > 0) throw new Error(`sampleScene: shapes must be a non-empty subset of ${SHAPE_NAMES.join(', ')}, got [${shapes.join(', ')}]`);
+  const jitter = opts.jitter ?? 0;
+  if (!(Number.isFinite(jitter) && jitter >= 0)) throw new Error(`sampleScene: jitter must be a number of pixels >= 0, got ${jitter}`);
+  if (jitter > 0 && opts.placement !== 'centre') throw new Error(`sampleScene: jitter moves the centred object, so it needs placement 'centre' (got '${opts.placement ?? 'anywhere'}')`);
   for (let t = 0; t < SCENE_RESTARTS; t++) {
-    const scene = tryScene(gen, resolution, n, textures, shapes, opts.placement ?? 'anywhere', opts.stats);
+    const scene = tryScene(gen, resolution, n, textures, shapes, opts.placement ?? 'anywhere', jitter, opts.stats);
     if (scene !== null) return scene;
     if (opts.stats) opts.stats.sceneRestarts++;
   }

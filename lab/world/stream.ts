@@ -19,6 +19,8 @@ export interface SceneStreamOptions {
   textures?: readonly TextureName[];
   /** Where the first object goes (default anywhere). */
   placement?: Placement;
+  /** With placement 'centre', how far (pixels at 32x32) the first object may move from mid-image (default 0). */
+  jitter?: number;
   /** Shapes to draw from (default all). */
   shapes?: readonly ShapeName[];
 }
@@ -56,8 +58,8 @@ export function sampleSeed(seed: number, index: number): number {
   return (mix(words, 1) & 0x1fffff) * 4294967296 + mix(words, 2);
 }
 
-function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<Omit<SceneStreamOptions, 'textures' | 'shapes'>> {
-  const o = { resolution: opts.resolution ?? 32, minObjects: opts.minObjects ?? MIN_OBJECTS, maxObjects: opts.maxObjects ?? MAX_OBJECTS, textures: opts.textures, shapes: opts.shapes, placement: opts.placement ?? 'anywhere' };
+function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<Omit<SceneStreamOptions, 'textures' | 'shapes' | 'jitter'>> {
+  const o = { resolution: opts.resolution ?? 32, minObjects: opts.minObjects ?? MIN_OBJECTS, maxObjects: opts.maxObjects ?? MAX_OBJECTS, textures: opts.textures, shapes: opts.shapes, placement: opts.placement ?? 'anywhere', jitter: opts.jitter };
   if (!(Number.isInteger(o.minObjects) && Number.isInteger(o.maxObjects) && MIN_OBJECTS <= o.minObjects && o.minObjects <= o.maxObjects && o.maxObjects <= MAX_OBJECTS)) {
     throw new Error(`scene stream: need ${MIN_OBJECTS} <= minObjects <= maxObjects <= ${MAX_OBJECTS}, got ${o.minObjects}..${o.maxObjects}`);
   }
@@ -68,7 +70,7 @@ function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<O
 export function sceneAt(seed: number, index: number, opts: SceneStreamOptions = {}): SceneSample {
   const o = checkOptions(opts);
   const gen = new Generator(sampleSeed(seed, index));
-  const scene = sampleScene(gen, { resolution: o.resolution, numObjects: gen.integer(o.minObjects, o.maxObjects + 1), textures: o.textures, shapes: o.shapes, placement: o.placement });
+  const scene = sampleScene(gen, { resolution: o.resolution, numObjects: gen.integer(o.minObjects, o.maxObjects + 1), textures: o.textures, shapes: o.shapes, placement: o.placement, jitter: o.jitter });
   return { ...renderScene(scene), index, scene };
 }
 

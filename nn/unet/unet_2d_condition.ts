@@ -3,7 +3,7 @@
 // conv_out) follows diffusers' constructor, so state dicts and attn_processors list keys alike.
 import { add, mul, reshape, silu, sub, Tensor } from '../../core/index.js';
 import { attnProcessorsOf, setAttnProcessorOf, type AttentionProcessor } from '../attention_processor.js';
-import { Conv2d } from '../layers/conv2d.js';
+import { Conv2d, type PaddingMode } from '../layers/conv2d.js';
 import { GroupNorm } from '../layers/norm.js';
 import { Module, ModuleList, type ModuleOptions } from '../module.js';
 import { TimestepEmbedding, Timesteps } from './embeddings.js';
@@ -42,6 +42,10 @@ export interface UNet2DConditionConfig {
   /** "text": the pooled caption is added to the time embedding (TextTimeEmbedding); null: cross-attention only. */
   addition_embed_type: 'text' | null;
   addition_embed_type_num_heads: number;
+  /** Not a diffusers key: 'circular' makes every padded conv wrap around the image (PyTorch's
+   * padding_mode), so no layer can tell where the border is and a shape learned at one place is
+   * drawn alike at every shift of 2^levels pixels (issue 10's position lever). Default 'zeros'. */
+  conv_padding_mode: PaddingMode;
 }
 
 export type UNet2DConditionConfigInput = Partial<UNet2DConditionConfig>;
@@ -76,6 +80,7 @@ export const UNET_DEFAULTS: UNet2DConditionConfig = {
   conv_out_kernel: 3,
   addition_embed_type: null,
   addition_embed_type_num_heads: 64,
+  conv_padding_mode: 'zeros',
 };
 
 const KNOWN_KEYS = new Set(Object.keys(UNET_DEFAULTS));
@@ -94,6 +99,7 @@ export function resolveUNetConfig(input: UNet2DConditionConfigInput): UNet2DCond
   if (c.act_fn !== 'silu') throw new Error(`act_fn "${String(c.act_fn)}" is not supported`);
   if (c.resnet_time_scale_shift !== 'default') throw new Error(`resnet_time_scale_shift "${String(c.resnet_time_scale_shift)}" is not supported`);
   if (c.addition_embed_type !== null && c.addition_embed_type !== 'text') throw new Error(`addition_embed_type "${String(c.addition_embed_type)}" is not supported (null or "text")`);
+  if (c.conv_padding_mode !== 'zeros' && c.conv_padding_mode !== 'circular') throw new Error(`conv_padding_mode "${String(c.conv_padding_mode)}" is not supported ("zeros" or "circular")`);
   if (c.upcast_attention) throw new Error('upcast_attention is not supported (float32 softmax is already the computation dtype)');
   return c;
 }
@@ -210,6 +216,7 @@ export class UNet2DConditionModel extends Module {
 
     this.conv_norm_out = this.add_module('conv_norm_out', new GroupNorm(c.norm_num_groups, ch[0]!, { ...base, eps: c.norm_eps }));
     this.conv_out = this.add_module('conv_out', new Conv2d(ch[0]!, c.out_channels, c.conv_out_kernel, { ...base, padding: (c.conv_out_kernel - 1) / 2 }));
+    for (const m of this.modules()) if (m instanceof Conv2d) m.padding_mode = c.conv_padding_mode;
   }
 
   get dtype(): Tensor['dtype'] {

@@ -92,5 +92,8 @@ describe('pretrainConfig', () => {
     expect(rejection(() => pretrainConfig({ prediction_type: 'sample' as PretrainConfig['prediction_type'] })).library).toBe('prediction_type must be one of epsilon, v_prediction, got "sample"');
     expect(rejection(() => pretrainConfig({ config: 'huge' as PretrainConfig['config'] })).library).toMatch(/^config must be one of .*tiny.*got "huge"/);
     expect(rejection(() => pretrainConfig({ text_encoder_name_or_path: 'a', pretrained_model_name_or_path: 'b' })).cli).toMatch(/^--text_encoder_name_or_path and --pretrained_model_name_or_path: /);
+    expect(rejection(() => pretrainConfig({ placement_jitter: 2 })).cli).toBe('--placement_jitter moves the centred object, so it needs --placement centre (got anywhere)');
+    expect(rejection(() => pretrainConfig({ placement: 'centre', placement_jitter: -1 })).cli).toMatch(/^--placement_jitter /);
+    expect(() => pretrainConfig({ placement: 'centre', placement_jitter: 2 })).not.toThrow();
   });
 });

@@ -21,6 +21,7 @@
 // | matmul bmm linear           | grad_linalg.test.ts          | 1-D / 2-D / batched / broadcast vs naive loop     |
 // | softmax log_softmax         | grad_nn.test.ts              | rows sum to 1, logits of 1000, = log(softmax)    |
 // | embedding conv2d            | grad_nn.test.ts              | conv2d vs a naive loop (stride, padding)         |
+// | pad_circular                | grad_nn.test.ts              | vs index arithmetic; circular conv equivariance  |
 // | group_norm layer_norm       | grad_nn.test.ts              | vs a naive computation                           |
 // | interpolate (nearest)       | grad_nn.test.ts              | indices 5->3, 3->7, float32 scale; backward      |
 // | mse_loss dropout            | grad_nn.test.ts              | dropout with a seeded generator                  |
@@ -44,7 +45,7 @@ const TABLE: Record<string, string> = {
   reshape: 'grad_movement', permute: 'grad_movement', transpose: 'grad_movement', expand: 'grad_movement', slice: 'grad_movement', narrow: 'grad_movement',
   index_select: 'grad_movement', gather: 'grad_movement', cat: 'grad_movement', stack: 'grad_movement', chunk: 'grad_movement', flip: 'grad_movement',
   matmul: 'grad_linalg', matmul_nt: 'grad_linalg', bmm: 'grad_linalg', linear: 'grad_linalg',
-  softmax: 'grad_nn', log_softmax: 'grad_nn', embedding: 'grad_nn', conv2d: 'grad_nn', group_norm: 'grad_nn', layer_norm: 'grad_nn', interpolate: 'grad_nn',
+  softmax: 'grad_nn', log_softmax: 'grad_nn', embedding: 'grad_nn', conv2d: 'grad_nn', pad_circular: 'grad_nn', group_norm: 'grad_nn', layer_norm: 'grad_nn', interpolate: 'grad_nn',
   mse_loss: 'grad_nn', dropout: 'grad_nn',
 };
 

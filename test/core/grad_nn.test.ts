@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  conv2d, dropout, embedding, Generator, gradcheck, group_norm, interpolate, layer_norm, log, log_softmax, logsumexp, mse_loss, mul, nearestIndices, softmax, sum,
+  conv2d, dropout, embedding, pad_circular, Generator, gradcheck, group_norm, interpolate, layer_norm, log, log_softmax, logsumexp, mse_loss, mul, nearestIndices, softmax, sum,
   tensor, zeros, type Tensor,
 } from '../../core/index.js';
 import { constant, dimArb, leaf, shapeArb, specArb, type Spec } from '../helpers/arbitraries.js';
@@ -132,6 +132,46 @@ describe('conv2d', () => {
     expect(() => conv2d(zeros([1, 3, 4, 4]), zeros([2, 2, 3, 3]))).toThrow(/conv2d: input has 3 channels, weight expects 2/);
     expect(() => conv2d(zeros([1, 1, 2, 2]), zeros([1, 1, 3, 3]))).toThrow(/conv2d: kernel 3x3 larger than padded input 2x2/);
     expect(() => conv2d(zeros([1, 4, 4]), zeros([1, 1, 3, 3]))).toThrow(/conv2d: expects 4-D input and weight/);
+  });
+});
+
+describe('pad_circular', () => {
+  const padCase = fc
+    .record({ n: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 4 }), w: fc.integer({ min: 1, max: 4 }), ph: fc.integer({ min: 0, max: 4 }), pw: fc.integer({ min: 0, max: 4 }) })
+    .filter((r) => r.ph <= r.h && r.pw <= r.w)
+    .chain((r) => fc.record({ r: fc.constant(r), x: specArb([r.n, r.c, r.h, r.w]) }));
+
+  propGrad('pad_circular', padCase, ({ r, x }) => {
+    gradcheck((xx) => pad_circular(xx!, [r.ph, r.pw]), [leaf(x)]);
+    // torch's circular pad: output (i, j) reads input ((i - ph) mod h, (j - pw) mod w)
+    const y = pad_circular(leaf(x, false), [r.ph, r.pw]);
+    const [H, W] = [r.h + 2 * r.ph, r.w + 2 * r.pw];
+    expect(y.shape).toEqual([r.n, r.c, H, W]);
+    const want: number[] = [];
+    const mod = (a: number, m: number): number => ((a % m) + m) % m;
+    for (let p = 0; p < r.n * r.c; p++) {
+      for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) want.push(x.data[p * r.h * r.w + mod(i - r.ph, r.h) * r.w + mod(j - r.pw, r.w)]!);
+    }
+    close(y.data, want, 15);
+  });
+
+  it('a circular conv is equivariant to a wrapped shift of its input, where a zero-padded one is not', () => {
+    const g = new Generator(5);
+    const x = g.randn([1, 2, 6, 6], { dtype: 'float64' });
+    const wt = g.randn([3, 2, 3, 3], { dtype: 'float64' });
+    const roll = (t: Tensor, dy: number, dx: number): number[] => {
+      const [c, h, w] = [t.dim(1), t.dim(2), t.dim(3)];
+      const out: number[] = [];
+      for (let k = 0; k < c; k++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) out.push(t.data[k * h * w + (((i - dy) % h) + h) % h * w + ((((j - dx) % w) + w) % w)]!);
+      return out;
+    };
+    const circ = (t: Tensor): Tensor => conv2d(pad_circular(t, 1), wt);
+    const shifted = tensor(Float64Array.from(roll(x, 2, 1)), { dtype: 'float64', shape: x.shape });
+    close(circ(shifted).data, roll(circ(x), 2, 1), 12);
+    const zero = (t: Tensor): Tensor => conv2d(t, wt, null, { padding: 1 });
+    const diff = roll(zero(x), 2, 1).map((v, i) => Math.abs(v - zero(shifted).data[i]!));
+    expect(Math.max(...diff)).toBeGreaterThan(1e-3);
+    expect(() => pad_circular(x, 7)).toThrow(/pad_circular: padding \(7, 7\) must be whole numbers from 0 to the input's size 6x6/);
   });
 });
 

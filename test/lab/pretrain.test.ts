@@ -154,6 +154,16 @@ describe('bas pretrain (tiny config)', () => {
     expect(after.every((sc) => sc.objects.length >= 2 && sc.objects.length <= 3 && ['striped', 'dotted'].includes(sc.background.texture))).toBe(true);
   });
 
+  it('--placement_jitter reaches the stream with placement centre; unset or 0, the stream is the exact centre as before', () => {
+    const a = { curriculum_steps: 0, min_objects: 1, max_objects: 1, textures: ['plain'] as const, placement: 'centre' as const };
+    expect(worldAt({ ...a, placement_jitter: 2 }, 0)).toMatchObject({ placement: 'centre', jitter: 2 });
+    expect(worldAt({ ...a, placement_jitter: 0 }, 0)).not.toHaveProperty('jitter');
+    expect(worldAt(a, 0)).not.toHaveProperty('jitter');
+    const moved = Array.from({ length: 20 }, (_, i) => sceneAt(5, i, worldAt({ ...a, placement_jitter: 2 }, 0)).scene.objects[0]!);
+    const still = Array.from({ length: 20 }, (_, i) => sceneAt(5, i, worldAt(a, 0)).scene.objects[0]!);
+    expect(new Set(moved.map((o) => `${o.cx},${o.cy}`)).size).toBeGreaterThan(new Set(still.map((o) => `${o.cx},${o.cy}`)).size);
+  });
+
   it('--shapes narrows the scenes of both stages to those shapes; unset, the stream is the same as before', () => {
     const a = { curriculum_steps: 2, min_objects: 1, max_objects: 2, textures: undefined, placement: 'anywhere' as const };
     const few = ['circle', 'square', 'triangle'] as const;
@@ -183,6 +193,19 @@ describe('bas pretrain (tiny config)', () => {
     expect(metrics(v)[0]!.loss).not.toBe(metrics(e)[0]!.loss);
   }, 60_000);
 
+  it('--conv_padding_mode circular: circular convs, and the folder says so', async () => {
+    const z = tmp.fresh('zeros');
+    const c = tmp.fresh('circ');
+    await new Pretrainer(args(z, { max_train_steps: 1, checkpointing_steps: 0 }), () => {}).train();
+    await new Pretrainer(args(c, { max_train_steps: 1, checkpointing_steps: 0, conv_padding_mode: 'circular' }), () => {}).train();
+    const m = loadModel(join(c, 'model'));
+    expect(m.unet.config.conv_padding_mode).toBe('circular');
+    expect(m.unet.conv_in.padding_mode).toBe('circular');
+    expect(loadModel(join(z, 'model')).unet.config.conv_padding_mode).toBe('zeros');
+    // the mode is set after the init draws, so only the convs' border reads make the losses differ
+    expect(metrics(c)[0]!.loss).not.toBe(metrics(z)[0]!.loss);
+  }, 60_000);
+
   it('a stop request ends after the current step with a checkpoint there', async () => {
     const c = tmp.fresh('c');
     const t = new Pretrainer(args(c, { checkpointing_steps: 0, sample_steps: 0 }), () => {});
@@ -192,7 +215,7 @@ describe('bas pretrain (tiny config)', () => {
     expect(existsSync(join(c, 'model'))).toBe(false);
   }, 60_000);
 
-  it('the CLI names a bad --resolution, --lr_scheduler, --pretrained_model_name_or_path, --textures or --shapes', async () => {
+  it('the CLI names a bad --resolution, --lr_scheduler, --pretrained_model_name_or_path, --textures, --shapes, --placement_jitter or --conv_padding_mode', async () => {
     const errs: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errs.push(a.map(String).join(' ')));
     expect(await main(['pretrain', '--config', 'tiny', '--resolution', '40', '--output_dir', tmp.fresh('d'), '--backend', 'cpu'])).not.toBe(0);
@@ -209,6 +232,12 @@ describe('bas pretrain (tiny config)', () => {
     errs.length = 0;
     expect(await main(['pretrain', '--shapes', 'circle', 'blob', '--output_dir', tmp.fresh('i')])).not.toBe(0);
     expect(errs.join('\n')).toMatch(/--shapes.*blob/);
+    errs.length = 0;
+    expect(await main(['pretrain', '--placement_jitter', '2', '--output_dir', tmp.fresh('j')])).not.toBe(0);
+    expect(errs.join('\n')).toMatch(/--placement_jitter moves the centred object, so it needs --placement centre/);
+    errs.length = 0;
+    expect(await main(['pretrain', '--conv_padding_mode', 'reflect', '--output_dir', tmp.fresh('k')])).not.toBe(0);
+    expect(errs.join('\n')).toMatch(/--conv_padding_mode.*reflect/);
   }, 60_000);
 
   it('--profile_steps N prints the per-kernel table of N steps after the warm-up, and names a bad N', async () => {

@@ -160,6 +160,32 @@ describe('rendering', () => {
     expect(sampleScene(new Generator(7), { placement: 'anywhere' })).toEqual(sampleScene(new Generator(7)));
   });
 
+  it("with placement 'centre' and a jitter, moves the first object at most that far from mid-image, and reaches that far", () => {
+    const offsets: number[] = [];
+    for (let seed = 0; seed < 60; seed++) {
+      for (const res of [32, 64]) {
+        const scene = sampleScene(new Generator(seed), { numObjects: 1 + (seed % 2), placement: 'centre', jitter: 3, resolution: res });
+        const o = scene.objects[0]!;
+        const b = SHAPES[o.shape].bounds;
+        const s = res / 32;
+        // offsets are in pixels at 32x32: 3 px there is 6 px at 64x64 (plus the centring's quarter pixel)
+        const dx = (o.cx + ((b.minX + b.maxX) / 2) * o.radius - res / 2) / s;
+        const dy = (o.cy + ((b.minY + b.maxY) / 2) * o.radius - res / 2) / s;
+        expect(Math.max(Math.abs(dx), Math.abs(dy))).toBeLessThanOrEqual(3 + 0.25 + 1e-9);
+        expect(o.cx + b.minX * o.radius >= 0 && o.cx + b.maxX * o.radius <= res).toBe(true);
+        expect(o.cy + b.minY * o.radius >= 0 && o.cy + b.maxY * o.radius <= res).toBe(true);
+        offsets.push(Math.max(Math.abs(dx), Math.abs(dy)));
+        if (res === 32) checkRender(scene);
+      }
+    }
+    expect(Math.max(...offsets)).toBeGreaterThan(2.5);
+    expect(offsets.filter((d) => d > 0.25).length).toBeGreaterThan(offsets.length / 2);
+    // jitter 0 is the exact centre, and a jitter without 'centre' is refused, naming both
+    expect(sampleScene(new Generator(4), { placement: 'centre', jitter: 0 })).toEqual(sampleScene(new Generator(4), { placement: 'centre' }));
+    expect(() => sampleScene(new Generator(4), { jitter: 2 })).toThrow(/jitter.*placement 'centre'/);
+    expect(() => sampleScene(new Generator(4), { placement: 'centre', jitter: -1 })).toThrow(/jitter must be/);
+  });
+
   it('is deterministic for a seed', () => {
     for (const seed of [0, 1, 2 ** 40 + 3]) {
       const a = sampleScene(new Generator(seed), { resolution: 32 });

@@ -107,6 +107,19 @@ describe('save_pretrained / from_pretrained', () => {
     }
   });
 
+  it("the project's own conv_padding_mode: left out of unet/config.json when 'zeros' (diffusers' layout), written and read back when 'circular'", () => {
+    const plain = freshDir();
+    save_pretrained(plain, tinyPipeline());
+    const key = (d: string): unknown => (JSON.parse(readFileSync(join(d, 'unet', 'config.json'), 'utf8')) as Record<string, unknown>)['conv_padding_mode'];
+    expect(key(plain)).toBeUndefined();
+    expect(from_pretrained(plain).unet.config.conv_padding_mode).toBe('zeros');
+    const wrapped = freshDir();
+    const parts = tinyPipeline();
+    save_pretrained(wrapped, { ...parts, unet: new UNet2DConditionModel({ ...parts.unet.config, conv_padding_mode: 'circular' }) });
+    expect(key(wrapped)).toBe('circular');
+    expect(from_pretrained(wrapped).unet.conv_in.padding_mode).toBe('circular');
+  });
+
   it('saving over an existing pipeline replaces it and keeps unrelated files', () => {
     const dir = freshDir();
     save_pretrained(dir, tinyPipeline('float32', 1));

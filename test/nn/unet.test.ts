@@ -206,6 +206,33 @@ describe('UNet2DConditionModel', () => {
     expect(r.checked).toBe(192 + 108 + 64 + 32);
   });
 
+  it("conv_padding_mode 'circular': the whole UNet commutes with a wrapped shift of 2^levels pixels; 'zeros' (the default) does not", () => {
+    const roll = (t: Tensor, dy: number, dx: number): Tensor => {
+      const [n, c, h, w] = t.shape as [number, number, number, number];
+      const out = new Float64Array(t.size);
+      for (let p = 0; p < n * c; p++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) out[p * h * w + ((i + dy) % h) * w + ((j + dx) % w)] = t.data[p * h * w + i * w + j]!;
+      return tensor(out, { ...f64, shape: t.shape });
+    };
+    const g = new Generator(4);
+    const x = g.randn([1, 3, 8, 8], f64);
+    const ctx = g.randn([1, 4, 8], f64);
+    const gap = (mode: 'zeros' | 'circular'): number => {
+      const unet = new UNet2DConditionModel({ ...unetConfig('tiny'), conv_padding_mode: mode }, { ...f64, generator: new Generator(9) });
+      expect(unet.config.conv_padding_mode).toBe(mode);
+      // tiny halves the grid once, so a shift by a multiple of 2 keeps every level's grid aligned
+      const a = no_grad(() => roll(unet.forward(x, 250, ctx).sample, 2, 4));
+      const b = no_grad(() => unet.forward(roll(x, 2, 4), 250, ctx).sample);
+      return Math.max(...Array.from(a.data, (v, i) => Math.abs(v - b.data[i]!)));
+    };
+    expect(gap('circular')).toBeLessThan(1e-12);
+    expect(gap('zeros')).toBeGreaterThan(1e-3);
+    expect(new UNet2DConditionModel(unetConfig('tiny')).config.conv_padding_mode).toBe('zeros');
+    // the mode is set after the weights are drawn: the same generator gives the same weights
+    const [wz, wc] = (['zeros', 'circular'] as const).map((m) => new UNet2DConditionModel({ ...unetConfig('tiny'), conv_padding_mode: m }, { generator: new Generator(9) }).state_dict());
+    for (const [k, t] of Object.entries(wz!)) expect(Array.from(wc![k]!.data), k).toEqual(Array.from(t.data));
+    expect(() => new UNet2DConditionModel({ ...unetConfig('tiny'), conv_padding_mode: 'reflect' as 'zeros' })).toThrow(/conv_padding_mode "reflect" is not supported/);
+  });
+
   it('default: forward of a (2, 3, 32, 32) batch keeps its shape', () => {
     const g = new Generator(3);
     const unet = new UNet2DConditionModel(unetConfig('default'), { generator: g });
