@@ -4,18 +4,18 @@
 // caption for both at once; here the wrong caption reaches one path while the other keeps the true
 // one, on the same scenes and noise. Single-object scenes; epsilon MSE, its increase over the true
 // caption's in %.
-// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/conditioning_paths.ts MODEL_DIR [SCENES (32)] [PLACEMENT (centre)] [SEED (99)]
+// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/conditioning_paths.ts MODEL_DIR [SCENES (32)] [PLACEMENT (centre; anywhere, centre+J as in word_sensitivity.ts)] [SEED (99)]
 import { Generator, mse_loss, no_grad, type Tensor } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
-import { noisedAt, sceneTensor } from './probe_noise.js';
-import { captionOf, COLOUR_NAMES, PLACEMENTS, sceneAt, SHAPE_NAMES, type Placement } from '../lab/world/index.js';
+import { noisedAt, probePlacement, sceneTensor } from './probe_noise.js';
+import { captionOf, COLOUR_NAMES, sceneAt, SHAPE_NAMES } from '../lab/world/index.js';
 
 const dir = process.argv[2];
 if (dir === undefined) throw new Error('usage: conditioning_paths.ts MODEL_DIR [SCENES] [PLACEMENT] [SEED]');
 const count = Number(process.argv[3] ?? 32);
 if (!Number.isInteger(count) || count < 1) throw new Error(`SCENES must be a positive integer, got ${process.argv[3]}`);
-const placement = process.argv[4] ?? 'centre';
-if (!(PLACEMENTS as readonly string[]).includes(placement)) throw new Error(`PLACEMENT must be one of ${PLACEMENTS.join(', ')}, got ${placement}`);
+const placementArg = process.argv[4] ?? 'centre';
+const placement = probePlacement(placementArg);
 const seed = Number(process.argv[5] ?? 99);
 if (!Number.isInteger(seed) || seed === 0) throw new Error(`SEED must be an integer other than 0 (the pretraining stream's), got ${process.argv[5]}`);
 
@@ -38,7 +38,7 @@ const sums = new Map<string, number>();
 const addTo = (key: string, v: number): void => void sums.set(key, (sums.get(key) ?? 0) + v);
 no_grad(() => {
   for (let i = 0; i < count; i++) {
-    const { scene, rgb } = sceneAt(seed, i, { resolution: res, minObjects: 1, maxObjects: 1, placement: placement as Placement });
+    const { scene, rgb } = sceneAt(seed, i, { resolution: res, minObjects: 1, maxObjects: 1, ...placement });
     const o = scene.objects[0]!;
     const wrong = {
       'wrong shape': captionOf({ ...scene, objects: [{ ...o, shape: SHAPE_NAMES.filter((s) => s !== o.shape)[i % (SHAPE_NAMES.length - 1)]! }] }, { withoutBackground: true }),
@@ -62,7 +62,7 @@ no_grad(() => {
     }
   }
 });
-console.log(`increase of the denoising error over the true caption's, ${count} single-object scenes (${placement}, seed ${seed}), ${dir}\n`);
+console.log(`increase of the denoising error over the true caption's, ${count} single-object scenes (${placementArg}, seed ${seed}), ${dir}\n`);
 console.log(`| wrong word | reaches | ${TIMESTEPS.map((t) => `t = ${t}`).join(' | ')} |`);
 console.log(`|---|---|${TIMESTEPS.map(() => '---').join('|')}|`);
 for (const k of WRONG) {

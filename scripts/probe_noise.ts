@@ -1,8 +1,17 @@
-// What the word probes (word_sensitivity.ts, conditioning_paths.ts) share: a rendered scene as the
-// UNet's input, and its noised copies at the probe's timesteps, each with fresh noise drawn in order,
-// so two probes with the same generator seed see the same noise.
+// What the word probes (word_sensitivity.ts, conditioning_paths.ts) share: their PLACEMENT argument,
+// a rendered scene as the UNet's input, and its noised copies at the probe's timesteps, each with
+// fresh noise drawn in order, so two probes with the same generator seed see the same noise.
 import { tensor, type DType, type Generator, type Tensor } from '../core/index.js';
 import type { DDPMScheduler } from '../diffusion/index.js';
+import { PLACEMENTS, type Placement } from '../lab/world/index.js';
+
+/** PLACEMENT as the probes take it: anywhere, centre, or centre+J (centred, moved up to J px), as scene options. */
+export function probePlacement(arg: string): { placement: Placement; jitter?: number } {
+  const [placement, jitterText] = arg.split('+') as [string, string | undefined];
+  const jitter = jitterText === undefined ? 0 : Number(jitterText);
+  if (!(PLACEMENTS as readonly string[]).includes(placement) || !(jitter >= 0)) throw new Error(`PLACEMENT must be one of ${PLACEMENTS.join(', ')} (centre+J for a jitter of J px), got ${arg}`);
+  return jitter > 0 ? { placement: placement as Placement, jitter } : { placement: placement as Placement };
+}
 
 /** RGB bytes (res x res, interleaved) as (1, 3, res, res) in [-1, 1]. */
 export function sceneTensor(rgb: Uint8Array, res: number, dtype: DType): Tensor {

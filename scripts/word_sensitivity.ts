@@ -7,16 +7,14 @@
 // SHAPES probes a model pretrained with --shapes on its own shapes: the scenes and the wrong shape word both come from them.
 import { Generator, mse_loss, no_grad } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
-import { noisedAt, sceneTensor } from './probe_noise.js';
-import { captionOf, COLOUR_NAMES, PLACEMENTS, sceneAt, SHAPE_NAMES, type Placement, type ShapeName } from '../lab/world/index.js';
+import { noisedAt, probePlacement, sceneTensor } from './probe_noise.js';
+import { captionOf, COLOUR_NAMES, sceneAt, SHAPE_NAMES, type ShapeName } from '../lab/world/index.js';
 
 const dir = process.argv[2] ?? 'models/base';
 const count = Number(process.argv[3] ?? 48);
 if (!Number.isInteger(count) || count < 1) throw new Error(`SCENES must be a positive integer, got ${process.argv[3]}`);
 // a model pretrained with --placement centre is probed on the scenes it was trained on as well
-const [placement, jitterText] = (process.argv[4] ?? 'anywhere').split('+') as [string, string | undefined];
-const jitter = jitterText === undefined ? 0 : Number(jitterText);
-if (!(PLACEMENTS as readonly string[]).includes(placement) || !(jitter >= 0)) throw new Error(`PLACEMENT must be one of ${PLACEMENTS.join(', ')} (centre+J for a jitter of J px), got ${process.argv[4]}`);
+const placement = probePlacement(process.argv[4] ?? 'anywhere');
 const allShapes = process.argv[5] === undefined || process.argv[5] === 'all';
 const shapeSet = (allShapes ? [...SHAPE_NAMES] : process.argv[5]!.split(',')) as ShapeName[];
 const badShape = shapeSet.find((s) => !(SHAPE_NAMES as readonly string[]).includes(s));
@@ -35,7 +33,7 @@ const sums = new Map<string, number>();
 no_grad(() => {
   for (let i = 0; i < count; i++) {
     // any seed but 0: scenes the pretraining stream (seed 0) never showed
-    const { scene, rgb } = sceneAt(seed, i, { resolution: res, minObjects: 1, maxObjects: 1, placement: placement as Placement, ...(jitter > 0 ? { jitter } : {}), ...(allShapes ? {} : { shapes: shapeSet }) });
+    const { scene, rgb } = sceneAt(seed, i, { resolution: res, minObjects: 1, maxObjects: 1, ...placement, ...(allShapes ? {} : { shapes: shapeSet }) });
     const o = scene.objects[0]!;
     const shapes = shapeSet.filter((s) => s !== o.shape);
     const colours = COLOUR_NAMES.filter((c) => c !== o.colour);

@@ -8,7 +8,7 @@ import { readImage } from '../io/image.js';
 import { rgbImagesOf } from '../io/pixels.js';
 import { writePng } from '../io/png.js';
 import { imageToTensor } from '../io/tensor.js';
-import { sampleImagesAsync, type BasModel } from '../model.js';
+import { sampleImagesAsync, samplingOf, type BasModel } from '../model.js';
 
 const CLASS_IMAGE = /^class-(\d+)\.png$/;
 
@@ -52,7 +52,7 @@ export async function ensureClassImages(model: BasModel, o: ClassImageOptions): 
     if (stop()) return null;
     const n = Math.min(o.batch, o.count - have);
     // seeded by position, so an interrupted generation resumes with the same images
-    const images = await sampleImagesAsync(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, num_inference_steps: o.num_inference_steps, guidance_scale: o.guidance_scale, eta: o.eta }, stop);
+    const images = await sampleImagesAsync(model, { prompt: o.prompt, num_images: n, seed: o.seed + have, ...samplingOf(o) }, stop);
     if (images === null) return null;
     rgbImagesOf(images).forEach((img, i) => {
       writePng(fs.join(o.dir, `class-${String(have + i).padStart(4, '0')}.png`), img, fs);

@@ -20,7 +20,7 @@ import { loadInstanceFolder, type InstanceFolder } from '../io/instance.js';
 import { complement_of_union } from '../data/background_mask.js';
 import { CONFIG_FILE, writeRunReport } from '../report/run_folder.js';
 import { to_json_text, write_file_atomic } from '../../nn/fs_atomic.js';
-import { loadBaseModel, defaultAttnRes, sample, saveModel, tokenizePrompts, trainingScheduler, type BasModel } from '../model.js';
+import { loadBaseModel, defaultAttnRes, sample, samplingOf, saveModel, tokenizePrompts, trainingScheduler, type BasModel } from '../model.js';
 import { labelsFromTokens, renderAttentionRow, writePngAtomic } from '../vis/index.js';
 import { rgbImagesOf } from '../io/pixels.js';
 import { writePng } from '../io/png.js';
@@ -454,7 +454,7 @@ export class BreakASceneTrainer {
     const logs = outputPath(this.sink, 'img_logs');
     if (a.lambda_attention !== 0 && lastAttention) this.saveAttention(fs.join(logs, `${tag}_step_attn.png`), run.model, lastAttention, prompt);
     const text = run.model.tokenizer.decode(prompt, { skip_special_tokens: true });
-    const out = sample(run.model, { prompt: text, seed: a.seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, eta: a.eta, record_attention: true, attn_res });
+    const out = sample(run.model, { prompt: text, seed: a.seed, ...samplingOf(a), record_attention: true, attn_res });
     const img = rgbImagesOf(out.images)[0]!;
     fs.mkdirp(logs);
     writePng(fs.join(logs, `${tag}_full_pred.png`), img, fs);

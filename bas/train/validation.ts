@@ -7,7 +7,7 @@
 import { tensor, type Tensor } from '../../core/index.js';
 import { rgbImagesOf, type RgbImage } from '../io/pixels.js';
 import { checkPromptFor } from '../prompt_check.js';
-import { sample, type BasModel } from '../model.js';
+import { sample, samplingOf, type BasModel } from '../model.js';
 import type { TrainConfig } from './config.js';
 
 export interface ValidationSample {
@@ -40,7 +40,7 @@ export function validationSamples(model: BasModel, a: Pick<TrainConfig, 'validat
       const seed = a.seed + image_index;
       // no tidy scope around sampling (as for class images and image logs): a scope holds every
       // intermediate of every denoising step until it closes, 2 GiB for 25 steps of `default`
-      const out = sample(model, { prompt, seed, num_inference_steps: a.num_inference_steps, guidance_scale: a.guidance_scale, eta: a.eta, record_attention: true, attn_res });
+      const out = sample(model, { prompt, seed, ...samplingOf(a), record_attention: true, attn_res });
       const att = out.attention;
       return {
         prompt_index,

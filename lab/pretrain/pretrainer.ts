@@ -49,7 +49,7 @@ export function worldAt(a: Pick<PretrainConfig, 'curriculum_steps' | 'min_object
   // --shapes narrows both stages; left unset, the options stay as before (so old runs resume unchanged)
   const world = a.shapes === undefined ? stage : { ...stage, shapes: a.shapes };
   if (a.placement === 'anywhere') return world;
-  return a.placement_jitter ? { ...world, placement: a.placement, jitter: a.placement_jitter } : { ...world, placement: a.placement };
+  return { ...world, placement: a.placement, ...(a.placement_jitter ? { jitter: a.placement_jitter } : {}) };
 }
 
 /**
