@@ -46,8 +46,32 @@ export function takeFull(n: number): Float32Array {
   return take(n).array;
 }
 
+/**
+ * Where output arrays come from before the pool and the collector: the SIMD engine's shared memory
+ * (simd/heap.ts), so that its kernels read and write them in place. Set by the backend that runs
+ * those kernels; null (the default) keeps every array an ordinary one.
+ */
+export interface ArrayArena {
+  /** an array of n values, `reused` when its block held values before (else zeros); null when full */
+  tensor(n: number): { array: Float32Array; reused: boolean } | null;
+  /** frees an array the arena made; false if it did not make it */
+  freeTensor(a: Float32Array): boolean;
+}
+let arena: ArrayArena | null = null;
+
+export function setArrayArena(a: ArrayArena | null): void {
+  arena = a;
+}
+
 function take(n: number): { array: Float32Array; reused: boolean } {
   stats.taken++;
+  if (arena !== null && n >= MIN_LENGTH) {
+    const a = arena.tensor(n);
+    if (a) {
+      if (a.reused) stats.reused++;
+      return a;
+    }
+  }
   const list = n >= MIN_LENGTH ? free.get(n) : undefined;
   const a = list?.pop();
   if (!a) return { array: new Float32Array(n), reused: false };
@@ -58,6 +82,10 @@ function take(n: number): { array: Float32Array; reused: boolean } {
 
 /** Hands back an array nothing else references (its storage was disposed and never exposed). */
 export function recycle(a: Float32Array): void {
+  if (arena?.freeTensor(a)) {
+    stats.recycled++;
+    return;
+  }
   if (a.length < MIN_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
   if (pooledBytes + a.byteLength > capBytes()) return;
   let list = free.get(a.length);

@@ -2,40 +2,15 @@
 // collapsed first: size-1 output dims dropped and neighbouring dims merged while each operand is
 // either read along them or broadcast along them, so a bias over [1, C, 1, 1] becomes three runs
 // (batch: b broadcast; channels: both read; pixels: b broadcast) and the innermost run is a plain
-// vector-vector, vector-scalar or scalar-vector loop. These loops only ever see Float32Array, so
-// V8 keeps them monomorphic (a loop shared with float64 ran ~1.5x slower); float64 (gradient
-// checks) and the other ops take the general path in elementwise.ts.
+// vector-vector, vector-scalar or scalar-vector loop (rows.ts's binaryRows, which the SIMD engine's
+// worker runs too). These loops only ever see Float32Array, so V8 keeps them
+// monomorphic (a loop shared with float64 ran ~1.5x slower); float64 (gradient checks) and the
+// other ops take the general path in elementwise.ts.
 import type { BinaryOp } from '../backend.js';
+import { binaryRows } from './rows.js';
 
 /** The ops with their own loops, as small integers for the switches. */
 const CODES: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
-
-function vv(op: number, a: Float32Array, ia: number, b: Float32Array, ib: number, out: Float32Array, io: number, n: number): void {
-  switch (op) {
-    case 0: for (let i = 0; i < n; i++) out[io + i] = a[ia + i]! + b[ib + i]!; break;
-    case 1: for (let i = 0; i < n; i++) out[io + i] = a[ia + i]! - b[ib + i]!; break;
-    case 2: for (let i = 0; i < n; i++) out[io + i] = a[ia + i]! * b[ib + i]!; break;
-    default: for (let i = 0; i < n; i++) out[io + i] = a[ia + i]! / b[ib + i]!;
-  }
-}
-
-function vs(op: number, a: Float32Array, ia: number, s: number, out: Float32Array, io: number, n: number): void {
-  switch (op) {
-    case 0: for (let i = 0; i < n; i++) out[io + i] = a[ia + i]! + s; break;
-    case 1: for (let i = 0; i < n; i++) out[io + i] = a[ia + i]! - s; break;
-    case 2: for (let i = 0; i < n; i++) out[io + i] = a[ia + i]! * s; break;
-    default: for (let i = 0; i < n; i++) out[io + i] = a[ia + i]! / s;
-  }
-}
-
-function sv(op: number, s: number, b: Float32Array, ib: number, out: Float32Array, io: number, n: number): void {
-  switch (op) {
-    case 0: for (let i = 0; i < n; i++) out[io + i] = s + b[ib + i]!; break;
-    case 1: for (let i = 0; i < n; i++) out[io + i] = s - b[ib + i]!; break;
-    case 2: for (let i = 0; i < n; i++) out[io + i] = s * b[ib + i]!; break;
-    default: for (let i = 0; i < n; i++) out[io + i] = s / b[ib + i]!;
-  }
-}
 
 /** Merged runs of the output: size, and per operand its stride (0 where broadcast). */
 interface Runs {
@@ -85,28 +60,9 @@ export function binaryF32(op: BinaryOp, a: Float32Array, aShape: readonly number
   // an output wider than both operands is not a broadcast this path knows
   for (let d = 0; d < r; d++) if (sa[d] === 0 && sb[d] === 0) return false;
   if (r === 0) {
-    vv(code, a, 0, b, 0, out, 0, 1);
+    binaryRows(code, a, 0, b, 0, out, 0, 1, [1], [1], [1], 0, 1);
     return true;
   }
-  const n = sizes[r - 1]!;
-  const ia = sa[r - 1]!;
-  const ib = sb[r - 1]!;
-  // outer runs walked as an odometer, one offset per operand
-  const idx = new Array<number>(r - 1).fill(0);
-  let pa = 0;
-  let pb = 0;
-  for (let o = 0; o < out.length; o += n) {
-    if (ia !== 0 && ib !== 0) vv(code, a, pa, b, pb, out, o, n);
-    else if (ib === 0) vs(code, a, pa, b[pb]!, out, o, n);
-    else sv(code, a[pa]!, b, pb, out, o, n);
-    for (let d = r - 2; d >= 0; d--) {
-      pa += sa[d]!;
-      pb += sb[d]!;
-      if (++idx[d]! < sizes[d]!) break;
-      pa -= sa[d]! * sizes[d]!;
-      pb -= sb[d]! * sizes[d]!;
-      idx[d] = 0;
-    }
-  }
+  binaryRows(code, a, 0, b, 0, out, 0, r, sizes, sa, sb, 0, out.length / sizes[r - 1]!);
   return true;
 }

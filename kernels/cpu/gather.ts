@@ -4,7 +4,7 @@ import { allocArray, type DType, type TypedArray } from '../types.js';
 import { numel } from '../shape.js';
 
 /** The view with size-1 dims dropped and neighbours merged where they walk memory as one dim. */
-function collapseView(shape: readonly number[], strides: readonly number[]): { sizes: number[]; steps: number[] } {
+export function collapseView(shape: readonly number[], strides: readonly number[]): { sizes: number[]; steps: number[] } {
   const sizes: number[] = [];
   const steps: number[] = [];
   for (let d = 0; d < shape.length; d++) {

@@ -7,15 +7,22 @@
 // exp-based activations with their gradients; broadcast binary ops, reductions and strided copies
 // take the cpu backend's loops over the same host memory (see hostLoops). Norms, scatter-adds,
 // fill and cast, and work past the float index range (codegen.MAX_INDEX), run on the cpu backend
-// over host values in every mode.
+// over host values in every mode. Where the SIMD memory is shared (threads), kernel outputs live
+// in it (../simd/heap.ts, through the pool's arena): the products, maps and softmax read and write
+// them in place, and the binary ops, sums, strided copies and scatter-adds, the norms and the
+// convolutions' copies run on both cores (../simd/rows.ts), with the cpu loops' bits.
 import type {
   BinaryOp, Conv2dArgs, GroupNormArgs, KernelBackend, LayerNormArgs, MatmulArgs, NormGrads, NormOutput, ReduceOp, StridedArgs, UnaryOp,
 } from '../backend.js';
 import { CpuBackend } from '../cpu/backend.js';
 import { HostStorage, type DType, type Storage } from '../types.js';
 import { sgemmConv2d, sgemmConv2dBackwardFilter, sgemmConv2dBackwardInput } from '../simd/conv.js';
-import { sgemm, simdSupported, warmSimd } from '../simd/gemm.js';
+import { sgemm, simdArena, simdSupported, simdTensorsShared, warmSimd } from '../simd/gemm.js';
 import { simdSoftmax, simdSoftmaxBackward } from '../simd/softmax.js';
+import { simdAddBias, simdBinary } from '../simd/binary.js';
+import { simdGroupNormBackward, simdLayerNormBackward, simdNorm, type NormRows } from '../simd/norm.js';
+import { simdStrided } from '../simd/strided.js';
+import { simdReduce } from '../simd/reduce.js';
 import { simdMapSupported, simdUnary, simdUnaryGrad } from '../simd/map.js';
 import {
   binaryBody, conv2dBackwardFilterSource, conv2dBackwardInputSource, conv2dSource, elementwise,
@@ -26,7 +33,7 @@ import { addBias } from '../cpu/matmul.js';
 import type { GpuJsMode } from './load.js';
 import { GpuJsRuntime, type DeviceStats } from './runtime.js';
 import { GpuStorage } from './storage.js';
-import { markExposed } from '../pool.js';
+import { markExposed, setArrayArena } from '../pool.js';
 
 interface ElementArgs {
   strides: readonly number[];
@@ -54,7 +61,11 @@ export class GpuJsBackend implements KernelBackend {
     this.rt = new GpuJsRuntime(mode, name);
     this.simd = (opts.simd ?? true) && this.rt.mode === 'webasm' && simdSupported();
     this.hostLoops = this.simd;
-    if (this.simd) warmSimd();
+    if (this.simd) {
+      warmSimd();
+      // outputs live in the engine's memory where it is shared, read and written there in place
+      if (simdTensorsShared()) setArrayArena(simdArena());
+    }
   }
 
   /** The gpu.js mode this backend runs in (resolved from `auto`). */
@@ -126,7 +137,14 @@ export class GpuJsBackend implements KernelBackend {
     return this.ew([x.size], [[x, LINEAR]], 'r = v0;\nif (v0 < s0) { r = s0; }\nif (v0 > s1) { r = s1; }', [lo, hi]);
   }
   binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): Storage {
-    if (this.hostLoops) return this.wrapHost(this.cpu.binary(op, a, aShape, b, bShape, outShape));
+    if (this.hostLoops) {
+      // both threads where the operands live in the engine's shared memory
+      if (a.dtype === 'float32' && b.dtype === 'float32') {
+        const y = simdBinary(op, a.read() as Float32Array, aShape, b.read() as Float32Array, bShape, outShape, numel(outShape));
+        if (y) return this.fresh(y);
+      }
+      return this.wrapHost(this.cpu.binary(op, a, aShape, b, bShape, outShape));
+    }
     if (this.tooBig(numel(outShape), a.size, b.size)) return this.wrapHost(this.cpu.binary(op, a, aShape, b, bShape, outShape));
     return this.ew(outShape, [[a, { strides: broadcastStrides(aShape, outShape), offset: 0 }], [b, { strides: broadcastStrides(bShape, outShape), offset: 0 }]], binaryBody(op, 'v0', 'v1'));
   }
@@ -136,7 +154,11 @@ export class GpuJsBackend implements KernelBackend {
     return this.ew(outShape, [[c, st(cShape)], [a, st(aShape)], [b, st(bShape)]], 'r = v2;\nif (v0 != 0.0) { r = v1; }');
   }
   reduce(op: ReduceOp, x: Storage, shape: readonly number[], axes: readonly number[]): Storage {
-    if (this.hostLoops) return this.wrapHost(this.cpu.reduce(op, x, shape, axes));
+    if (this.hostLoops) {
+      const v = this.f32s(x);
+      const y = v && simdReduce(op, v[0]!, shape, axes);
+      return y ? this.fresh(y) : this.wrapHost(this.cpu.reduce(op, x, shape, axes));
+    }
     const red = numel(axes.map((d) => shape[d]!));
     if (this.tooBig(x.size, red) || axes.length === 0) return this.wrapHost(this.cpu.reduce(op, x, shape, axes));
     return this.rt.run(reduceSource(shape, axes, op), [this.own(x)]);
@@ -144,7 +166,12 @@ export class GpuJsBackend implements KernelBackend {
 
   matmul(a: Storage, b: Storage, args: MatmulArgs, bias?: Storage | null): Storage {
     const size = args.batch * args.m * args.n;
-    if (this.simd) return this.fresh(addBias(sgemm(a.read() as Float32Array, b.read() as Float32Array, args), bias ? (bias.read() as Float32Array) : null, 1));
+    if (this.simd) {
+      const y = sgemm(a.read() as Float32Array, b.read() as Float32Array, args);
+      // the bias on both threads where y lives in the engine's shared memory
+      if (bias && !simdAddBias(y, bias.read() as Float32Array, 1)) addBias(y, bias.read() as Float32Array, 1);
+      return this.fresh(y);
+    }
     if (this.tooBig(size, a.size, b.size) || args.k === 0) return this.wrapHost(this.cpu.matmul(a, b, args, bias));
     return this.withBias(this.scaled(this.rt.run(matmulSource(args), [this.own(a), this.own(b)]), args.alpha ?? 1), bias, [args.batch * args.m, args.n], [1, args.n]);
   }
@@ -204,28 +231,55 @@ export class GpuJsBackend implements KernelBackend {
   }
 
   // The norms are a few passes over memory with row sums: they run on the cpu kernels over host
-  // values (webasm storage is host memory already; GL modes download).
+  // values (webasm storage is host memory already; GL modes download), or on both cores (norm()).
   private hostNorm(r: NormOutput): NormOutput {
     return { y: this.wrapHost(r.y), mean: this.wrapHost(r.mean), rstd: this.wrapHost(r.rstd) };
   }
   private hostGrads(r: NormGrads): NormGrads {
     return { dx: this.wrapHost(r.dx), dweight: r.dweight && this.wrapHost(r.dweight), dbias: r.dbias && this.wrapHost(r.dbias) };
   }
+  /** float32 host values of every storage given (null stays null), or null if one is float64. */
+  private f32s(...xs: (Storage | null)[]): (Float32Array | null)[] | null {
+    if (!this.simd || xs.some((x) => x !== null && x.dtype !== 'float32')) return null;
+    return xs.map((x) => (x ? (x.read() as Float32Array) : null));
+  }
+  /** Norm forward on both threads where x lives in the engine's shared memory, else the cpu kernel. */
+  private norm(x: Storage, weight: Storage | null, bias: Storage | null, rows: NormRows, cpu: () => NormOutput): NormOutput {
+    const v = this.f32s(x, weight, bias);
+    const r = v && simdNorm(v[0]!, v[1]!, v[2]!, rows);
+    return r ? { y: this.fresh(r.y), mean: this.fresh(r.mean), rstd: this.fresh(r.rstd) } : this.hostNorm(cpu());
+  }
   groupNorm(x: Storage, weight: Storage | null, bias: Storage | null, args: GroupNormArgs): NormOutput {
-    return this.hostNorm(this.cpu.groupNorm(x, weight, bias, args));
+    const rows = { rows: args.n * args.groups, cols: (args.c / args.groups) * args.spatial, groups: args.groups, spatial: args.spatial, eps: args.eps };
+    return this.norm(x, weight, bias, rows, () => this.cpu.groupNorm(x, weight, bias, args));
   }
   groupNormBackward(dy: Storage, x: Storage, mean: Storage, rstd: Storage, weight: Storage | null, args: GroupNormArgs, needWeight: boolean, needBias: boolean): NormGrads {
-    return this.hostGrads(this.cpu.groupNormBackward(dy, x, mean, rstd, weight, args, needWeight, needBias));
+    const v = this.f32s(dy, x, mean, rstd, weight);
+    const rows = { rows: args.n * args.groups, cols: (args.c / args.groups) * args.spatial, groups: args.groups, spatial: args.spatial, eps: args.eps };
+    const r = v && simdGroupNormBackward(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, rows, args.c, needWeight, needBias);
+    return r ? this.simdGrads(r) : this.hostGrads(this.cpu.groupNormBackward(dy, x, mean, rstd, weight, args, needWeight, needBias));
+  }
+  /** A SIMD norm backward's results as storages: the float64 sums rounded once to float32, as the cpu kernel does. */
+  private simdGrads(r: { dx: Float32Array; dw: Float64Array | null; db: Float64Array | null }): NormGrads {
+    const f32 = (a: Float64Array | null): Storage | null => a && this.fresh(Float32Array.from(a));
+    return { dx: this.fresh(r.dx), dweight: f32(r.dw), dbias: f32(r.db) };
   }
   layerNorm(x: Storage, weight: Storage | null, bias: Storage | null, args: LayerNormArgs): NormOutput {
-    return this.hostNorm(this.cpu.layerNorm(x, weight, bias, args));
+    return this.norm(x, weight, bias, { rows: args.rows, cols: args.cols, groups: 1, spatial: 1, eps: args.eps }, () => this.cpu.layerNorm(x, weight, bias, args));
   }
   layerNormBackward(dy: Storage, x: Storage, mean: Storage, rstd: Storage, weight: Storage | null, args: LayerNormArgs, needWeight: boolean, needBias: boolean): NormGrads {
+    const v = this.f32s(dy, x, mean, rstd, weight);
+    const r = v && simdLayerNormBackward(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, args.rows, args.cols, needWeight, needBias);
+    if (r) return this.simdGrads(r);
     return this.hostGrads(this.cpu.layerNormBackward(dy, x, mean, rstd, weight, args, needWeight, needBias));
   }
 
   strided(x: Storage, args: StridedArgs): Storage {
-    if (this.hostLoops) return this.wrapHost(this.cpu.strided(x, args));
+    if (this.hostLoops) {
+      const v = this.f32s(x);
+      const y = v && simdStrided(v[0]!, args, false, 0);
+      return y ? this.fresh(y) : this.wrapHost(this.cpu.strided(x, args));
+    }
     const size = numel(args.outShape);
     if (this.tooBig(size, x.size)) return this.wrapHost(this.cpu.strided(x, args));
     return this.ew(args.outShape, [[x, { strides: args.strides, offset: args.offset }]], 'r = v0;');
@@ -235,6 +289,9 @@ export class GpuJsBackend implements KernelBackend {
     return this.wrapHost(this.cpu.concat(xs, outer, rows));
   }
   stridedScatterAdd(src: Storage, size: number, args: StridedArgs): Storage {
+    const v = this.f32s(src);
+    const y = v && simdStrided(v[0]!, args, true, size);
+    if (y) return this.fresh(y);
     return this.wrapHost(this.cpu.stridedScatterAdd(src, size, args));
   }
   indexSelect(x: Storage, outer: number, dimSize: number, inner: number, idx: Int32Array): Storage {

@@ -61,3 +61,11 @@ export const BACKWARD: Partial<Record<UnaryOp, Formula>> = {
     ['y', mul(G, add(mul(c(0.5), add(one, r('t'))), mul(mul(mul(c(0.5), X), sub(one, mul(r('t'), r('t')))), r('du'))))],
   ],
 };
+
+/** Every map the engine compiles, by export name: f_<op> forward, b_<op> its gradient. */
+export function mapFormulas(): Record<string, Formula> {
+  const formulas: Record<string, Formula> = {};
+  for (const [op, f] of Object.entries(FORWARD)) formulas[`f_${op}`] = f;
+  for (const [op, f] of Object.entries(BACKWARD)) formulas[`b_${op}`] = f;
+  return formulas;
+}

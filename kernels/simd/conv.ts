@@ -12,6 +12,7 @@ import { col2imAdd } from '../cpu/conv2d.js';
 import { addBias } from '../cpu/matmul.js';
 import { MR, NR } from './gemm_module.js';
 import { tapConv, tapConvFilter } from './conv_taps.js';
+import { simdAddBias } from './binary.js';
 import { takeZeroed } from '../pool.js';
 import { directA, directB, packedA, packedB, runGemm } from './gemm.js';
 
@@ -152,6 +153,7 @@ export function sgemmConv2d(x: Float32Array, w: Float32Array, a: Conv2dArgs, bia
     a: directA(w, 0, false, a.o, K),
     b: packedB(K, L, false, (t, dst, base) => packCols(x, t * a.c * a.h * a.w, a, pi, dst, base)),
   }, takeZeroed(a.n * a.o * L), 0);
+  if (bias && simdAddBias(out, bias, L)) return out;
   return addBias(out, bias, L);
 }
 

@@ -9,7 +9,9 @@
 //   forward / backward input   y_b (cout, outH x Wp) = sum_taps W_tap (cout, cin) @ Xp_b shifted
 //   backward filter            dW_tap^T (cin, cout) = sum_b Xp_b shifted (cin, outH x Wp) @ dy_b^T
 // Reads past an operand's end land in zeroed slack and reach only discarded rows or columns.
-import { getEngine, TABLES } from './gemm.js';
+import { getEngine, type Engine } from './gemm.js';
+import { padPlanes, transposePlanes, unpadPlanes } from '../cpu/rows.js';
+import { KIND } from './worker_source.js';
 import { takeFull, takeZeroed } from '../pool.js';
 import { MR, NR } from './gemm_module.js';
 
@@ -37,24 +39,20 @@ export interface TapConv {
   bias: Float32Array | null;
 }
 
-/** Copies images (n, c, h, w) into the heap at float `base`, each plane padded to (h + 2 ph, w + 2 pw). */
-function writePadded(src: Float32Array, n: number, c: number, h: number, w: number, ph: number, pw: number, heap: Float32Array, base: number, floats: number): void {
-  const wp = w + 2 * pw;
-  const plane = (h + 2 * ph) * wp;
-  heap.fill(0, base, base + floats);
-  for (let img = 0; img < n * c; img++) {
-    const s0 = img * h * w;
-    const d0 = base + img * plane + ph * wp + pw;
-    if (pw === 0) {
-      heap.set(src.subarray(s0, s0 + h * w), d0);
-      continue;
-    }
-    for (let y = 0; y < h; y++) {
-      const s = s0 + y * w;
-      const d = d0 + y * wp;
-      for (let x = 0; x < w; x++) heap[d + x] = src[s + x]!;
-    }
-  }
+/**
+ * Copies images (n, c, h, w) into the engine memory at float `base`, each plane padded to
+ * (h + 2 ph, w + 2 pw), and zeros the rest of the `floats` there; the planes are shared with the
+ * worker when the images live in that memory too.
+ */
+function writePadded(e: Engine, src: Float32Array, n: number, c: number, h: number, w: number, ph: number, pw: number, base: number, floats: number): void {
+  const heap = e.heap();
+  const sAt = e.addressOf(src);
+  const planes = n * c;
+  const plane = (h + 2 * ph) * (w + 2 * pw);
+  e.runRows(KIND.pad, [sAt === null ? 0 : sAt >>> 2, base, h, w, ph, pw], planes, sAt === null ? 0 : 2 * planes * plane, (q0, q1) =>
+    padPlanes(sAt === null ? src : heap, sAt === null ? 0 : sAt >>> 2, heap, base, h, w, ph, pw, q0, q1),
+  );
+  heap.fill(0, base + planes * plane, base + floats);
 }
 
 export function tapConv(t: TapConv): Float32Array {
@@ -80,12 +78,15 @@ export function tapConv(t: TapConv): Float32Array {
   const xFloats = round4((n - 1) * imgFloats + (cin - 1) * plane + np * NR + (kh - 1) * wp + kw);
   const cFloats = mp * MR * np * NR;
   const e = getEngine();
-  const wAt = TABLES;
+  const biasFloats = t.bias ? round4(cout) : 0;
+  const wAt = e.scratch((wFloats + xFloats + n * cFloats + biasFloats) * 4);
   const xAt = wAt + wFloats * 4;
   const cAt = xAt + xFloats * 4;
-  const heap = e.heap(cAt + n * cFloats * 4);
-  packTaps(t.weight, cout, cin, t.wRow, t.wStep, taps, heap, wAt >> 2, tapFloats);
-  writePadded(t.src, n, cin, t.h, t.w, t.padH, t.padW, heap, xAt >> 2, xFloats);
+  const biasAt = cAt + n * cFloats * 4;
+  const heap = e.heap();
+  packTaps(t.weight, cout, cin, t.wRow, t.wStep, taps, heap, wAt >>> 2, tapFloats);
+  writePadded(e, t.src, n, cin, t.h, t.w, t.padH, t.padW, xAt >>> 2, xFloats);
+  if (t.bias) heap.set(t.bias, biasAt >>> 2);
   const segs: [number, number][] = [];
   for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) segs.push([(ki * kw + kj) * tapFloats * 4, (ki * wp + kj) * 4]);
   e.run({
@@ -93,23 +94,13 @@ export function tapConv(t: TapConv): Float32Array {
     segs, mp, np, k: cin, ldc: np * NR * 4,
     aPanel: MR * cin * 4, aRow: 4, aStep: MR * 4, bPanel: NR * 4, bStep: plane * 4,
   });
-  const view = e.heap(0);
-  const ldcF = np * NR;
-  for (let b = 0; b < n; b++)
-    for (let oc = 0; oc < cout; oc++) {
-      const src = (cAt >> 2) + b * cFloats + oc * ldcF;
-      const dst = (b * cout + oc) * outH * outW;
-      for (let oy = 0; oy < outH; oy++) {
-        const s = src + oy * wp;
-        const d = dst + oy * outW;
-        if (t.bias) {
-          const bv = t.bias[oc]!;
-          for (let ox = 0; ox < outW; ox++) out[d + ox] = view[s + ox]! + bv;
-        } else {
-          for (let ox = 0; ox < outW; ox++) out[d + ox] = view[s + ox]!;
-        }
-      }
-    }
+  // copied out without the discarded columns, bias added, the planes shared with the worker
+  const view = e.heap();
+  const oAt = e.addressOf(out);
+  const args = [cAt >>> 2, cFloats, np * NR, wp, outH, outW, cout, t.bias ? biasAt >>> 2 : -1] as const;
+  e.runRows(KIND.unpad, [...args, oAt === null ? 0 : oAt >>> 2], n * cout, oAt === null ? 0 : 2 * out.length, (q0, q1) =>
+    unpadPlanes(view, ...args, oAt === null ? out : view, oAt === null ? 0 : oAt >>> 2, q0, q1),
+  );
   return out;
 }
 
@@ -157,22 +148,18 @@ export function tapConvFilter(x: Float32Array, dy: Float32Array, a: { n: number;
   const dyFloats = np * NR * L;
   const cFloats = mp * MR * np * NR;
   const e = getEngine();
-  const xAt = TABLES;
+  const xAt = e.scratch((xFloats + n * dyFloats + kh * kw * cFloats) * 4);
   const dyAt = xAt + xFloats * 4;
   const cAt = dyAt + n * dyFloats * 4;
-  const heap = e.heap(cAt + kh * kw * cFloats * 4);
-  writePadded(x, n, cin, a.h, a.w, a.padH, a.padW, heap, xAt >> 2, xFloats);
-  heap.fill(0, dyAt >> 2, (dyAt >> 2) + n * dyFloats);
-  for (let b = 0; b < n; b++)
-    for (let oc = 0; oc < cout; oc++) {
-      const panel = (dyAt >> 2) + b * dyFloats + Math.floor(oc / NR) * L * NR + (oc % NR);
-      const src = (b * cout + oc) * outH * outW;
-      for (let oy = 0; oy < outH; oy++) {
-        let d = panel + oy * wp * NR;
-        const s = src + oy * outW;
-        for (let ox = 0; ox < outW; ox++, d += NR) heap[d] = dy[s + ox]!;
-      }
-    }
+  const heap = e.heap();
+  writePadded(e, x, n, cin, a.h, a.w, a.padH, a.padW, xAt >>> 2, xFloats);
+  heap.fill(0, dyAt >>> 2, (dyAt >>> 2) + n * dyFloats);
+  // dy^T into 8-column panels (NR), the planes shared with the worker when dy lives in the engine memory
+  const dAt = e.addressOf(dy);
+  const targs = [dyAt >>> 2, dyFloats, cout, outH, outW, wp] as const;
+  e.runRows(KIND.transpose, [dAt === null ? 0 : dAt >>> 2, ...targs], n * cout, dAt === null ? 0 : 2 * dy.length, (q0, q1) =>
+    transposePlanes(dAt === null ? dy : heap, dAt === null ? 0 : dAt >>> 2, heap, ...targs, q0, q1),
+  );
   const entries: [number, number, number][] = [];
   for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) entries.push([xAt + (ki * wp + kj) * 4, dyAt, cAt + entries.length * cFloats * 4]);
   e.run({
@@ -181,10 +168,10 @@ export function tapConvFilter(x: Float32Array, dy: Float32Array, a: { n: number;
     mp, np, k: L, ldc: np * NR * 4,
     aPanel: MR * plane * 4, aRow: plane * 4, aStep: 4, bPanel: L * NR * 4, bStep: NR * 4,
   });
-  const view = e.heap(0);
+  const view = e.heap();
   const ldcF = np * NR;
   for (let tp = 0; tp < kh * kw; tp++) {
-    const base = (cAt >> 2) + tp * cFloats;
+    const base = (cAt >>> 2) + tp * cFloats;
     for (let ci = 0; ci < cin; ci++)
       for (let oc = 0; oc < cout; oc++) dw[(oc * cin + ci) * kh * kw + tp] = view[base + ci * ldcF + oc]!;
   }

@@ -57,6 +57,8 @@ export class Body {
   sub(): this { return this.op(0x6b); }
   mul(): this { return this.op(0x6c); }
   ltS(): this { return this.op(0x48); }
+  /** unsigned: byte addresses may pass 2^31 in a 4 GiB memory */
+  ltU(): this { return this.op(0x49); }
   block(): this { return this.op(0x02, 0x40); }
   loop(): this { return this.op(0x03, 0x40); }
   /** if (no result) on the i32 on the stack; else() starts its other branch, end() closes it. */

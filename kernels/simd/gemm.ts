@@ -11,8 +11,11 @@
 import { getPlatform } from '../../platform/platform.js';
 import type { MatmulArgs } from '../backend.js';
 import { gemmModuleBytes, MAX_PAGES, MR, NR, PAGE } from './gemm_module.js';
-import { CTRL, IDLE, POSTED, RUNNING, WORKER_SOURCE } from './worker_source.js';
-import { takeFull } from '../pool.js';
+import { mapModuleBytes } from './map_module.js';
+import { mapFormulas } from './activations.js';
+import { CTRL, IDLE, KIND, POSTED, RUNNING, WORKER_SOURCE } from './worker_source.js';
+import { takeFull, type ArrayArena } from '../pool.js';
+import { GUARD, WasmHeap } from './heap.js';
 
 /** The kernel: ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate, scale. */
 type GemmFn = (...args: number[]) => void;
@@ -55,6 +58,10 @@ export interface Job {
 const SPLIT_MACS = 1 << 21;
 /** Units a shared job is cut into: enough for the two threads to even out, few enough to stay cheap. */
 const UNITS = 8;
+/** Memory-bound rows jobs: shared from this many values on (a handoff costs tens of µs, about
+ * what one thread needs for 64K values), in this many units. */
+const SPLIT_VALUES = 1 << 16;
+const ROW_UNITS = 16;
 
 /**
  * Whether the kernel can use relaxed SIMD's fused multiply-add: on unless BAS_RELAXED_SIMD=0, where
@@ -79,6 +86,18 @@ export function simdSupported(): boolean {
   }
 }
 
+/**
+ * Bytes of tensor arrays the shared memory may hold (BAS_HEAP_MB, default 3584 of its 4 GiB, the
+ * rest for scratch; 0 keeps every tensor in ordinary arrays, copied in and out around each kernel).
+ * Past the cap new outputs are ordinary arrays, and the kernels that read them copy them.
+ */
+function tensorCapBytes(): number {
+  const v = getPlatform().env('BAS_HEAP_MB');
+  const mb = v === undefined || v === '' ? 3584 : Number(v);
+  if (!Number.isFinite(mb) || mb < 0) throw new Error(`BAS_HEAP_MB must be a number of MiB >= 0, got "${v}"`);
+  return Math.min(mb * 1024 * 1024, MAX_PAGES * PAGE - (64 << 20));
+}
+
 function threadsWanted(): boolean {
   const p = getPlatform();
   const v = p.env('BAS_THREADS');
@@ -96,10 +115,16 @@ export class Engine {
   private f32: Float32Array;
   private i32: Int32Array;
   private ctrl: Int32Array | null = null;
+  /** the memory's allocator: the kernels' scratch and, where the memory is shared, tensors */
+  readonly heapAlloc: WasmHeap;
+  /** the activation maps' exports (f_<op>, b_<op>), and their names in the order the worker sees them */
+  readonly maps: WebAssembly.Exports;
+  private readonly mapNames: string[];
 
   constructor(threads: boolean) {
     const shared = threads && typeof SharedArrayBuffer !== 'undefined';
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+    this.heapAlloc = new WasmHeap(this.memory, TABLES, MAX_PAGES * PAGE, shared ? tensorCapBytes() : 0);
     const relaxed = relaxedSimdAvailable();
     const module = new WebAssembly.Module(gemmModuleBytes(shared, relaxed));
     this.exports = new WebAssembly.Instance(module, { env: { mem: this.memory } }).exports;
@@ -108,23 +133,40 @@ export class Engine {
     this.fma = relaxed;
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
+    // the activation maps (map.ts), in a module of their own over the same memory
+    const maps = new WebAssembly.Module(mapModuleBytes(mapFormulas(), shared, MAX_PAGES));
+    this.maps = new WebAssembly.Instance(maps, { env: { mem: this.memory } }).exports;
+    this.mapNames = Object.keys(this.maps);
     if (shared) {
       const ctrl = new Int32Array(new SharedArrayBuffer(CTRL.size * 4));
       // an idle worker sits in Atomics.wait; the platform never lets it keep the process alive
-      const worker = getPlatform().threads.spawn(WORKER_SOURCE, { module, memory: this.memory, ctrl: ctrl.buffer }, () => Atomics.store(ctrl, CTRL.ready, 0));
+      const worker = getPlatform().threads.spawn(WORKER_SOURCE, { module, maps, memory: this.memory, ctrl: ctrl.buffer }, () => Atomics.store(ctrl, CTRL.ready, 0));
       if (worker) this.ctrl = ctrl;
     }
   }
 
-  /** A Float32Array view over at least `bytes` of memory (grows the memory when needed). */
-  heap(bytes: number): Float32Array {
-    const have = this.memory.buffer.byteLength;
-    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
-    if (this.f32.buffer !== this.memory.buffer || this.f32.length * 4 < bytes) {
+  /** A map's index among the exports, as a rows job names it to the worker. */
+  mapIndex(name: string): number {
+    return this.mapNames.indexOf(name);
+  }
+
+  /** The byte address of a scratch block of at least `bytes` (the same block until a call needs more). */
+  scratch(bytes: number): number {
+    return this.heapAlloc.scratch(bytes);
+  }
+
+  /** A Float32Array over the whole memory as it is now (after any growth). */
+  heap(): Float32Array {
+    if (this.f32.buffer !== this.memory.buffer) {
       this.f32 = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);
     }
     return this.f32;
+  }
+
+  /** The byte address of `a` if it is a tensor array living in this memory (read it in place). */
+  addressOf(a: Float32Array): number | null {
+    return this.heapAlloc.addressOf(a);
   }
 
   /** Chooses the fused (true) or the mul + add kernel; returns whether the fused one is now chosen. */
@@ -144,7 +186,7 @@ export class Engine {
   run(job: Job): void {
     const { entries, segs, mp, np, k } = job;
     if (segs.length > MAX_SEGS) throw new Error(`gemm: ${segs.length} segments, at most ${MAX_SEGS}`);
-    this.heap(TABLES);
+    this.heap();
     const I = this.i32;
     segs.forEach(([da, db], s) => {
       I[2 * s] = da;
@@ -170,7 +212,7 @@ export class Engine {
         for (const [a, b, c] of chunk) unit(a, b, c, 0, mp);
         continue;
       }
-      chunk.forEach(([a, b, c], t) => I.set([a, b, c], (ENTRIES_AT >> 2) + 3 * t));
+      chunk.forEach(([a, b, c], t) => I.set([a, b, c], (ENTRIES_AT >>> 2) + 3 * t));
       // about UNITS units in all, whole products when there are enough of them
       const rows = Math.ceil(mp / Math.min(mp, Math.max(1, Math.ceil(UNITS / count))));
       const per = Math.ceil(mp / rows);
@@ -181,6 +223,7 @@ export class Engine {
       ctrl[CTRL.mp] = mp;
       ctrl[CTRL.entries] = ENTRIES_AT;
       ctrl[CTRL.fma] = gemm === this.plain ? 0 : 1;
+      ctrl[CTRL.kind] = KIND.gemm;
       for (let i = 0; i < args.length; i++) ctrl[CTRL.args + i] = args[i]!;
       Atomics.store(ctrl, CTRL.next, 0);
       Atomics.store(ctrl, CTRL.state, POSTED);
@@ -191,11 +234,43 @@ export class Engine {
         const i0 = (u % per) * rows;
         unit(a, b, c, i0, Math.min(mp, i0 + rows));
       }
-      // withdraw the job if the worker never took it up; else wait for its last unit
-      if (Atomics.compareExchange(ctrl, CTRL.state, POSTED, IDLE) !== POSTED) {
-        while (Atomics.load(ctrl, CTRL.state) !== IDLE) Atomics.wait(ctrl, CTRL.state, RUNNING);
-      }
+      this.finishJob(ctrl);
     }
+  }
+
+  /** Withdraws a posted job if the worker never took it up; else waits for its last unit. */
+  private finishJob(ctrl: Int32Array): void {
+    if (Atomics.compareExchange(ctrl, CTRL.state, POSTED, IDLE) !== POSTED) {
+      while (Atomics.load(ctrl, CTRL.state) !== IDLE) Atomics.wait(ctrl, CTRL.state, RUNNING);
+    }
+  }
+
+  /**
+   * Runs `rows` rows of a memory-bound kernel, `unit(q0, q1)` on this thread; with the worker up
+   * and `values` (the bytes moved, roughly) worth a handoff, the worker runs units too, through
+   * the same kernel of `kind` with the integer arguments `xargs` (worker_source.ts).
+   */
+  runRows(kind: number, xargs: readonly number[], rows: number, values: number, unit: (q0: number, q1: number) => void): void {
+    const ctrl = this.ctrl;
+    if (ctrl === null || values < SPLIT_VALUES || rows < 2 || !this.workerReady()) {
+      unit(0, rows);
+      return;
+    }
+    if (xargs.length > CTRL.size - CTRL.xargs) throw new Error(`SIMD rows job: ${xargs.length} arguments, at most ${CTRL.size - CTRL.xargs}`);
+    const units = Math.min(rows, ROW_UNITS);
+    const per = Math.ceil(rows / units);
+    ctrl[CTRL.kind] = kind;
+    for (let i = 0; i < xargs.length; i++) ctrl[CTRL.xargs + i] = xargs[i]!;
+    ctrl[CTRL.units] = Math.ceil(rows / per);
+    ctrl[CTRL.per] = per;
+    ctrl[CTRL.mp] = rows;
+    Atomics.store(ctrl, CTRL.next, 0);
+    Atomics.store(ctrl, CTRL.state, POSTED);
+    Atomics.add(ctrl, CTRL.seq, 1);
+    Atomics.notify(ctrl, CTRL.seq);
+    const count = ctrl[CTRL.units]!;
+    for (let u = Atomics.add(ctrl, CTRL.next, 1); u < count; u = Atomics.add(ctrl, CTRL.next, 1)) unit(u * per, Math.min(rows, (u + 1) * per));
+    this.finishJob(ctrl);
   }
 }
 
@@ -226,6 +301,17 @@ export function setSimdFma(on: boolean): boolean {
 /** Whether the GEMM's second-core worker is up. */
 export function simdThreadsReady(): boolean {
   return getEngine().workerReady();
+}
+
+/** Whether tensors' arrays may live in the engine's memory (it is shared, and BAS_HEAP_MB is not 0). */
+export function simdTensorsShared(): boolean {
+  const e = getEngine();
+  return e.memory.buffer instanceof SharedArrayBuffer && e.heapAlloc.tensorCapacity > 0;
+}
+
+/** The engine's memory as the pool's arena (kernels/pool.ts). */
+export function simdArena(): ArrayArena {
+  return getEngine().heapAlloc;
 }
 
 /** Starts the worker early so that the first big product already finds it ready. */
@@ -266,6 +352,8 @@ export function packB(b: Float32Array, off: number, trans: boolean, k: number, n
  */
 export interface Operand {
   floats: number;
+  /** where the operand already lies in the engine's memory, read in place (nothing written) */
+  at?: (t: number) => number;
   /** the same matrix for every batch entry (written once) */
   shared: boolean;
   panel: number;
@@ -289,7 +377,18 @@ export function directA(a: Float32Array, stride: number, trans: boolean, m: numb
   // past the last row: whole zero rows (row-major) or a few zeros after the last stored row (transposed)
   const floats = trans ? round4(k * m + MR) : round4(mp * MR * k);
   const [panel, row, step] = trans ? [MR * 4, 4, 4 * m] : [MR * 4 * k, 4 * k, 4];
-  return { floats, shared: stride === 0, panel, row, step, write: (t, dst, base) => copyIn(a, t * stride, m * k, floats, dst, base) };
+  return { floats, shared: stride === 0, panel, row, step, at: inPlace(a, stride, floats - m * k), write: (t, dst, base) => copyIn(a, t * stride, m * k, floats, dst, base) };
+}
+
+/**
+ * Reads an operand where it lies when its array lives in the engine's memory (heap.ts) and what the
+ * kernel reads past it stays within the guard; what it reads there reaches only C entries that are
+ * never stored (see the top of this file).
+ */
+function inPlace(a: Float32Array, stride: number, pastEnd: number): ((t: number) => number) | undefined {
+  if (pastEnd * 4 > GUARD) return undefined;
+  const at = getEngine().addressOf(a);
+  return at === null ? undefined : (t) => at + t * stride * 4;
 }
 
 /**
@@ -311,7 +410,7 @@ export function directB(b: Float32Array, stride: number, k: number, n: number): 
     }
     dst.fill(0, base + k * ldb, base + floats);
   };
-  return { floats, shared: stride === 0, panel: NR * 4, row: 0, step: 4 * ldb, write };
+  return { floats, shared: stride === 0, panel: NR * 4, row: 0, step: 4 * ldb, at: ldb === n ? inPlace(b, stride, floats - k * n) : undefined, write };
 }
 
 /** A written by `pack` as 4-row panels: f32 index (ip*k + p)*4 + r holds op(A)[4 ip + r][p], rows past m zero. */
@@ -352,27 +451,32 @@ export function runGemm(plan: GemmPlan, out: Float32Array, outOffset: number, al
   const e = getEngine();
   const mp = Math.ceil(m / MR);
   const np = Math.ceil(n / NR);
-  const aCount = a.shared ? 1 : batch;
-  const bCount = b.shared ? 1 : batch;
+  const aCount = a.at ? 0 : a.shared ? 1 : batch;
+  const bCount = b.at ? 0 : b.shared ? 1 : batch;
   const cFloats = mp * MR * np * NR;
-  const ap = TABLES;
+  // C straight into `out` when it lives in the memory and has no padded rows or columns
+  const outAt = mp * MR === m && np * NR === n ? e.addressOf(out) : null;
+  const base = e.scratch(aCount * a.floats * 4 + bCount * b.floats * 4 + (outAt === null ? batch * cFloats * 4 : 0));
+  const ap = base;
   const bp = ap + aCount * a.floats * 4;
-  const cp = bp + bCount * b.floats * 4;
-  const heap = e.heap(cp + batch * cFloats * 4);
-  for (let t = 0; t < aCount; t++) a.write(t, heap, (ap >> 2) + t * a.floats);
-  for (let t = 0; t < bCount; t++) b.write(t, heap, (bp >> 2) + t * b.floats);
+  const cp = outAt === null ? bp + bCount * b.floats * 4 : outAt + outOffset * 4;
+  const heap = e.heap();
+  for (let t = 0; t < aCount; t++) a.write(t, heap, (ap >>> 2) + t * a.floats);
+  for (let t = 0; t < bCount; t++) b.write(t, heap, (bp >>> 2) + t * b.floats);
   const ldc = np * NR * 4;
-  const entries = Array.from({ length: batch }, (_, t) => [ap + (a.shared ? 0 : t * a.floats * 4), bp + (b.shared ? 0 : t * b.floats * 4), cp + t * cFloats * 4] as const);
+  const addr = (o: Operand, p: number, t: number): number => (o.at ? o.at(o.shared ? 0 : t) : p + (o.shared ? 0 : t * o.floats * 4));
+  const entries = Array.from({ length: batch }, (_, t) => [addr(a, ap, t), addr(b, bp, t), cp + t * cFloats * 4] as const);
   // one job, so that the two threads share it by rows over all of k; the kernel applies alpha as
   // the last block stores its sums
   e.run({
     entries, segs: [[0, 0]], mp, np, k, ldc, aPanel: a.panel, aRow: a.row, aStep: a.step, bPanel: b.panel, bStep: b.step,
     kBlock: Math.ceil(k / Math.max(1, Math.floor(k / KC))), scale: alpha,
   });
-  const view = e.heap(0);
+  if (outAt !== null) return out;
+  const view = e.heap();
   const ldcF = np * NR;
   for (let t = 0; t < batch; t++) {
-    const src = (cp >> 2) + t * cFloats;
+    const src = (cp >>> 2) + t * cFloats;
     const dst = outOffset + t * m * n;
     if (ldcF === n) out.set(view.subarray(src, src + m * n), dst);
     else for (let i = 0; i < m; i++) out.set(view.subarray(src + i * ldcF, src + i * ldcF + n), dst + i * n);

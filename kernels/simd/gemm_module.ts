@@ -109,8 +109,12 @@ function gemmBody(fma: boolean): Body {
 }
 
 export const PAGE = 65536;
-/** Shared memories reserve their maximum up front (virtual only); 1 GiB covers every product here. */
-export const MAX_PAGES = 16384;
+/**
+ * Shared memories reserve their maximum up front (virtual only): 4 GiB, wasm32's whole range, as
+ * tensors live here too (heap.ts). Byte addresses may then pass 2^31: the modules compare them
+ * unsigned, and the TypeScript side shifts them with >>>.
+ */
+export const MAX_PAGES = 65536;
 
 /**
  * The GEMM module: `gemm` with a multiply then an add, and with `relaxed` also `gemm_fma`, the same

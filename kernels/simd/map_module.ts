@@ -105,7 +105,7 @@ function mapBody(formula: Formula): Body {
   f.v128Store(0);
   f.get(gp).i32(16).add().set(gp);
   f.get(yp).i32(16).add().set(yp);
-  f.get(xp).i32(16).add().tee(xp).get(end).ltS().brIf(0);
+  f.get(xp).i32(16).add().tee(xp).get(end).ltU().brIf(0);
   f.end().end();
   return f;
 }

@@ -61,9 +61,9 @@ export function softmaxBody(): Body {
   // max
   f.get(p).v128Load(0).set(acc);
   f.get(p).i32(16).add().set(p);
-  f.block().get(p).get(end).op(0x4e).brIf(0).loop();
+  f.block().get(p).get(end).op(0x4f).brIf(0).loop();
   f.get(acc).get(p).v128Load(0).f32x4Max().set(acc);
-  f.get(p).i32(16).add().tee(p).get(end).ltS().brIf(0);
+  f.get(p).i32(16).add().tee(p).get(end).ltU().brIf(0);
   f.end().end();
   emitHorizontal(f, acc, 'max');
   f.f32x4Splat().set(m);
@@ -76,7 +76,7 @@ export function softmaxBody(): Body {
   f.get(q).get(e).v128Store(0);
   f.get(acc).get(e).f32x4Add().set(acc);
   f.get(q).i32(16).add().set(q);
-  f.get(p).i32(16).add().tee(p).get(end).ltS().brIf(0);
+  f.get(p).i32(16).add().tee(p).get(end).ltU().brIf(0);
   f.end();
   // scale by 1 / sum
   f.f32(1);
@@ -86,7 +86,7 @@ export function softmaxBody(): Body {
   f.get(q).get(cols4).i32(4).mul().add().set(end);
   f.loop();
   f.get(q).get(q).v128Load(0).get(m).f32x4Mul().v128Store(0);
-  f.get(q).i32(16).add().tee(q).get(end).ltS().brIf(0);
+  f.get(q).i32(16).add().tee(q).get(end).ltU().brIf(0);
   f.end();
   f.get(row).i32(1).add().tee(row).get(rows).ltS().brIf(0);
   f.end().end();
@@ -115,7 +115,7 @@ export function softmaxBackwardBody(): Body {
   f.loop();
   f.get(acc).get(a).v128Load(0).get(b).v128Load(0).f32x4Mul().f32x4Add().set(acc);
   f.get(b).i32(16).add().set(b);
-  f.get(a).i32(16).add().tee(a).get(end).ltS().brIf(0);
+  f.get(a).i32(16).add().tee(a).get(end).ltU().brIf(0);
   f.end();
   emitHorizontal(f, acc, 'add');
   f.f32x4Splat().set(d);
@@ -126,7 +126,7 @@ export function softmaxBackwardBody(): Body {
   f.get(c).get(a).v128Load(0).get(b).v128Load(0).get(d).f32x4Sub().f32x4Mul().v128Store(0);
   f.get(b).i32(16).add().set(b);
   f.get(c).i32(16).add().set(c);
-  f.get(a).i32(16).add().tee(a).get(end).ltS().brIf(0);
+  f.get(a).i32(16).add().tee(a).get(end).ltU().brIf(0);
   f.end();
   f.get(row).i32(1).add().tee(row).get(rows).ltS().brIf(0);
   f.end().end();

@@ -1,11 +1,17 @@
-// The second core's side of the GEMM: a worker that instantiates the same module over the same
-// shared memory and helps with the jobs the main thread posts through a control block of Int32
-// slots. A job is split into units (a product, or a range of its row panels) that both threads
+// The second core's side of the SIMD kernels: a worker that instantiates the same module over the
+// same shared memory and helps with the jobs the main thread posts through a control block of
+// Int32 slots: GEMMs, and rows jobs of the memory-bound kernels over tensors that live in that
+// memory (softmax, the activation maps, and the binary ops, strided copies, norms, sums and
+// the convolutions' copies of cpu/rows.ts, whose source is inlined). A job is split into units (a product, or a range of its row panels) that both threads
 // claim from one atomic counter, so a worker that is slow to wake (the other core busy with
 // another process) costs nothing: the main thread claims every unit itself, then withdraws the
 // job with a compare-exchange on `state` unless the worker has already taken it up.
 // Kept as source text (plain JS, no imports) so it runs as a worker under any loader (tsx,
 // vitest, plain node) or in a browser without a build step; the platform binds `workerData`.
+
+import {
+  binaryRows, groupNormBackwardRows, layerNormBackwardRows, layerNormParamColumns, normRows, padPlanes, startOf, stridedRows, sumRows, transposePlanes, unpadPlanes,
+} from '../cpu/rows.js';
 
 /** Control block slots (Int32 indices). */
 export const CTRL = {
@@ -29,29 +35,92 @@ export const CTRL = {
   args: 9,
   /** 1: run the fused multiply-add kernel (gemm_fma) */
   fma: 22,
-  size: 23,
+  /** the job's kind (KIND); a rows job runs rows [u * per, min(rows, (u + 1) * per)) as unit u */
+  kind: 23,
+  /** a rows job's integer arguments */
+  xargs: 24,
+  size: 24 + 40,
 } as const;
+
+/** Job kinds: the GEMM, and rows jobs of the memory-bound kernels (rows.ts, the softmax exports). */
+export const KIND = { gemm: 0, softmax: 1, softmaxBackward: 2, binary: 3, map: 4, strided: 5, norm: 6, groupNormBackward: 7, pad: 8, unpad: 9, transpose: 10, sum: 11, layerNormBackward: 12, layerNormParams: 13 } as const;
 
 export const IDLE = 0;
 export const POSTED = 1;
 export const RUNNING = 2;
 
 export const WORKER_SOURCE = `
-const { module, memory, ctrl } = workerData;
+const __name = (f) => f; // esbuild's keepNames helper, should the shipped source reference it
+const binaryRows = (${binaryRows.toString()});
+const startOf = (${startOf.toString()});
+const stridedRows = (${stridedRows.toString()});
+const normRows = (${normRows.toString()});
+const groupNormBackwardRows = (${groupNormBackwardRows.toString()});
+const padPlanes = (${padPlanes.toString()});
+const unpadPlanes = (${unpadPlanes.toString()});
+const transposePlanes = (${transposePlanes.toString()});
+const sumRows = (${sumRows.toString()});
+const layerNormBackwardRows = (${layerNormBackwardRows.toString()});
+const layerNormParamColumns = (${layerNormParamColumns.toString()});
+const pair = new Int32Array(2);
+const pairF64 = new Float64Array(pair.buffer);
+const { module, maps, memory, ctrl } = workerData;
 const c = new Int32Array(ctrl);
 const kernels = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
+const mapFns = new WebAssembly.Instance(maps, { env: { mem: memory } }).exports;
+const mapNames = Object.keys(mapFns);
 Atomics.store(c, ${CTRL.ready}, 1);
 let seq = Atomics.load(c, ${CTRL.seq});
 let heap = new Int32Array(memory.buffer);
+let f32 = new Float32Array(memory.buffer);
+let f64 = new Float64Array(memory.buffer);
+function rowsUnit(kind, x, q0, q1) {
+  if (kind === ${KIND.softmax}) kernels.softmax(x[0] + q0 * x[2] * 4, x[1] + q0 * x[2] * 4, q1 - q0, x[2]);
+  else if (kind === ${KIND.softmaxBackward}) kernels.softmax_bwd(x[0] + q0 * x[3] * 4, x[1] + q0 * x[3] * 4, x[2] + q0 * x[3] * 4, q1 - q0, x[3]);
+  else if (kind === ${KIND.map}) mapFns[mapNames[x[0]]](x[1] + 16 * q0, x[2] + 16 * q0, x[3] + 16 * q0, q1 - q0);
+  else if (kind === ${KIND.strided}) {
+    const r = x[3];
+    stridedRows(f32, x[0], x[1], r, x.subarray(4, 4 + r), x.subarray(4 + r, 4 + 2 * r), x[2], q0, q1);
+  } else if (kind === ${KIND.norm}) {
+    pair[0] = x[9];
+    pair[1] = x[10];
+    normRows(f32, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], pairF64[0], q0, q1);
+  } else if (kind === ${KIND.groupNormBackward}) groupNormBackwardRows(f32, f64, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], q0, q1);
+  else if (kind === ${KIND.pad}) padPlanes(f32, x[0], f32, x[1], x[2], x[3], x[4], x[5], q0, q1);
+  else if (kind === ${KIND.unpad}) unpadPlanes(f32, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], f32, x[8], q0, q1);
+  else if (kind === ${KIND.transpose}) transposePlanes(f32, x[0], f32, x[1], x[2], x[3], x[4], x[5], x[6], q0, q1);
+  else if (kind === ${KIND.layerNormBackward}) layerNormBackwardRows(f32, x[0], x[1], x[2], x[3], x[4], x[5], x[6], q0, q1);
+  else if (kind === ${KIND.layerNormParams}) layerNormParamColumns(f32, f64, x[0], x[1], x[2], x[3], x[4], x[5], x[6], q0, q1);
+  else if (kind === ${KIND.sum}) {
+    const k = x[2];
+    sumRows(f32, f64, x[0], x[1], k, x.subarray(5, 5 + k), x.subarray(5 + k, 5 + 2 * k), x.subarray(5 + 2 * k, 5 + 3 * k), x[3], x[4], q0, q1);
+  } else if (kind === ${KIND.binary}) {
+    const r = x[4];
+    binaryRows(x[0], f32, x[1], f32, x[2], f32, x[3], r, x.subarray(5, 5 + r), x.subarray(5 + r, 5 + 2 * r), x.subarray(5 + 2 * r, 5 + 3 * r), q0, q1);
+  }
+}
 for (;;) {
   Atomics.wait(c, ${CTRL.seq}, seq);
   seq = Atomics.load(c, ${CTRL.seq});
   if (Atomics.compareExchange(c, ${CTRL.state}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
-  if (heap.length * 4 < memory.buffer.byteLength) heap = new Int32Array(memory.buffer);
+  if (heap.length * 4 < memory.buffer.byteLength) {
+    heap = new Int32Array(memory.buffer);
+    f32 = new Float32Array(memory.buffer);
+    f64 = new Float64Array(memory.buffer);
+  }
+  const kind = c[${CTRL.kind}];
+  if (kind !== ${KIND.gemm}) {
+    const x = c.slice(${CTRL.xargs}, ${CTRL.size});
+    const units = c[${CTRL.units}], per = c[${CTRL.per}], total = c[${CTRL.mp}];
+    for (let u = Atomics.add(c, ${CTRL.next}, 1); u < units; u = Atomics.add(c, ${CTRL.next}, 1)) rowsUnit(kind, x, u * per, Math.min(total, (u + 1) * per));
+    Atomics.store(c, ${CTRL.state}, ${IDLE});
+    Atomics.notify(c, ${CTRL.state});
+    continue;
+  }
   const a = ${CTRL.args};
   const gemm = c[${CTRL.fma}] === 1 ? kernels.gemm_fma : kernels.gemm;
   const k = c[a + 1], aStep = c[a + 5], bStep = c[a + 7], kBlock = c[a + 12];
-  const units = c[${CTRL.units}], per = c[${CTRL.per}], rows = c[${CTRL.rows}], mp = c[${CTRL.mp}], table = c[${CTRL.entries}] >> 2;
+  const units = c[${CTRL.units}], per = c[${CTRL.per}], rows = c[${CTRL.rows}], mp = c[${CTRL.mp}], table = c[${CTRL.entries}] >>> 2;
   for (let u = Atomics.add(c, ${CTRL.next}, 1); u < units; u = Atomics.add(c, ${CTRL.next}, 1)) {
     const q = table + 3 * Math.floor(u / per);
     const i0 = (u % per) * rows;

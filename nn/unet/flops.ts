@@ -1,5 +1,5 @@
 // FLOPs of one UNet forward, counted by the layers themselves (see ../flops.ts) on a real run.
-import { no_grad, zeros } from '../../core/index.js';
+import { no_grad, tidy, zeros } from '../../core/index.js';
 import { countingFlops } from '../flops.js';
 import { resolveUNetConfig, UNet2DConditionModel, type UNet2DConditionConfigInput } from './unet_2d_condition.js';
 
@@ -17,8 +17,9 @@ export function unetFlops(config: UNet2DConditionConfigInput, batch: number, opt
   if (size === null) throw new Error('unetFlops: the config has no sample_size; pass one');
   const cross = Array.isArray(c.cross_attention_dim) ? c.cross_attention_dim[0]! : c.cross_attention_dim;
   const model = new UNet2DConditionModel(c);
+  // in a scope: the counting pass's activations are released now, not left to the collector
   const { flops } = countingFlops(() =>
-    no_grad(() => model.forward(zeros([batch, c.in_channels, size, size]), 0, zeros([batch, opts.seq_len ?? 24, cross]))),
+    tidy(() => void no_grad(() => model.forward(zeros([batch, c.in_channels, size, size]), 0, zeros([batch, opts.seq_len ?? 24, cross])))),
   );
   return { forward: flops, forward_backward: 3 * flops };
 }

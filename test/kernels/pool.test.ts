@@ -1,9 +1,12 @@
-// The float32 array pool (kernels/pool.ts) on gpujs-webasm: a disposed kernel output's array serves
-// the next output of its length, but never one whose values left through Tensor.data or that
-// another storage shares, and a reused array gives the values a fresh one would.
-import { afterEach, describe, expect, it } from 'vitest';
+// The float32 array pool (kernels/pool.ts) on gpujs-webasm, with ordinary arrays and with the SIMD
+// engine's shared memory as the arena (simd/heap.ts): a disposed kernel output's array (or block)
+// serves the next output of its length, but never one whose values left through Tensor.data or
+// that another storage shares, and a reused array gives the values a fresh one would.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { add, cat, conv2d, mul, setBackend, tensor, tidy, type Tensor } from '../../core/index.js';
 import { clearPool, cpuBackend, getBackend, HostStorage, poolStats, type Storage } from '../../kernels/index.js';
+import { setArrayArena } from '../../kernels/pool.js';
+import { getEngine, simdArena, simdTensorsShared } from '../../kernels/simd/gemm.js';
 
 const N = 4096;
 const ramp = (n: number, s: number): Tensor => tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.1 + s)), { dtype: 'float32' });
@@ -13,27 +16,38 @@ afterEach(() => {
   clearPool();
 });
 
-/** gpujs-webasm with an empty pool, and two inputs of N values. */
-function fresh(): [Tensor, Tensor] {
-  setBackend('gpujs-webasm');
-  clearPool();
-  return [ramp(N, 1), ramp(N, 2)];
-}
+setBackend('gpujs-webasm');
+const arenaShared = simdTensorsShared();
+afterAll(() => setArrayArena(arenaShared ? simdArena() : null));
 
 /** The array behind a storage, read as the kernels read it (not through Tensor.data). */
 const arrayOf = (s: Storage): Float32Array => s.read() as Float32Array;
 
-describe('float32 array pool', () => {
+const modes = arenaShared ? (['arrays', 'arena'] as const) : (['arrays'] as const);
+if (!arenaShared) console.log('pool.test: the SIMD memory is not shared here (no threads), so the arena half is skipped');
+
+describe.each(modes)('float32 array pool, %s', (mode) => {
+  /** gpujs-webasm with an empty pool and this mode's arena, and two inputs of N values. */
+  function fresh(): [Tensor, Tensor] {
+    setBackend('gpujs-webasm');
+    setArrayArena(mode === 'arena' ? simdArena() : null);
+    clearPool();
+    return [ramp(N, 1), ramp(N, 2)];
+  }
+  /** The same array, or (arena) the same block: a reused block comes back as a new view. */
+  const where = (a: Float32Array): Float32Array | number | null => (mode === 'arena' ? getEngine().addressOf(a) : a);
+
   it('a disposed output array serves the next output of the same length', () => {
     const [a, b] = fresh();
-    let first: Float32Array | null = null;
+    let first: Float32Array | number | null = null;
     tidy(() => {
-      first = arrayOf(add(a, b).storage);
+      first = where(arrayOf(add(a, b).storage));
+      expect(first).not.toBeNull();
     });
     const before = poolStats().reused;
     const again = tidy(() => {
       const y = mul(a, b);
-      expect(arrayOf(y.storage)).toBe(first);
+      expect(where(arrayOf(y.storage))).toBe(first);
       return Array.from(y.data);
     });
     expect(poolStats().reused).toBe(before + 1);
@@ -48,7 +62,7 @@ describe('float32 array pool', () => {
     const copy = Float32Array.from(held);
     tidy(() => {
       const y = mul(a, b);
-      expect(arrayOf(y.storage)).not.toBe(held);
+      expect(where(arrayOf(y.storage))).not.toBe(where(held as Float32Array));
       return null;
     });
     expect(held).toEqual(copy);
@@ -66,7 +80,7 @@ describe('float32 array pool', () => {
   });
 
   it('reused arrays give the bytes of fresh ones (zero-filled where a kernel accumulates)', () => {
-    setBackend('gpujs-webasm');
+    fresh();
     const run = (): number[] =>
       tidy(() => {
         const x = ramp(2 * 3 * 32 * 32, 3).reshape([2, 3, 32, 32]);
@@ -75,21 +89,21 @@ describe('float32 array pool', () => {
         return Array.from(cat([y, y.mul(2)], 1).sum([2, 3]).data);
       });
     clearPool();
-    const fresh = run();
+    const clean = run();
     // fill the pool with arrays of garbage of the lengths the run takes
     tidy(() => {
       for (const n of [2 * 8 * 32 * 32, 2 * 16 * 32 * 32, 2 * 3 * 32 * 32]) getBackend().upload(new HostStorage(new Float32Array(n).fill(7)));
       for (let i = 0; i < 3; i++) void ramp(2 * 8 * 32 * 32, i).mul(3).storage;
       return null;
     });
-    expect(poolStats().pooled_bytes).toBeGreaterThan(0);
+    if (mode === 'arrays') expect(poolStats().pooled_bytes).toBeGreaterThan(0);
     const reused = poolStats().reused;
-    expect(run()).toEqual(fresh);
+    expect(run()).toEqual(clean);
     expect(poolStats().reused).toBeGreaterThan(reused);
   });
 
-  it('BAS_POOL_MB=0 turns recycling off; a bad value is one clear error', () => {
-    setBackend('gpujs-webasm');
+  it.runIf(mode === 'arrays')('BAS_POOL_MB=0 turns recycling off; a bad value is one clear error', () => {
+    fresh();
     // the Node platform reads process.env when asked
     const set = (v: string): void => {
       process.env['BAS_POOL_MB'] = v;
