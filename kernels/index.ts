@@ -54,6 +54,7 @@ export * from './registry.js';
 export * from './types.js';
 export { CarryScope, keep, recordMade, release, storagesOf, tidy, unkeep } from './memory.js';
 export { clearPool, markExposed, poolStats } from './pool.js';
+export { adamwUpdate, type AdamWScalars } from './adamw.js';
 export { GpuJsBackend } from './gpujs/backend.js';
 export { modeSupported, unsupportedReason, type GpuJsMode } from './gpujs/load.js';
 export type { DeviceStats } from './gpujs/runtime.js';

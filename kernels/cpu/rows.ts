@@ -314,3 +314,18 @@ export function layerNormParamColumns(f: Float32Array, acc: Float64Array, dy: nu
     }
   }
 }
+
+/**
+ * Values [i0, i1) of an AdamW update (PyTorch's, decoupled weight decay): the moments m and v move
+ * in place and the new parameter goes to O[o ..] (arrays and offsets as binaryRows; float32 or
+ * float64 alike). `stepSize` is lr / (1 - b1^t), `decay` 1 - lr wd, `bc2` sqrt(1 - b2^t).
+ */
+export function adamwRows(X: Float32Array | Float64Array, x: number, G: Float32Array | Float64Array, g: number, M: Float32Array | Float64Array, m: number, V: Float32Array | Float64Array, v: number, O: Float32Array | Float64Array, o: number, b1: number, b2: number, stepSize: number, decay: number, bc2: number, eps: number, i0: number, i1: number): void {
+  for (let i = i0; i < i1; i++) {
+    const gi = G[g + i]!;
+    M[m + i] = b1 * M[m + i]! + (1 - b1) * gi;
+    V[v + i] = b2 * V[v + i]! + (1 - b2) * gi * gi;
+    // read the stored (rounded) moments back, as PyTorch's next ops would see them
+    O[o + i] = X[x + i]! * decay - stepSize * (M[m + i]! / (Math.sqrt(V[v + i]!) / bc2 + eps));
+  }
+}

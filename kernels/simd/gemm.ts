@@ -284,6 +284,10 @@ function f32Bits(x: number): number {
 }
 
 let engine: Engine | null = null;
+/** The engine if something started it already, else null (nothing is started). */
+export function startedEngine(): Engine | null {
+  return engine;
+}
 /** The process's SIMD engine: one wasm memory (shared with the GEMM worker when threads exist). */
 export function getEngine(): Engine {
   if (!engine) engine = new Engine(threadsWanted());

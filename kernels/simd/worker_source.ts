@@ -10,7 +10,7 @@
 // vitest, plain node) or in a browser without a build step; the platform binds `workerData`.
 
 import {
-  binaryRows, groupNormBackwardRows, layerNormBackwardRows, layerNormParamColumns, normRows, padPlanes, startOf, stridedRows, sumRows, transposePlanes, unpadPlanes,
+  adamwRows, binaryRows, groupNormBackwardRows, layerNormBackwardRows, layerNormParamColumns, normRows, padPlanes, startOf, stridedRows, sumRows, transposePlanes, unpadPlanes,
 } from '../cpu/rows.js';
 
 /** Control block slots (Int32 indices). */
@@ -43,7 +43,7 @@ export const CTRL = {
 } as const;
 
 /** Job kinds: the GEMM, and rows jobs of the memory-bound kernels (rows.ts, the softmax exports). */
-export const KIND = { gemm: 0, softmax: 1, softmaxBackward: 2, binary: 3, map: 4, strided: 5, norm: 6, groupNormBackward: 7, pad: 8, unpad: 9, transpose: 10, sum: 11, layerNormBackward: 12, layerNormParams: 13 } as const;
+export const KIND = { gemm: 0, softmax: 1, softmaxBackward: 2, binary: 3, map: 4, strided: 5, norm: 6, groupNormBackward: 7, pad: 8, unpad: 9, transpose: 10, sum: 11, layerNormBackward: 12, layerNormParams: 13, adamw: 14 } as const;
 
 export const IDLE = 0;
 export const POSTED = 1;
@@ -62,6 +62,9 @@ const transposePlanes = (${transposePlanes.toString()});
 const sumRows = (${sumRows.toString()});
 const layerNormBackwardRows = (${layerNormBackwardRows.toString()});
 const layerNormParamColumns = (${layerNormParamColumns.toString()});
+const adamwRows = (${adamwRows.toString()});
+const scalars = new Float64Array(6);
+const scalarBits = new Int32Array(scalars.buffer);
 const pair = new Int32Array(2);
 const pairF64 = new Float64Array(pair.buffer);
 const { module, maps, memory, ctrl } = workerData;
@@ -91,7 +94,10 @@ function rowsUnit(kind, x, q0, q1) {
   else if (kind === ${KIND.transpose}) transposePlanes(f32, x[0], f32, x[1], x[2], x[3], x[4], x[5], x[6], q0, q1);
   else if (kind === ${KIND.layerNormBackward}) layerNormBackwardRows(f32, x[0], x[1], x[2], x[3], x[4], x[5], x[6], q0, q1);
   else if (kind === ${KIND.layerNormParams}) layerNormParamColumns(f32, f64, x[0], x[1], x[2], x[3], x[4], x[5], x[6], q0, q1);
-  else if (kind === ${KIND.sum}) {
+  else if (kind === ${KIND.adamw}) {
+    scalarBits.set(x.subarray(5, 17));
+    adamwRows(f32, x[0], f32, x[1], f32, x[2], f32, x[3], f32, x[4], scalars[0], scalars[1], scalars[2], scalars[3], scalars[4], scalars[5], q0, q1);
+  } else if (kind === ${KIND.sum}) {
     const k = x[2];
     sumRows(f32, f64, x[0], x[1], k, x.subarray(5, 5 + k), x.subarray(5 + k, 5 + 2 * k), x.subarray(5 + 2 * k, 5 + 3 * k), x[3], x[4], q0, q1);
   } else if (kind === ${KIND.binary}) {

@@ -7,7 +7,7 @@
 // as PyTorch keeps them. New values go in through `assign_`, which swaps the parameter's storage:
 // grads are never written in place, because autograd may hand one grad tensor to several leaves.
 import { tensor, type Tensor, type TypedArray } from '../../core/index.js';
-import { allocArray } from '../../kernels/index.js';
+import { adamwUpdate, allocArray } from '../../kernels/index.js';
 
 export interface AdamWHyper {
   lr: number;
@@ -97,24 +97,12 @@ export class AdamW {
           this.state.set(p, st);
         }
         st.step += 1;
-        const bc1 = 1 - b1 ** st.step;
-        const bc2_sqrt = Math.sqrt(1 - b2 ** st.step);
-        const step_size = lr / bc1;
-        const decay = 1 - lr * weight_decay;
-        const x = p.data;
-        const g = p.grad.data;
-        const m = st.exp_avg;
-        const v = st.exp_avg_sq;
         const out = allocArray(p.dtype, p.size);
-        for (let i = 0; i < out.length; i++) {
-          const gi = g[i]!;
-          const mi = b1 * m[i]! + (1 - b1) * gi;
-          const vi = b2 * v[i]! + (1 - b2) * gi * gi;
-          m[i] = mi;
-          v[i] = vi;
-          // read the stored (rounded) moments back, as PyTorch's next ops would see them
-          out[i] = x[i]! * decay - step_size * (m[i]! / (Math.sqrt(v[i]!) / bc2_sqrt + eps));
-        }
+        // m and v move in place, the new values go to out (kernels/cpu/rows.ts: adamwRows, on both
+        // cores where the arrays live in the SIMD engine's memory)
+        adamwUpdate(p.data, p.grad.data, st.exp_avg, st.exp_avg_sq, out, {
+          b1, b2, eps, stepSize: lr / (1 - b1 ** st.step), decay: 1 - lr * weight_decay, bc2: Math.sqrt(1 - b2 ** st.step),
+        });
         p.assign_(out);
       }
     }

@@ -18,6 +18,8 @@ import { stridesOf } from '../../kernels/shape.js';
 import { sgemmConv2d, sgemmConv2dBackwardFilter, sgemmConv2dBackwardInput } from '../../kernels/simd/conv.js';
 import { conv2d as cpuConv2d } from '../../kernels/cpu/conv2d.js';
 import { simdReduce } from '../../kernels/simd/reduce.js';
+import { simdAdamW } from '../../kernels/simd/adamw.js';
+import { adamwRows } from '../../kernels/cpu/rows.js';
 import { reduce } from '../../kernels/cpu/reduce.js';
 import { simdUnary, simdUnaryGrad } from '../../kernels/simd/map.js';
 import { simdSoftmax, simdSoftmaxBackward } from '../../kernels/simd/softmax.js';
@@ -269,5 +271,18 @@ describe.runIf(shared)('kernels on tensors in the engine memory', () => {
     } finally {
       heap.freeTensor(lift);
     }
+  });
+
+  it('an AdamW update on both threads = the loop on one, to the bit', () => {
+    const n = 100003;
+    const [x, g, m, v] = [values(n, 28), values(n, 29), values(n, 30).map((t) => t * 0.01), values(n, 31).map((t) => t * t * 1e-4)];
+    const h = { b1: 0.9, b2: 0.999, stepSize: 1e-3 / (1 - 0.9 ** 3), decay: 1 - 1e-3 * 1e-2, bc2: Math.sqrt(1 - 0.999 ** 3), eps: 1e-8 };
+    const [wm, wv, wo] = [Float32Array.from(m), Float32Array.from(v), new Float32Array(n)];
+    adamwRows(x, 0, g, 0, wm, 0, wv, 0, wo, 0, h.b1, h.b2, h.stepSize, h.decay, h.bc2, h.eps, 0, n);
+    const [hm, hv, ho] = [inHeap(m), inHeap(v), inHeap(new Float32Array(n))];
+    expect(simdAdamW(inHeap(x), inHeap(g), hm, hv, ho, h)).toBe(true);
+    expect(ho).toEqual(wo);
+    expect(hm).toEqual(wm);
+    expect(hv).toEqual(wv);
   });
 });
