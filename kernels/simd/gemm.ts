@@ -271,6 +271,8 @@ export class Engine {
     const count = ctrl[CTRL.units]!;
     for (let u = Atomics.add(ctrl, CTRL.next, 1); u < count; u = Atomics.add(ctrl, CTRL.next, 1)) unit(u * per, Math.min(rows, (u + 1) * per));
     this.finishJob(ctrl);
+    // units the worker claimed and did not finish are lost: fail loudly rather than return wrong values
+    if (Atomics.exchange(ctrl, CTRL.failed, 0) === 1) throw new Error(`SIMD rows job of kind ${kind}: the worker failed (its error is on stderr)`);
   }
 }
 

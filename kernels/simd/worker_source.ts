@@ -39,7 +39,9 @@ export const CTRL = {
   kind: 23,
   /** a rows job's integer arguments */
   xargs: 24,
-  size: 24 + 40,
+  /** 1 once a rows job threw on the worker (its units are lost: the main thread throws) */
+  failed: 64,
+  size: 65,
 } as const;
 
 /** Job kinds: the GEMM, and rows jobs of the memory-bound kernels (rows.ts, the softmax exports). */
@@ -103,7 +105,7 @@ function rowsUnit(kind, x, q0, q1) {
   } else if (kind === ${KIND.binary}) {
     const r = x[4];
     binaryRows(x[0], f32, x[1], f32, x[2], f32, x[3], r, x.subarray(5, 5 + r), x.subarray(5 + r, 5 + 2 * r), x.subarray(5 + 2 * r, 5 + 3 * r), q0, q1);
-  }
+  } else throw new Error('no rows job of kind ' + kind);
 }
 for (;;) {
   Atomics.wait(c, ${CTRL.seq}, seq);
@@ -118,7 +120,12 @@ for (;;) {
   if (kind !== ${KIND.gemm}) {
     const x = c.slice(${CTRL.xargs}, ${CTRL.size});
     const units = c[${CTRL.units}], per = c[${CTRL.per}], total = c[${CTRL.mp}];
-    for (let u = Atomics.add(c, ${CTRL.next}, 1); u < units; u = Atomics.add(c, ${CTRL.next}, 1)) rowsUnit(kind, x, u * per, Math.min(total, (u + 1) * per));
+    try {
+      for (let u = Atomics.add(c, ${CTRL.next}, 1); u < units; u = Atomics.add(c, ${CTRL.next}, 1)) rowsUnit(kind, x, u * per, Math.min(total, (u + 1) * per));
+    } catch (err) {
+      console.error('bas: the SIMD worker failed in a rows job of kind ' + kind + ':', err);
+      Atomics.store(c, ${CTRL.failed}, 1);
+    }
     Atomics.store(c, ${CTRL.state}, ${IDLE});
     Atomics.notify(c, ${CTRL.state});
     continue;

@@ -285,4 +285,17 @@ describe.runIf(shared)('kernels on tensors in the engine memory', () => {
     expect(hm).toEqual(wm);
     expect(hv).toEqual(wv);
   });
+
+  it('a rows job that throws on the worker is an error on the main thread, not wrong values or a hang', () => {
+    const e = getEngine();
+    // this thread's units are slow, so the worker surely claims some of the 16; kind 99 does not exist there
+    const slow = (): void => {
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+    };
+    expect(() => e.runRows(99, [], 64, 1 << 20, slow)).toThrow(/SIMD rows job of kind 99: the worker failed/);
+    // and the engine goes on working
+    const x = values(1 << 17, 32);
+    expect(simdSoftmax(inHeap(x), 512, 256)).toEqual(simdSoftmax(x, 512, 256));
+  });
 });
