@@ -53,8 +53,8 @@ describe('cpu matmul', () => {
     // the workers must really start (eval workers, no build step), or this would test nothing
     warmCpuThreads();
     warmSimd();
-    // no second-core worker where the platform says there is no second core
-    const threads = process.env['BAS_THREADS'] !== '1' && getPlatform().hardwareConcurrency >= 2;
+    // no second-core worker where the platform says there is no second core, or BAS_THREADS is 0 or 1
+    const threads = !['0', '1'].includes(process.env['BAS_THREADS'] ?? '') && getPlatform().hardwareConcurrency >= 2;
     for (let i = 0; i < 100 && threads && !(cpuThreadsReady() && simdThreadsReady()); i++) await new Promise((r) => setTimeout(r, 50));
     expect(cpuThreadsReady()).toBe(threads);
     expect(simdThreadsReady()).toBe(threads);
