@@ -10,7 +10,7 @@
 // over host values in every mode. Where the SIMD memory is shared (threads), kernel outputs live
 // in it (../simd/heap.ts, through the pool's arena): the products, maps and softmax read and write
 // them in place, and the binary ops, sums, strided copies and scatter-adds, the norms and the
-// convolutions' copies run on both cores (../simd/rows.ts), with the cpu loops' bits.
+// convolutions' copies run on both cores (../cpu/rows.ts), with the cpu loops' bits.
 import type {
   BinaryOp, Conv2dArgs, GroupNormArgs, KernelBackend, LayerNormArgs, MatmulArgs, NormGrads, NormOutput, ReduceOp, StridedArgs, UnaryOp,
 } from '../backend.js';
@@ -41,6 +41,8 @@ interface ElementArgs {
 }
 /** A contiguous operand read in the output's own row-major order. */
 const flat = (outShape: readonly number[]): ElementArgs => ({ strides: stridesOf(outShape), offset: 0 });
+/** A group norm as the rows of cpu/norm.ts: one (sample, group) a row. */
+const groupNormRows = (a: GroupNormArgs): NormRows => ({ rows: a.n * a.groups, cols: (a.c / a.groups) * a.spatial, groups: a.groups, spatial: a.spatial, eps: a.eps });
 /** A contiguous operand of a 1-D (flat) output. */
 const LINEAR: ElementArgs = { strides: [1], offset: 0 };
 
@@ -250,12 +252,12 @@ export class GpuJsBackend implements KernelBackend {
     return r ? { y: this.fresh(r.y), mean: this.fresh(r.mean), rstd: this.fresh(r.rstd) } : this.hostNorm(cpu());
   }
   groupNorm(x: Storage, weight: Storage | null, bias: Storage | null, args: GroupNormArgs): NormOutput {
-    const rows = { rows: args.n * args.groups, cols: (args.c / args.groups) * args.spatial, groups: args.groups, spatial: args.spatial, eps: args.eps };
+    const rows = groupNormRows(args);
     return this.norm(x, weight, bias, rows, () => this.cpu.groupNorm(x, weight, bias, args));
   }
   groupNormBackward(dy: Storage, x: Storage, mean: Storage, rstd: Storage, weight: Storage | null, args: GroupNormArgs, needWeight: boolean, needBias: boolean): NormGrads {
     const v = this.f32s(dy, x, mean, rstd, weight);
-    const rows = { rows: args.n * args.groups, cols: (args.c / args.groups) * args.spatial, groups: args.groups, spatial: args.spatial, eps: args.eps };
+    const rows = groupNormRows(args);
     const r = v && simdGroupNormBackward(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, rows, args.c, needWeight, needBias);
     return r ? this.simdGrads(r) : this.hostGrads(this.cpu.groupNormBackward(dy, x, mean, rstd, weight, args, needWeight, needBias));
   }

@@ -1,10 +1,13 @@
 // Single-precision GEMM on the SIMD micro-kernel. The kernel reads its operands through byte
-// strides (gemm_module.ts), so a matrix stored row-major or transposed is copied into the wasm
-// memory as it is (one memcpy, or row by row where B's rows get a cache line of padding) and read
-// in place; only B stored transposed, and the conv patch operands, are packed into panels. A long
-// k runs in blocks that add into C (runGemm). Rows and columns past the 4 x 8 tile read whatever follows
-// (zeros at the end of each operand, else the next values) and only reach C entries that are never
-// copied out. The kernel fills a padded C, and the result is copied out. Big jobs are shared with
+// strides (gemm_module.ts), so a matrix stored row-major or transposed is read where it lies when
+// its array lives in the engine's memory (heap.ts), else copied there as it is (one memcpy, or row
+// by row where B's rows get a cache line of padding); only B stored transposed, and the conv patch
+// operands, are packed into panels. A long k runs in blocks that add into C (runGemm). Rows and
+// columns past the 4 x 8 tile read whatever follows (zeros at the end of a copied operand, else the
+// next values) and only reach C entries that are never copied out. The kernel fills a padded C that
+// is copied out, or, when the output lives in the memory and has whole tiles, the output itself.
+// The memory also holds the engine's other kernels' operands and the worker's rows jobs
+// (runRows: memory-bound loops, ../cpu/rows.ts). Big jobs are shared with
 // a worker on the second core, unit by unit (worker_source.ts, started through the platform's
 // threads); the API stays synchronous because the main thread blocks on Atomics.wait for the
 // worker's last unit after running out of its own.
