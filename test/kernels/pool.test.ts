@@ -101,9 +101,13 @@ describe.each(modes)('float32 array pool, %s', (mode) => {
     expect(run()).toEqual(clean);
     expect(poolStats().reused).toBeGreaterThan(reused);
   });
+});
 
-  it.runIf(mode === 'arrays')('BAS_POOL_MB=0 turns recycling off; a bad value is one clear error', () => {
-    fresh();
+// the cap of the ordinary-array pool (the arena has its own, BAS_HEAP_MB)
+describe('float32 array pool cap', () => {
+  it('BAS_POOL_MB=0 turns recycling off; a bad value is one clear error', () => {
+    setBackend('gpujs-webasm');
+    setArrayArena(null);
     // the Node platform reads process.env when asked
     const set = (v: string): void => {
       process.env['BAS_POOL_MB'] = v;
