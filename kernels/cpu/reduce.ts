@@ -6,14 +6,12 @@ import type { ReduceOp } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../types.js';
 import { numel } from '../shape.js';
 
-export function reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], axes: readonly number[], dtype: DType): TypedArray {
+/**
+ * The input as runs: size-1 dims dropped, neighbours merged while both are reduced or both kept;
+ * `outStride` the output stride of each kept run (0 for reduced ones).
+ */
+export function reduceRuns(shape: readonly number[], axes: readonly number[]): { sizes: number[]; red: boolean[]; outStride: number[] } {
   const reduced = new Set(axes);
-  const outSize = numel(shape.filter((_, d) => !reduced.has(d)));
-  const out = allocArray(dtype, outSize);
-  const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
-  if (outSize === 0) return out;
-  if (x.length === 0) return out.fill(init);
-  // runs: size, reduced?, and the output stride of kept runs
   const sizes: number[] = [];
   const red: boolean[] = [];
   shape.forEach((n, d) => {
@@ -26,19 +24,30 @@ export function reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], ax
       red.push(r);
     }
   });
+  const outStride = new Array<number>(sizes.length).fill(0);
+  for (let d = sizes.length - 1, s = 1; d >= 0; d--) {
+    if (!red[d]) {
+      outStride[d] = s;
+      s *= sizes[d]!;
+    }
+  }
+  return { sizes, red, outStride };
+}
+
+export function reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], axes: readonly number[], dtype: DType): TypedArray {
+  const reduced = new Set(axes);
+  const outSize = numel(shape.filter((_, d) => !reduced.has(d)));
+  const out = allocArray(dtype, outSize);
+  const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
+  if (outSize === 0) return out;
+  if (x.length === 0) return out.fill(init);
+  const { sizes, red, outStride } = reduceRuns(shape, axes);
   const acc = new Float64Array(outSize).fill(init);
   const k = sizes.length;
   if (k === 0) {
     acc[0] = combine(op, init, x[0]!);
     out.set(acc);
     return out;
-  }
-  const outStride = new Array<number>(k).fill(0);
-  for (let d = k - 1, s = 1; d >= 0; d--) {
-    if (!red[d]) {
-      outStride[d] = s;
-      s *= sizes[d]!;
-    }
   }
   const n = sizes[k - 1]!;
   const lastReduced = red[k - 1]!;

@@ -6,6 +6,7 @@ import type { ReduceOp } from '../backend.js';
 import { takeZeroed } from '../pool.js';
 import { getEngine } from './gemm.js';
 import { sumRows } from '../cpu/rows.js';
+import { reduceRuns } from '../cpu/reduce.js';
 import { KIND } from './worker_source.js';
 
 const MIN_VALUES = 1 << 16;
@@ -15,27 +16,14 @@ export function simdReduce(op: ReduceOp, x: Float32Array, shape: readonly number
   const e = getEngine();
   const xAt = e.addressOf(x);
   if (xAt === null) return null;
-  // the runs of cpu/reduce.ts: size-1 dims dropped, neighbours merged while both reduced or both kept
-  const reduced = new Set(axes);
-  const sizes: number[] = [];
-  const red: number[] = [];
-  shape.forEach((n, d) => {
-    if (n === 1) return;
-    const r = reduced.has(d) ? 1 : 0;
-    const last = sizes.length - 1;
-    if (last >= 0 && red[last] === r) sizes[last]! *= n;
-    else {
-      sizes.push(n);
-      red.push(r);
-    }
-  });
+  const { sizes, red: reducedRun, outStride } = reduceRuns(shape, axes);
+  const red = reducedRun.map(Number);
   const k = sizes.length;
-  const outStride = new Array<number>(k).fill(0);
+  // the kept run to share: the largest
   let outSize = 1;
   let ds = -1;
-  for (let d = k - 1; d >= 0; d--) {
+  for (let d = 0; d < k; d++) {
     if (red[d] === 1) continue;
-    outStride[d] = outSize;
     outSize *= sizes[d]!;
     if (ds < 0 || sizes[d]! > sizes[ds]!) ds = d;
   }
