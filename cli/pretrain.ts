@@ -5,7 +5,7 @@ import { UNET_CONFIGS, type UNetConfigName } from '../nn/configs.js';
 import { PADDING_MODES, type PaddingMode } from '../nn/layers/conv2d.js';
 import { PRETRAIN_CHOICES, PRETRAIN_DEFAULTS, pretrainConfig, type PretrainConfig } from '../lab/pretrain/config.js';
 import { Pretrainer } from '../lab/pretrain/pretrainer.js';
-import { SHAPE_NAMES, TEXTURES, type ShapeName, type TextureName } from '../lab/world/index.js';
+import { COLOUR_NAMES, SHAPE_NAMES, TEXTURES, type ColourName, type ShapeName, type TextureName } from '../lab/world/index.js';
 import { formatHelp, parseFlags, type FlagSpecs } from './args.js';
 import { checkOutputDir } from './checks.js';
 import { handleInterrupts } from './interrupt.js';
@@ -37,6 +37,7 @@ const FLAGS = {
   conv_padding_mode: { type: 'string', help: "a fresh UNet's conv padding: circular wraps around the image, so no layer can tell where the border is (default zeros)", choices: PADDING_MODES },
   textures: { type: 'strings', help: `background textures of the scenes (${TEXTURES.join(' | ')})`, default: [...D.textures] },
   shapes: { type: 'strings', help: `shapes of the scenes (default all: ${SHAPE_NAMES.join(' | ')}); a few distinct ones are a curriculum's first stage` },
+  colours: { type: 'strings', help: `object colours (default all: ${COLOUR_NAMES.join(' | ')}); one colour leaves the shape as the caption's only object word` },
   min_objects: { type: 'int', help: 'fewest objects per scene', default: D.min_objects },
   max_objects: { type: 'int', help: 'most objects per scene', default: D.max_objects },
   placement: { type: 'string', help: "where each scene's first object goes (centre: mid-image, a diagnostic)", default: D.placement, choices: PRETRAIN_CHOICES.placement },
@@ -72,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     conv_padding_mode: f.conv_padding_mode as PaddingMode | undefined,
     textures: f.textures as TextureName[],
     shapes: f.shapes as ShapeName[] | undefined,
+    colours: f.colours as ColourName[] | undefined,
     placement: f.placement as PretrainConfig['placement'],
   });
   checkOutputDir('--output_dir', config.output_dir);

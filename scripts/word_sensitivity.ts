@@ -3,12 +3,13 @@
 // the empty caption, at a few noise levels, on the same noise. A word the model uses makes its
 // wrong version cost more error; one it ignores costs nothing. A v-prediction model's output is
 // turned into its epsilon estimate first, so models of either kind are compared alike.
-// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)] [PLACEMENT (anywhere | centre | centre+J: centred, moved up to J px)] [SHAPES (comma list, or all)] [SEED (default 99)]
+// Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/word_sensitivity.ts [MODEL_DIR (default models/base)] [SCENES (default 48)] [PLACEMENT (anywhere | centre | centre+J: centred, moved up to J px)] [SHAPES (comma list, or all)] [SEED (default 99)] [COLOURS (comma list, or all)]
 // SHAPES probes a model pretrained with --shapes on its own shapes: the scenes and the wrong shape word both come from them.
+// COLOURS draws the scenes in those colours (a model pretrained with --colours); the wrong colour is any other.
 import { Generator, mse_loss, no_grad } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
 import { noisedAt, probePlacement, sceneTensor } from './probe_noise.js';
-import { captionOf, COLOUR_NAMES, sceneAt, SHAPE_NAMES, type ShapeName } from '../lab/world/index.js';
+import { captionOf, COLOUR_NAMES, sceneAt, SHAPE_NAMES, type ColourName, type ShapeName } from '../lab/world/index.js';
 
 const dir = process.argv[2] ?? 'models/base';
 const count = Number(process.argv[3] ?? 48);
@@ -22,6 +23,10 @@ if (badShape !== undefined || shapeSet.length < 2) throw new Error(`SHAPES must 
 // the world seed of the probe's scenes: 99 is the one the recipes were tuned on, so report on another
 const seed = Number(process.argv[6] ?? 99);
 if (!Number.isInteger(seed) || seed === 0) throw new Error(`SEED must be an integer other than 0 (the pretraining stream's), got ${process.argv[6]}`);
+const allColours = process.argv[7] === undefined || process.argv[7] === 'all';
+const colourSet = (allColours ? [...COLOUR_NAMES] : process.argv[7]!.split(',')) as ColourName[];
+const badColour = colourSet.find((c) => !(COLOUR_NAMES as readonly string[]).includes(c));
+if (badColour !== undefined) throw new Error(`COLOURS must name colours of ${COLOUR_NAMES.join(', ')}, got ${process.argv[7]}`);
 const TIMESTEPS = [200, 400, 600, 800] as const;
 const KINDS = ['true caption', 'wrong shape', 'wrong colour', 'empty caption'] as const;
 
@@ -33,7 +38,7 @@ const sums = new Map<string, number>();
 no_grad(() => {
   for (let i = 0; i < count; i++) {
     // any seed but 0: scenes the pretraining stream (seed 0) never showed
-    const { scene, rgb } = sceneAt(seed, i, { resolution: res, minObjects: 1, maxObjects: 1, ...placement, ...(allShapes ? {} : { shapes: shapeSet }) });
+    const { scene, rgb } = sceneAt(seed, i, { resolution: res, minObjects: 1, maxObjects: 1, ...placement, ...(allShapes ? {} : { shapes: shapeSet }), ...(allColours ? {} : { colours: colourSet }) });
     const o = scene.objects[0]!;
     const shapes = shapeSet.filter((s) => s !== o.shape);
     const colours = COLOUR_NAMES.filter((c) => c !== o.colour);

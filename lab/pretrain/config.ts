@@ -6,7 +6,7 @@ import { UNET_CONFIGS, type UNetConfigName } from '../../nn/configs.js';
 import { PADDING_MODES, type PaddingMode } from '../../nn/layers/conv2d.js';
 import { InputError } from '../../bas/errors.js';
 import { checkRanges, type Range } from '../../bas/ranges.js';
-import { PLACEMENTS, SHAPE_NAMES, TEXTURES, type ShapeName, type TextureName } from '../world/index.js';
+import { COLOUR_NAMES, PLACEMENTS, SHAPE_NAMES, TEXTURES, type ColourName, type ShapeName, type TextureName } from '../world/index.js';
 
 /** The enumerated fields' allowed values. */
 export const PRETRAIN_CHOICES = {
@@ -55,6 +55,8 @@ export interface PretrainConfig {
   textures?: readonly TextureName[] | undefined;
   /** Shapes of the scenes (unset: all the world has); fewer, distinct shapes are a curriculum's first stage. */
   shapes?: readonly ShapeName[] | undefined;
+  /** Colours of the objects (unset: all); one colour leaves the shape as the caption's only object word. */
+  colours?: readonly ColourName[] | undefined;
   min_objects: number;
   max_objects: number;
   /** 'centre': the first object of every scene at the image centre (a diagnostic of issue 10: shape without position). */
@@ -114,7 +116,7 @@ export const PRETRAIN_DEFAULTS = {
   freeze_text_encoder: false,
 } as const satisfies PretrainConfig;
 
-const OPTIONAL_FIELDS = ['shapes', 'placement_jitter', 'conv_padding_mode', 'resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'text_encoder_name_or_path', 'backend'] as const;
+const OPTIONAL_FIELDS = ['shapes', 'colours', 'placement_jitter', 'conv_padding_mode', 'resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'text_encoder_name_or_path', 'backend'] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([...Object.keys(PRETRAIN_DEFAULTS), ...OPTIONAL_FIELDS]);
 
 /** The range of every numeric field (the resolution's, multiples of 32, is checked where scenes are drawn). */
@@ -166,6 +168,12 @@ export function validatePretrainConfig(c: PretrainConfig): void {
   const unknownShape = c.shapes?.find((s) => !(SHAPE_NAMES as readonly string[]).includes(s));
   if (unknownShape !== undefined) throw new InputError((n) => `${n('shapes')}: unknown shape "${unknownShape}" (known: ${SHAPE_NAMES.join(', ')})`);
   if (c.shapes !== undefined && c.shapes.length === 0) throw new InputError((n) => `${n('shapes')}: give at least one shape`);
+  const unknownColour = c.colours?.find((k) => !COLOUR_NAMES.includes(k));
+  if (unknownColour !== undefined) throw new InputError((n) => `${n('colours')}: unknown colour "${unknownColour}" (known: ${COLOUR_NAMES.join(', ')})`);
+  if (c.colours !== undefined && new Set(c.colours).size !== c.colours.length) throw new InputError((n) => `${n('colours')}: a colour is listed twice (${c.colours!.join(' ')})`);
+  if (c.colours !== undefined && c.colours.length < c.max_objects) {
+    throw new InputError((n) => `${n('colours')}: ${n('max_objects')} ${c.max_objects} needs as many colours (objects get distinct ones), got ${c.colours!.length}`);
+  }
   if (c.conv_padding_mode !== undefined && !(PADDING_MODES as readonly string[]).includes(c.conv_padding_mode)) {
     throw new InputError((n) => `${n('conv_padding_mode')} must be one of ${PADDING_MODES.join(', ')}, got "${c.conv_padding_mode}"`);
   }

@@ -44,10 +44,10 @@ function pretrainSchedulerConfig(beta_schedule: PretrainConfig['beta_schedule'],
 const CURRICULUM_WORLD = { minObjects: 1, maxObjects: 1, textures: ['plain'] as const };
 
 /** The scenes step `step` (0-based) draws from: the curriculum's first stage, then the configured world. */
-export function worldAt(a: Pick<PretrainConfig, 'curriculum_steps' | 'min_objects' | 'max_objects' | 'textures' | 'placement' | 'placement_jitter' | 'shapes'>, step: number): SceneStreamOptions {
+export function worldAt(a: Pick<PretrainConfig, 'curriculum_steps' | 'min_objects' | 'max_objects' | 'textures' | 'placement' | 'placement_jitter' | 'shapes' | 'colours'>, step: number): SceneStreamOptions {
   const stage: SceneStreamOptions = step < a.curriculum_steps ? CURRICULUM_WORLD : { minObjects: a.min_objects, maxObjects: a.max_objects, textures: a.textures };
-  // --shapes narrows both stages; left unset, the options stay as before (so old runs resume unchanged)
-  const world = a.shapes === undefined ? stage : { ...stage, shapes: a.shapes };
+  // --shapes and --colours narrow both stages; left unset, the options stay as before (so old runs resume unchanged)
+  const world = { ...stage, ...(a.shapes === undefined ? {} : { shapes: a.shapes }), ...(a.colours === undefined ? {} : { colours: a.colours }) };
   if (a.placement === 'anywhere') return world;
   return { ...world, placement: a.placement, ...(a.placement_jitter ? { jitter: a.placement_jitter } : {}) };
 }

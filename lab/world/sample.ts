@@ -41,6 +41,9 @@ export interface SampleSceneOptions {
   jitter?: number;
   /** Shapes to draw from (default all): a smaller set is a curriculum's first stage (issue 10). */
   shapes?: readonly ShapeName[];
+  /** Colours to draw from (default all); objects still get distinct ones, so at least numObjects. One
+   * colour leaves the shape the caption's only object word: a curriculum's first stage (issue 10). */
+  colours?: readonly ColourName[];
   /** When given, counts why placements were rejected (for measuring the world, not needed to use it). */
   stats?: SampleStats;
 }
@@ -114,10 +117,10 @@ function nearCentre(gen: Generator, mid: number, jitter: number, lo: number, hi:
   return gridValue(gen, Math.max(lo, mid - jitter), Math.min(hi, mid + jitter), 0.5);
 }
 
-function tryScene(gen: Generator, resolution: number, n: number, textures: readonly TextureName[], shapes: readonly ShapeName[], placement: Placement, jitter: number, stats: SampleStats | undefined): Scene | null {
+function tryScene(gen: Generator, resolution: number, n: number, textures: readonly TextureName[], shapes: readonly ShapeName[], colourSet: readonly ColourName[], placement: Placement, jitter: number, stats: SampleStats | undefined): Scene | null {
   const s = resolution / REFERENCE_RESOLUTION;
   const background = sampleBackground(gen, resolution, textures);
-  const colours = gen.sample(COLOURS.map((c) => c.name), n) as ColourName[];
+  const colours = gen.sample(colourSet, n) as ColourName[];
   const colourOf = colours.map((name) => COLOURS.findIndex((c) => c.name === name));
   const owner = new Int8Array(resolution * resolution).fill(-1);
   const drawn: number[] = [];
@@ -185,11 +188,15 @@ export function sampleScene(gen: Generator, opts: SampleSceneOptions = {}): Scen
   const shapes = opts.shapes ?? SHAPE_NAMES;
   const unknownShapes = shapes.filter((s) => !SHAPE_NAMES.includes(s));
   if (shapes.length === 0 || unknownShapes.length > 0) throw new Error(`sampleScene: shapes must be a non-empty subset of ${SHAPE_NAMES.join(', ')}, got [${shapes.join(', ')}]`);
+  const colours = opts.colours ?? COLOURS.map((c) => c.name);
+  const unknownColours = colours.filter((c) => !COLOURS.some((k) => k.name === c));
+  if (new Set(colours).size !== colours.length || unknownColours.length > 0) throw new Error(`sampleScene: colours must be distinct names of ${COLOURS.map((c) => c.name).join(', ')}, got [${colours.join(', ')}]`);
+  if (colours.length < n) throw new Error(`sampleScene: ${n} objects need ${n} distinct colours, got ${colours.length} ([${colours.join(', ')}])`);
   const jitter = opts.jitter ?? 0;
   if (!(Number.isFinite(jitter) && jitter >= 0)) throw new Error(`sampleScene: jitter must be a number of pixels >= 0, got ${jitter}`);
   if (jitter > 0 && opts.placement !== 'centre') throw new Error(`sampleScene: jitter moves the centred object, so it needs placement 'centre' (got '${opts.placement ?? 'anywhere'}')`);
   for (let t = 0; t < SCENE_RESTARTS; t++) {
-    const scene = tryScene(gen, resolution, n, textures, shapes, opts.placement ?? 'anywhere', jitter, opts.stats);
+    const scene = tryScene(gen, resolution, n, textures, shapes, colours, opts.placement ?? 'anywhere', jitter, opts.stats);
     if (scene !== null) return scene;
     if (opts.stats) opts.stats.sceneRestarts++;
   }

@@ -6,7 +6,7 @@ import { Generator } from '../../core/index.js';
 import { renderScene, type RenderedScene } from './render.js';
 import { MAX_OBJECTS, MIN_OBJECTS, sampleScene, type Placement } from './sample.js';
 import type { Scene } from './scene.js';
-import type { TextureName } from './palette.js';
+import type { ColourName, TextureName } from './palette.js';
 import type { ShapeName } from './shapes.js';
 
 export interface SceneStreamOptions {
@@ -23,6 +23,8 @@ export interface SceneStreamOptions {
   jitter?: number;
   /** Shapes to draw from (default all). */
   shapes?: readonly ShapeName[];
+  /** Colours to draw from (default all; at least maxObjects of them). */
+  colours?: readonly ColourName[];
 }
 
 export interface SceneSample extends RenderedScene {
@@ -58,10 +60,13 @@ export function sampleSeed(seed: number, index: number): number {
   return (mix(words, 1) & 0x1fffff) * 4294967296 + mix(words, 2);
 }
 
-function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<Omit<SceneStreamOptions, 'textures' | 'shapes' | 'jitter'>> {
-  const o = { resolution: opts.resolution ?? 32, minObjects: opts.minObjects ?? MIN_OBJECTS, maxObjects: opts.maxObjects ?? MAX_OBJECTS, textures: opts.textures, shapes: opts.shapes, placement: opts.placement ?? 'anywhere', jitter: opts.jitter };
+function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<Omit<SceneStreamOptions, 'textures' | 'shapes' | 'colours' | 'jitter'>> {
+  const o = { resolution: opts.resolution ?? 32, minObjects: opts.minObjects ?? MIN_OBJECTS, maxObjects: opts.maxObjects ?? MAX_OBJECTS, textures: opts.textures, shapes: opts.shapes, colours: opts.colours, placement: opts.placement ?? 'anywhere', jitter: opts.jitter };
   if (!(Number.isInteger(o.minObjects) && Number.isInteger(o.maxObjects) && MIN_OBJECTS <= o.minObjects && o.minObjects <= o.maxObjects && o.maxObjects <= MAX_OBJECTS)) {
     throw new Error(`scene stream: need ${MIN_OBJECTS} <= minObjects <= maxObjects <= ${MAX_OBJECTS}, got ${o.minObjects}..${o.maxObjects}`);
+  }
+  if (o.colours !== undefined && o.colours.length < o.maxObjects) {
+    throw new Error(`scene stream: ${o.maxObjects} objects need as many distinct colours, got ${o.colours.length} ([${o.colours.join(', ')}])`);
   }
   return o;
 }
@@ -70,7 +75,7 @@ function checkOptions(opts: SceneStreamOptions): SceneStreamOptions & Required<O
 export function sceneAt(seed: number, index: number, opts: SceneStreamOptions = {}): SceneSample {
   const o = checkOptions(opts);
   const gen = new Generator(sampleSeed(seed, index));
-  const scene = sampleScene(gen, { resolution: o.resolution, numObjects: gen.integer(o.minObjects, o.maxObjects + 1), textures: o.textures, shapes: o.shapes, placement: o.placement, jitter: o.jitter });
+  const scene = sampleScene(gen, { resolution: o.resolution, numObjects: gen.integer(o.minObjects, o.maxObjects + 1), textures: o.textures, shapes: o.shapes, colours: o.colours, placement: o.placement, jitter: o.jitter });
   return { ...renderScene(scene), index, scene };
 }
 

@@ -9,7 +9,7 @@ import { main } from '../../cli/main.js';
 import { readImage } from '../../bas/io/image.js';
 import { loadModel } from '../../bas/model.js';
 import { minSnrWeights, pixelWeights, Pretrainer, recipeChanges, worldAt } from '../../lab/pretrain/pretrainer.js';
-import { sceneAt, SHAPE_NAMES } from '../../lab/world/index.js';
+import { COLOUR_NAMES, sceneAt, SHAPE_NAMES } from '../../lab/world/index.js';
 import { lr_factor } from '../../nn/optim/lr_schedule.js';
 import { memorySink } from '../../bas/train/output_sink.js';
 import { differingTensors, listFiles, readWeights, tempRoot } from '../helpers/tiny_model.js';
@@ -180,6 +180,26 @@ describe('bas pretrain (tiny config)', () => {
     expect(new Set(all.flatMap((c) => SHAPE_NAMES.filter((s) => c.includes(s)))).size).toBeGreaterThan(3);
   });
 
+  it('--colours narrows the objects of both stages to those colours; unset, the stream is the same as before', () => {
+    const a = { curriculum_steps: 2, min_objects: 1, max_objects: 2, textures: undefined, placement: 'anywhere' as const };
+    const two = ['red', 'blue'] as const;
+    for (const step of [0, 2]) {
+      const scenes = Array.from({ length: 40 }, (_, i) => sceneAt(5, i, worldAt({ ...a, colours: two }, step)).scene);
+      expect([...new Set(scenes.flatMap((sc) => sc.objects.map((o) => o.colour)))].sort()).toEqual([...two].sort());
+      // still distinct within a scene, so a colour word names one object
+      for (const sc of scenes) expect(new Set(sc.objects.map((o) => o.colour)).size).toBe(sc.objects.length);
+    }
+    // one colour with one object: the shape is the caption's only object word
+    const red = Array.from({ length: 20 }, (_, i) => sceneAt(5, i, worldAt({ ...a, max_objects: 1, colours: ['red'] }, 2)).scene);
+    expect(red.every((sc) => sc.objects.length === 1 && sc.objects[0]!.colour === 'red')).toBe(true);
+    expect(new Set(red.map((sc) => sc.objects[0]!.shape)).size).toBeGreaterThan(3);
+    expect(worldAt({ ...a, colours: undefined }, 2)).not.toHaveProperty('colours');
+    const all = Array.from({ length: 40 }, (_, i) => sceneAt(5, i, worldAt(a, 2)).scene.caption);
+    const listed = Array.from({ length: 40 }, (_, i) => sceneAt(5, i, { ...worldAt(a, 2), colours: COLOUR_NAMES }).scene.caption);
+    expect(listed).toEqual(all);
+    expect(() => sceneAt(5, 0, { ...worldAt(a, 2), colours: ['red'] })).toThrow(/2 objects need as many distinct colours, got 1/);
+  });
+
   it('v-prediction with the pooled caption in the time embedding: the folder says so and the run differs from epsilon', async () => {
     const e = tmp.fresh('eps');
     const v = tmp.fresh('v');
@@ -215,7 +235,7 @@ describe('bas pretrain (tiny config)', () => {
     expect(existsSync(join(c, 'model'))).toBe(false);
   }, 60_000);
 
-  it('the CLI names a bad --resolution, --lr_scheduler, --pretrained_model_name_or_path, --textures, --shapes, --placement_jitter or --conv_padding_mode', async () => {
+  it('the CLI names a bad --resolution, --lr_scheduler, --pretrained_model_name_or_path, --textures, --shapes, --colours, --placement_jitter or --conv_padding_mode', async () => {
     const errs: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errs.push(a.map(String).join(' ')));
     expect(await main(['pretrain', '--config', 'tiny', '--resolution', '40', '--output_dir', tmp.fresh('d'), '--backend', 'cpu'])).not.toBe(0);
@@ -238,6 +258,15 @@ describe('bas pretrain (tiny config)', () => {
     errs.length = 0;
     expect(await main(['pretrain', '--conv_padding_mode', 'reflect', '--output_dir', tmp.fresh('k')])).not.toBe(0);
     expect(errs.join('\n')).toMatch(/--conv_padding_mode.*reflect/);
+    errs.length = 0;
+    expect(await main(['pretrain', '--colours', 'red', 'mauve', '--output_dir', tmp.fresh('l')])).not.toBe(0);
+    expect(errs.join('\n')).toMatch(/--colours.*mauve/);
+    errs.length = 0;
+    expect(await main(['pretrain', '--colours', 'red', '--max_objects', '2', '--output_dir', tmp.fresh('m')])).not.toBe(0);
+    expect(errs.join('\n')).toMatch(/--colours: --max_objects 2 needs as many colours/);
+    errs.length = 0;
+    expect(await main(['pretrain', '--colours', 'red', 'red', '--max_objects', '1', '--output_dir', tmp.fresh('n')])).not.toBe(0);
+    expect(errs.join('\n')).toMatch(/--colours: a colour is listed twice/);
   }, 60_000);
 
   it('--profile_steps N prints the per-kernel table of N steps after the warm-up, and names a bad N', async () => {
