@@ -3,6 +3,7 @@
 // argv into overrides and leaves the defaults and the checks to pretrainConfig.
 import { UNET_CONFIGS, type UNetConfigName } from '../nn/configs.js';
 import { PADDING_MODES, type PaddingMode } from '../nn/layers/conv2d.js';
+import { TIME_EMBEDDING_NORMS, type TimeEmbeddingNorm } from '../nn/unet/resnet.js';
 import { PRETRAIN_CHOICES, PRETRAIN_DEFAULTS, pretrainConfig, type PretrainConfig } from '../lab/pretrain/config.js';
 import { Pretrainer } from '../lab/pretrain/pretrainer.js';
 import { COLOUR_NAMES, SHAPE_NAMES, TEXTURES, type ColourName, type ShapeName, type TextureName } from '../lab/world/index.js';
@@ -35,6 +36,7 @@ const FLAGS = {
   prediction_type: { type: 'string', help: 'what the UNet predicts (v_prediction: v = sqrt(abar) eps - sqrt(1 - abar) x0)', default: D.prediction_type, choices: PRETRAIN_CHOICES.prediction_type },
   addition_embed_type: { type: 'string', help: 'text: the pooled caption is added to the time embedding, reaching every ResNet block', default: D.addition_embed_type, choices: PRETRAIN_CHOICES.addition_embed_type },
   conv_padding_mode: { type: 'string', help: "a fresh UNet's conv padding: circular wraps around the image, so no layer can tell where the border is (default zeros)", choices: PADDING_MODES },
+  resnet_time_scale_shift: { type: 'string', help: "a fresh UNet's resnets: scale_shift lets the time embedding (with the pooled caption) scale and shift each channel after norm2, as DeepFloyd IF does (default: added before it)", choices: TIME_EMBEDDING_NORMS },
   textures: { type: 'strings', help: `background textures of the scenes (${TEXTURES.join(' | ')})`, default: [...D.textures] },
   shapes: { type: 'strings', help: `shapes of the scenes (default all: ${SHAPE_NAMES.join(' | ')}); a few distinct ones are a curriculum's first stage` },
   colours: { type: 'strings', help: `object colours (default all: ${COLOUR_NAMES.join(' | ')}); one colour leaves the shape as the caption's only object word` },
@@ -71,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     prediction_type: f.prediction_type as PretrainConfig['prediction_type'],
     addition_embed_type: f.addition_embed_type as PretrainConfig['addition_embed_type'],
     conv_padding_mode: f.conv_padding_mode as PaddingMode | undefined,
+    resnet_time_scale_shift: f.resnet_time_scale_shift as TimeEmbeddingNorm | undefined,
     textures: f.textures as TextureName[],
     shapes: f.shapes as ShapeName[] | undefined,
     colours: f.colours as ColourName[] | undefined,

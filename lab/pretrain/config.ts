@@ -4,6 +4,7 @@
 // wrote it (recipeChanges compares them on resume).
 import { UNET_CONFIGS, type UNetConfigName } from '../../nn/configs.js';
 import { PADDING_MODES, type PaddingMode } from '../../nn/layers/conv2d.js';
+import { TIME_EMBEDDING_NORMS, type TimeEmbeddingNorm } from '../../nn/unet/resnet.js';
 import { InputError } from '../../bas/errors.js';
 import { checkRanges, type Range } from '../../bas/ranges.js';
 import { COLOUR_NAMES, PLACEMENTS, SHAPE_NAMES, TEXTURES, type ColourName, type ShapeName, type TextureName } from '../world/index.js';
@@ -51,6 +52,8 @@ export interface PretrainConfig {
   addition_embed_type: (typeof PRETRAIN_CHOICES.addition_embed_type)[number];
   /** A fresh UNet's convs (unset: zeros): 'circular' wraps around the image, so no layer knows where the border is. */
   conv_padding_mode?: PaddingMode | undefined;
+  /** A fresh UNet's resnets: 'scale_shift' lets the time embedding (and the pooled caption in it) scale each channel after norm2. */
+  resnet_time_scale_shift?: TimeEmbeddingNorm | undefined;
   /** Background textures of the scenes (default: all the world has). */
   textures?: readonly TextureName[] | undefined;
   /** Shapes of the scenes (unset: all the world has); fewer, distinct shapes are a curriculum's first stage. */
@@ -116,7 +119,7 @@ export const PRETRAIN_DEFAULTS = {
   freeze_text_encoder: false,
 } as const satisfies PretrainConfig;
 
-const OPTIONAL_FIELDS = ['shapes', 'colours', 'placement_jitter', 'conv_padding_mode', 'resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'text_encoder_name_or_path', 'backend'] as const;
+const OPTIONAL_FIELDS = ['shapes', 'colours', 'placement_jitter', 'conv_padding_mode', 'resnet_time_scale_shift', 'resolution', 'resume_from_checkpoint', 'pretrained_model_name_or_path', 'text_encoder_name_or_path', 'backend'] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([...Object.keys(PRETRAIN_DEFAULTS), ...OPTIONAL_FIELDS]);
 
 /** The range of every numeric field (the resolution's, multiples of 32, is checked where scenes are drawn). */
@@ -173,6 +176,9 @@ export function validatePretrainConfig(c: PretrainConfig): void {
   if (c.colours !== undefined && new Set(c.colours).size !== c.colours.length) throw new InputError((n) => `${n('colours')}: a colour is listed twice (${c.colours!.join(' ')})`);
   if (c.colours !== undefined && c.colours.length < c.max_objects) {
     throw new InputError((n) => `${n('colours')}: ${n('max_objects')} ${c.max_objects} needs as many colours (objects get distinct ones), got ${c.colours!.length}`);
+  }
+  if (c.resnet_time_scale_shift !== undefined && !TIME_EMBEDDING_NORMS.includes(c.resnet_time_scale_shift)) {
+    throw new InputError((n) => `${n('resnet_time_scale_shift')} must be one of ${TIME_EMBEDDING_NORMS.join(', ')}, got "${c.resnet_time_scale_shift}"`);
   }
   if (c.conv_padding_mode !== undefined && !(PADDING_MODES as readonly string[]).includes(c.conv_padding_mode)) {
     throw new InputError((n) => `${n('conv_padding_mode')} must be one of ${PADDING_MODES.join(', ')}, got "${c.conv_padding_mode}"`);

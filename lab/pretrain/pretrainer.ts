@@ -314,7 +314,7 @@ function freshModel(a: PretrainConfig): BasModel {
   const sample_size = a.resolution ?? Math.max(32, u.sample_size ?? 32);
   if (!(sample_size > 0 && sample_size % 32 === 0)) throw new InputError((n) => `${n('resolution')}: the world draws scenes at multiples of 32 pixels, got ${sample_size}`);
   const global = a.addition_embed_type === 'text' ? { addition_embed_type: 'text' as const, addition_embed_type_num_heads: ADDITION_EMBED_HEADS } : {};
-  const unet = new UNet2DConditionModel({ ...u, sample_size, ...global, conv_padding_mode: a.conv_padding_mode ?? 'zeros' }, { generator: gen });
+  const unet = new UNet2DConditionModel({ ...u, sample_size, ...global, conv_padding_mode: a.conv_padding_mode ?? 'zeros', resnet_time_scale_shift: a.resnet_time_scale_shift ?? 'default' }, { generator: gen });
   const scheduler_config = { _class_name: 'DDIMScheduler', ...pretrainSchedulerConfig(a.beta_schedule, a.prediction_type) };
   // drawn even when a pretrained encoder replaces it, so the UNet's init does not depend on the choice
   const text_encoder = new CLIPTextModel(pretrainTextEncoderConfig(a.config, tokenizer.length), { generator: gen });

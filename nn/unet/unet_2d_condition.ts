@@ -2,6 +2,7 @@
 // children (conv_in, time_proj, time_embedding, down_blocks, up_blocks, mid_block, conv_norm_out,
 // conv_out) follows diffusers' constructor, so state dicts and attn_processors list keys alike.
 import { add, mul, reshape, silu, sub, Tensor } from '../../core/index.js';
+import { TIME_EMBEDDING_NORMS, type TimeEmbeddingNorm } from './resnet.js';
 import { attnProcessorsOf, setAttnProcessorOf, type AttentionProcessor } from '../attention_processor.js';
 import { Conv2d, type PaddingMode } from '../layers/conv2d.js';
 import { GroupNorm } from '../layers/norm.js';
@@ -36,7 +37,8 @@ export interface UNet2DConditionConfig {
   attention_head_dim: number | number[];
   use_linear_projection: boolean;
   upcast_attention: boolean;
-  resnet_time_scale_shift: 'default';
+  /** 'scale_shift': the time embedding scales and shifts each resnet's normalised features (DeepFloyd IF). */
+  resnet_time_scale_shift: TimeEmbeddingNorm;
   conv_in_kernel: number;
   conv_out_kernel: number;
   /** "text": the pooled caption is added to the time embedding (TextTimeEmbedding); null: cross-attention only. */
@@ -97,7 +99,7 @@ export function resolveUNetConfig(input: UNet2DConditionConfigInput): UNet2DCond
   }
   if (c.mid_block_type !== 'UNetMidBlock2DCrossAttn') throw new Error(`mid_block_type "${String(c.mid_block_type)}" is not supported`);
   if (c.act_fn !== 'silu') throw new Error(`act_fn "${String(c.act_fn)}" is not supported`);
-  if (c.resnet_time_scale_shift !== 'default') throw new Error(`resnet_time_scale_shift "${String(c.resnet_time_scale_shift)}" is not supported`);
+  if (!TIME_EMBEDDING_NORMS.includes(c.resnet_time_scale_shift)) throw new Error(`resnet_time_scale_shift "${String(c.resnet_time_scale_shift)}" is not supported (${TIME_EMBEDDING_NORMS.map((v) => `"${v}"`).join(' or ')})`);
   if (c.addition_embed_type !== null && c.addition_embed_type !== 'text') throw new Error(`addition_embed_type "${String(c.addition_embed_type)}" is not supported (null or "text")`);
   if (c.conv_padding_mode !== 'zeros' && c.conv_padding_mode !== 'circular') throw new Error(`conv_padding_mode "${String(c.conv_padding_mode)}" is not supported ("zeros" or "circular")`);
   if (c.upcast_attention) throw new Error('upcast_attention is not supported (float32 softmax is already the computation dtype)');
@@ -146,6 +148,7 @@ export class UNet2DConditionModel extends Module {
       temb_channels: temb,
       resnet_eps: c.norm_eps,
       resnet_groups: c.norm_num_groups,
+      resnet_time_scale_shift: c.resnet_time_scale_shift,
       dropout: c.dropout,
       use_linear_projection: c.use_linear_projection,
     };

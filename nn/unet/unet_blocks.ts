@@ -3,7 +3,7 @@
 // output as skips; up blocks pop one skip per resnet and concatenate it on channels.
 import { cat, type Tensor } from '../../core/index.js';
 import { Module, ModuleList, type ModuleOptions } from '../module.js';
-import { Downsample2D, ResnetBlock2D, Upsample2D } from './resnet.js';
+import { Downsample2D, ResnetBlock2D, Upsample2D, type TimeEmbeddingNorm } from './resnet.js';
 import { Transformer2DModel } from './transformer_2d.js';
 
 export interface BlockOptions extends ModuleOptions {
@@ -13,6 +13,8 @@ export interface BlockOptions extends ModuleOptions {
   resnet_groups: number;
   dropout?: number;
   output_scale_factor?: number;
+  /** diffusers' resnet_time_scale_shift, each resnet's time_embedding_norm (default 'default'). */
+  resnet_time_scale_shift?: TimeEmbeddingNorm;
 }
 
 export interface CrossAttnBlockOptions extends BlockOptions {
@@ -51,6 +53,7 @@ function resnet(in_channels: number, out_channels: number, o: BlockOptions): Res
     eps: o.resnet_eps,
     dropout: o.dropout ?? 0,
     output_scale_factor: o.output_scale_factor ?? 1,
+    time_embedding_norm: o.resnet_time_scale_shift ?? 'default',
   });
 }
 

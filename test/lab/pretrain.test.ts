@@ -226,6 +226,16 @@ describe('bas pretrain (tiny config)', () => {
     expect(metrics(c)[0]!.loss).not.toBe(metrics(z)[0]!.loss);
   }, 60_000);
 
+  it('--resnet_time_scale_shift scale_shift: the saved UNet config says so, and the pipeline loads back with the wider projections', async () => {
+    const d = tmp.fresh('ss');
+    await new Pretrainer(args(d, { max_train_steps: 1, checkpointing_steps: 0, addition_embed_type: 'text', resnet_time_scale_shift: 'scale_shift' }), () => {}).train();
+    const m = loadModel(join(d, 'model'));
+    expect(m.unet.config.resnet_time_scale_shift).toBe('scale_shift');
+    const r = m.unet.down_blocks.at(0).resnets.at(0);
+    expect(r.time_emb_proj!.weight.shape).toEqual([2 * r.out_channels, r.time_emb_proj!.weight.shape[1]]);
+    expect(Number.isFinite(metrics(d)[0]!.loss)).toBe(true);
+  }, 60_000);
+
   it('a stop request ends after the current step with a checkpoint there', async () => {
     const c = tmp.fresh('c');
     const t = new Pretrainer(args(c, { checkpointing_steps: 0, sample_steps: 0 }), () => {});
@@ -267,6 +277,9 @@ describe('bas pretrain (tiny config)', () => {
     errs.length = 0;
     expect(await main(['pretrain', '--colours', 'red', 'red', '--max_objects', '1', '--output_dir', tmp.fresh('n')])).not.toBe(0);
     expect(errs.join('\n')).toMatch(/--colours: a colour is listed twice/);
+    errs.length = 0;
+    expect(await main(['pretrain', '--resnet_time_scale_shift', 'spatial', '--output_dir', tmp.fresh('o')])).not.toBe(0);
+    expect(errs.join('\n')).toMatch(/--resnet_time_scale_shift.*spatial/);
   }, 60_000);
 
   it('--profile_steps N prints the per-kernel table of N steps after the warm-up, and names a bad N', async () => {

@@ -1,7 +1,7 @@
 // UNet2DConditionModel and its blocks: diffusers' names and processor keys, shapes through the
 // named configs, and float64 gradchecks through the blocks and the whole tiny UNet.
 import { describe, expect, it } from 'vitest';
-import { Generator, gradcheck, no_grad, tensor, type Tensor } from '../../core/index.js';
+import { add, Generator, gradcheck, mul, narrow, no_grad, reshape, silu, sub, tensor, zeros_like, type Tensor } from '../../core/index.js';
 import {
   AttnProcessor,
   Downsample2D,
@@ -17,6 +17,7 @@ import {
 } from '../../nn/index.js';
 
 const f64 = { dtype: 'float64' as const };
+const maxAbsDiff = (a: Tensor, b: Tensor): number => Array.from(sub(a, b).detach().data, Math.abs).reduce((m, v) => Math.max(m, v), 0);
 
 /** The keys diffusers' `attn_processors` gives for `tiny`, written out by hand. */
 const TINY_PROCESSOR_KEYS = [
@@ -70,6 +71,29 @@ describe('UNet blocks gradchecks (float64)', () => {
     const x = g.randn([2, 4, 3, 3], f64).requires_grad_(true);
     const temb = g.randn([2, 5], f64).requires_grad_(true);
     expect(gradcheck((a, t) => block.forward(a, t), [x, temb, block.time_emb_proj!.weight, block.conv1.weight], { atol: 1e-6 }).ok).toBe(true);
+  });
+
+  it("ResnetBlock2D with time_embedding_norm 'scale_shift': norm2(h) * (1 + scale) + shift, the projection twice as wide", () => {
+    const block = new ResnetBlock2D(4, { ...f64, generator: g, out_channels: 6, temb_channels: 5, groups: 2, eps: 1e-5, time_embedding_norm: 'scale_shift' });
+    expect(block.time_emb_proj!.weight.shape).toEqual([12, 5]);
+    const x = g.randn([2, 4, 3, 3], f64).requires_grad_(true);
+    const temb = g.randn([2, 5], f64).requires_grad_(true);
+    // the same block written out from its parts, the time embedding split by narrow
+    const t = block.time_emb_proj!.forward(silu(temb));
+    const scale = reshape(narrow(t, 1, 0, 6), [2, 6, 1, 1]);
+    const shift = reshape(narrow(t, 1, 6, 6), [2, 6, 1, 1]);
+    const h = block.norm2.forward(block.conv1.forward(silu(block.norm1.forward(x))));
+    const want = add(block.conv_shortcut!.forward(x), block.conv2.forward(silu(add(mul(h, add(scale, 1)), shift))));
+    expect(maxAbsDiff(block.forward(x, temb), want)).toBeLessThan(1e-12);
+    // a zero projection makes it the block without a time embedding, which the default block is too
+    const plain = new ResnetBlock2D(4, { ...f64, generator: g, out_channels: 6, temb_channels: 5, groups: 2, eps: 1e-5 });
+    no_grad(() => {
+      for (const b of [block, plain]) for (const p of b.time_emb_proj!.parameters()) p.assign_(zeros_like(p));
+      plain.load_state_dict(Object.fromEntries(Object.entries(block.state_dict()).filter(([k]) => !k.startsWith('time_emb_proj'))), false);
+      expect(maxAbsDiff(block.forward(x, temb), plain.forward(x, temb))).toBeLessThan(1e-12);
+    });
+    const fresh = new ResnetBlock2D(4, { ...f64, generator: g, out_channels: 6, temb_channels: 5, groups: 2, eps: 1e-5, time_embedding_norm: 'scale_shift' });
+    expect(gradcheck((a, e) => fresh.forward(a, e), [x, temb, fresh.time_emb_proj!.weight, fresh.time_emb_proj!.bias!, fresh.conv1.weight], { atol: 1e-6 }).ok).toBe(true);
   });
 
   it('Downsample2D and Upsample2D (nearest x2 + conv, or to an explicit size)', () => {
@@ -231,6 +255,21 @@ describe('UNet2DConditionModel', () => {
     const [wz, wc] = (['zeros', 'circular'] as const).map((m) => new UNet2DConditionModel({ ...unetConfig('tiny'), conv_padding_mode: m }, { generator: new Generator(9) }).state_dict());
     for (const [k, t] of Object.entries(wz!)) expect(Array.from(wc![k]!.data), k).toEqual(Array.from(t.data));
     expect(() => new UNet2DConditionModel({ ...unetConfig('tiny'), conv_padding_mode: 'reflect' as 'zeros' })).toThrow(/conv_padding_mode "reflect" is not supported/);
+  });
+
+  it("resnet_time_scale_shift 'scale_shift' reaches every resnet (down, mid, up), whose time projection doubles; other values are named", () => {
+    const unet = new UNet2DConditionModel({ ...unetConfig('tiny'), resnet_time_scale_shift: 'scale_shift' }, { generator: new Generator(2) });
+    const resnets = [...unet.modules()].filter((m): m is ResnetBlock2D => m instanceof ResnetBlock2D);
+    expect(resnets.length).toBeGreaterThan(4);
+    for (const r of resnets) {
+      expect(r.time_embedding_norm).toBe('scale_shift');
+      expect(r.time_emb_proj!.weight.shape[0]).toBe(2 * r.out_channels);
+    }
+    const x = new Generator(3).randn([1, 3, 8, 8]);
+    const ctx = new Generator(4).randn([1, 4, unet.config.cross_attention_dim as number]);
+    expect(no_grad(() => unet.forward(x, 250, ctx).sample).shape).toEqual([1, 3, 8, 8]);
+    expect(new UNet2DConditionModel(unetConfig('tiny')).config.resnet_time_scale_shift).toBe('default');
+    expect(() => new UNet2DConditionModel({ ...unetConfig('tiny'), resnet_time_scale_shift: 'spatial' as 'default' })).toThrow(/resnet_time_scale_shift "spatial" is not supported/);
   });
 
   it('default: forward of a (2, 3, 32, 32) batch keeps its shape', () => {
