@@ -237,14 +237,7 @@ export class Engine {
         const i0 = (u % per) * rows;
         unit(a, b, c, i0, Math.min(mp, i0 + rows));
       }
-      this.finishJob(ctrl);
-    }
-  }
-
-  /** Withdraws a posted job if the worker never took it up; else waits for its last unit. */
-  private finishJob(ctrl: Int32Array): void {
-    if (Atomics.compareExchange(ctrl, CTRL.state, POSTED, IDLE) !== POSTED) {
-      while (Atomics.load(ctrl, CTRL.state) !== IDLE) Atomics.wait(ctrl, CTRL.state, RUNNING);
+      finishJob(ctrl);
     }
   }
 
@@ -273,7 +266,7 @@ export class Engine {
     Atomics.notify(ctrl, CTRL.seq);
     const count = ctrl[CTRL.units]!;
     for (let u = Atomics.add(ctrl, CTRL.next, 1); u < count; u = Atomics.add(ctrl, CTRL.next, 1)) unit(u * per, Math.min(rows, (u + 1) * per));
-    this.finishJob(ctrl);
+    finishJob(ctrl);
     // units the worker claimed and did not finish are lost: fail loudly rather than return wrong values
     if (Atomics.exchange(ctrl, CTRL.failed, 0) === 1) throw new Error(`SIMD rows job of kind ${kind}: the worker failed (its error is on stderr)`);
   }
@@ -286,6 +279,28 @@ const bitsF = new Float32Array(bits.buffer);
 function f32Bits(x: number): number {
   bitsF[0] = x;
   return bits[0]!;
+}
+
+/** The wait for the worker's last unit, in slices: a stopped process (SIGSTOP, a suspended tab)
+ * costs one slice however long it stood, and no unit comes near a minute. */
+const WAIT_SLICE_MS = 1000;
+const WAIT_SLICES = 60;
+
+/**
+ * Withdraws a posted job if the worker never took it up; else waits for its last unit. A worker
+ * that died mid-job (killed, out of memory) never finishes it, and its exit event cannot run while
+ * this thread blocks, so after `slices` waits with no end the worker is given up: marked not ready,
+ * so later jobs run on this thread alone, and the job throws instead of hanging.
+ */
+export function finishJob(ctrl: Int32Array, sliceMs = WAIT_SLICE_MS, slices = WAIT_SLICES): void {
+  if (Atomics.compareExchange(ctrl, CTRL.state, POSTED, IDLE) === POSTED) return;
+  for (let s = 0; Atomics.load(ctrl, CTRL.state) !== IDLE; s++) {
+    if (s === slices) {
+      Atomics.store(ctrl, CTRL.ready, 0);
+      throw new Error(`SIMD worker: its unit did not end in ${slices} waits of ${sliceMs} ms, so it is taken for dead; this job's result is lost and later jobs run on one thread`);
+    }
+    Atomics.wait(ctrl, CTRL.state, RUNNING, sliceMs);
+  }
 }
 
 let engine: Engine | null = null;

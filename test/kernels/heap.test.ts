@@ -4,7 +4,9 @@
 // multiples of the 4 x 8 tile (those fall back to copies for the padded side).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WasmHeap } from '../../kernels/simd/heap.js';
-import { getEngine, sgemm, simdArena, simdTensorsShared, simdThreadsReady } from '../../kernels/simd/gemm.js';
+import { finishJob, getEngine, sgemm, simdArena, simdTensorsShared, simdThreadsReady } from '../../kernels/simd/gemm.js';
+import { CTRL, IDLE, POSTED, RUNNING } from '../../kernels/simd/worker_source.js';
+import { Worker } from 'node:worker_threads';
 import { setArrayArena } from '../../kernels/pool.js';
 import { simdAddBias, simdBinary } from '../../kernels/simd/binary.js';
 import { addBias } from '../../kernels/cpu/matmul.js';
@@ -284,6 +286,33 @@ describe.runIf(shared)('kernels on tensors in the engine memory', () => {
     expect(ho).toEqual(wo);
     expect(hm).toEqual(wm);
     expect(hv).toEqual(wv);
+  });
+
+  it('a worker that dies mid-job (never ends its unit) is given up after the waits: an error, not a hang', async () => {
+    const ctrl = (): Int32Array => new Int32Array(new SharedArrayBuffer(CTRL.size * 4));
+    // taken up and never finished, as a killed worker leaves it
+    const dead = ctrl();
+    dead[CTRL.ready] = 1;
+    dead[CTRL.state] = RUNNING;
+    const t0 = performance.now();
+    expect(() => finishJob(dead, 5, 4)).toThrow(/did not end in 4 waits of 5 ms, so it is taken for dead/);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(15);
+    expect(dead[CTRL.ready]).toBe(0);
+    // posted and never taken up: withdrawn at once
+    const untaken = ctrl();
+    untaken[CTRL.state] = POSTED;
+    finishJob(untaken, 5, 1);
+    expect(untaken[CTRL.state]).toBe(IDLE);
+    // a live worker that ends its unit after a few slices is waited for
+    const live = ctrl();
+    live[CTRL.ready] = 1;
+    live[CTRL.state] = RUNNING;
+    const w = new Worker(`const { workerData } = require('node:worker_threads'); const c = new Int32Array(workerData);
+      Atomics.wait(c, ${CTRL.seq}, 0, 40); Atomics.store(c, ${CTRL.state}, ${IDLE}); Atomics.notify(c, ${CTRL.state});`, { eval: true, workerData: live.buffer });
+    finishJob(live, 10, 50);
+    expect(live[CTRL.state]).toBe(IDLE);
+    expect(live[CTRL.ready]).toBe(1);
+    await w.terminate();
   });
 
   it('a rows job that throws on the worker is an error on the main thread, not wrong values or a hang', () => {
