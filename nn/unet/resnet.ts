@@ -65,6 +65,8 @@ export class ResnetBlock2D extends Module {
 
   forward(input: Tensor, temb: Tensor | null): Tensor {
     let h = this.conv1.forward(silu(this.norm1.forward(input)));
+    // as diffusers: the scale and shift have no meaning without an embedding
+    if (this.time_embedding_norm === 'scale_shift' && !(this.time_emb_proj && temb)) throw new Error("ResnetBlock2D: time_embedding_norm 'scale_shift' needs temb and temb_channels");
     const t = this.time_emb_proj && temb ? this.time_emb_proj.forward(silu(temb)) : null;
     const t4 = t ? reshape(t, [t.dim(0), t.dim(1), 1, 1]) : null;
     if (t4 && this.time_embedding_norm === 'default') h = add(h, t4);

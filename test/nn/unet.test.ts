@@ -92,6 +92,7 @@ describe('UNet blocks gradchecks (float64)', () => {
       plain.load_state_dict(Object.fromEntries(Object.entries(block.state_dict()).filter(([k]) => !k.startsWith('time_emb_proj'))), false);
       expect(maxAbsDiff(block.forward(x, temb), plain.forward(x, temb))).toBeLessThan(1e-12);
     });
+    expect(() => block.forward(x, null)).toThrow(/'scale_shift' needs temb/);
     const fresh = new ResnetBlock2D(4, { ...f64, generator: g, out_channels: 6, temb_channels: 5, groups: 2, eps: 1e-5, time_embedding_norm: 'scale_shift' });
     expect(gradcheck((a, e) => fresh.forward(a, e), [x, temb, fresh.time_emb_proj!.weight, fresh.time_emb_proj!.bias!, fresh.conv1.weight], { atol: 1e-6 }).ok).toBe(true);
   });
