@@ -20,7 +20,7 @@ const fits: { score: number; gap: number; named: boolean }[] = [];
 let missing = 0;
 for (const colour of colours) {
   for (const shape of SHAPE_NAMES) {
-    // the eval's sampler settings: 25 DDIM steps, eta 1
+    // 25 DDIM steps as the eval; ancestral (eta 1), as docs/base_model.md samples the v-prediction models
     const [im] = rgbImagesOf(sample(model, { prompt: `a photo of a ${colour} ${shape}`, num_images: 1, seed, num_inference_steps: 25, guidance_scale, eta: 1 }).images);
     const d = detect(im!.rgb, im!.width, im!.height).find((o) => o.colour === colour);
     if (d === undefined) missing++;
