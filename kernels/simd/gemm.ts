@@ -252,7 +252,8 @@ export class Engine {
       unit(0, rows);
       return;
     }
-    if (xargs.length > CTRL.size - CTRL.xargs) throw new Error(`SIMD rows job: ${xargs.length} arguments, at most ${CTRL.size - CTRL.xargs}`);
+    // the arguments end where the failure flag begins: one more would overwrite it
+    if (xargs.length > CTRL.failed - CTRL.xargs) throw new Error(`SIMD rows job: ${xargs.length} arguments, at most ${CTRL.failed - CTRL.xargs}`);
     const units = Math.min(rows, ROW_UNITS);
     const per = Math.ceil(rows / units);
     ctrl[CTRL.kind] = kind;

@@ -37,7 +37,7 @@ export const CTRL = {
   fma: 22,
   /** the job's kind (KIND); a rows job runs rows [u * per, min(rows, (u + 1) * per)) as unit u */
   kind: 23,
-  /** a rows job's integer arguments */
+  /** a rows job's integer arguments, up to (not including) `failed` */
   xargs: 24,
   /** 1 once a rows job threw on the worker (its units are lost: the main thread throws) */
   failed: 64,
@@ -118,7 +118,7 @@ for (;;) {
   }
   const kind = c[${CTRL.kind}];
   if (kind !== ${KIND.gemm}) {
-    const x = c.slice(${CTRL.xargs}, ${CTRL.size});
+    const x = c.slice(${CTRL.xargs}, ${CTRL.failed});
     const units = c[${CTRL.units}], per = c[${CTRL.per}], total = c[${CTRL.mp}];
     try {
       for (let u = Atomics.add(c, ${CTRL.next}, 1); u < units; u = Atomics.add(c, ${CTRL.next}, 1)) rowsUnit(kind, x, u * per, Math.min(total, (u + 1) * per));

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WasmHeap } from '../../kernels/simd/heap.js';
 import { finishJob, getEngine, sgemm, simdArena, simdTensorsShared, simdThreadsReady } from '../../kernels/simd/gemm.js';
-import { CTRL, IDLE, POSTED, RUNNING } from '../../kernels/simd/worker_source.js';
+import { CTRL, IDLE, KIND, POSTED, RUNNING } from '../../kernels/simd/worker_source.js';
 import { Worker } from 'node:worker_threads';
 import { setArrayArena } from '../../kernels/pool.js';
 import { simdAddBias, simdBinary } from '../../kernels/simd/binary.js';
@@ -323,6 +323,8 @@ describe.runIf(shared)('kernels on tensors in the engine memory', () => {
       while (performance.now() < until);
     };
     expect(() => e.runRows(99, [], 64, 1 << 20, slow)).toThrow(/SIMD rows job of kind 99: the worker failed/);
+    // arguments stop short of the failure flag: one more would overwrite it
+    expect(() => e.runRows(KIND.sum, new Array<number>(CTRL.failed - CTRL.xargs + 1).fill(0), 64, 1 << 20, slow)).toThrow(/41 arguments, at most 40/);
     // and the engine goes on working
     const x = values(1 << 17, 32);
     expect(simdSoftmax(inHeap(x), 512, 256)).toEqual(simdSoftmax(x, 512, 256));
