@@ -1,4 +1,4 @@
-// Old-vs-new A/B of the SIMD products in one process: `npx tsx bench/gemm_ab.ts BASE [filter]`
+// Old-vs-new A/B of the SIMD products in one process: `npx tsx bench/gemm_ab.ts BASE [filter] [engine]`
 // imports kernels/simd/index_for_bench.ts from BASE (a checkout of the baseline commit, e.g. made
 // with `git worktree add --detach /tmp/gemm_base <commit>`; copy the file there if the commit
 // predates it) and from this tree; `bench/gemm_ab.ts fma` compares this tree's mul + add kernel
@@ -6,10 +6,12 @@
 // alternately old/new for several rounds and prints medians and the new/old time ratio, after
 // checking that both give the same values to float32 rounding. Shapes: matmul 512, the default
 // UNet's batch-16 Linear, attention and 3x3 conv products (forward, backward input, backward filter).
+// With `engine` the convolutions' operands and outputs live in each checkout's engine memory, as the
+// backend's tensors do in a step (their copies then run as the backend runs them).
 import type { Conv2dArgs, MatmulArgs } from '../kernels/backend.js';
 import * as fresh from '../kernels/simd/index_for_bench.js';
 
-type Impl = Omit<typeof fresh, 'setSimdFma'>;
+type Impl = Omit<typeof fresh, 'setSimdFma' | 'inEngineMemory'> & { inEngineMemory?: typeof fresh.inEngineMemory };
 const base = process.argv[2];
 if (!base) throw new Error('usage: tsx bench/gemm_ab.ts BASE_CHECKOUT|fma [filter]');
 /** This tree's products with the fused multiply-add kernel chosen (on) or not, before each call. */
@@ -25,6 +27,8 @@ if (base === 'fma' && !fresh.setSimdFma(true)) throw new Error('relaxed SIMD is 
 const old = base === 'fma' ? withFma(false) : ((await import(`${base}/kernels/simd/index_for_bench.ts`)) as Impl);
 const neu = base === 'fma' ? withFma(true) : fresh;
 const filter = process.argv[3] ?? '';
+const engineMemory = process.argv[4] === 'engine';
+if (process.argv[4] !== undefined && !engineMemory) throw new Error(`gemm_ab: the fourth argument may only be "engine", got "${process.argv[4]}"`);
 
 const rand = (n: number, seed: number): Float32Array => {
   const out = new Float32Array(n);
@@ -54,9 +58,16 @@ function conv(n: number, c: number, h: number, o: number): void {
   const dy = rand(n * o * h * h, 5);
   const flops = 2 * n * o * h * h * c * 9;
   const shape = `${n}x${c}x${h}x${h} o${o}`;
-  cases.push({ name: `conv fwd ${shape}`, flops, run: (impl) => impl.sgemmConv2d(x, w, a) });
-  cases.push({ name: `conv bwd-in ${shape}`, flops, run: (impl) => impl.sgemmConv2dBackwardInput(dy, w, a) });
-  cases.push({ name: `conv bwd-w ${shape}`, flops, run: (impl) => impl.sgemmConv2dBackwardFilter(x, dy, a) });
+  // each checkout's own engine-memory copies of x and dy, made on first use
+  const placed = new Map<Impl, [Float32Array, Float32Array]>();
+  const operands = (impl: Impl): [Float32Array, Float32Array] => {
+    if (!engineMemory || !impl.inEngineMemory) return [x, dy];
+    if (!placed.has(impl)) placed.set(impl, [impl.inEngineMemory(x), impl.inEngineMemory(dy)]);
+    return placed.get(impl)!;
+  };
+  cases.push({ name: `conv fwd ${shape}`, flops, run: (impl) => impl.sgemmConv2d(operands(impl)[0], w, a) });
+  cases.push({ name: `conv bwd-in ${shape}`, flops, run: (impl) => impl.sgemmConv2dBackwardInput(operands(impl)[1], w, a) });
+  cases.push({ name: `conv bwd-w ${shape}`, flops, run: (impl) => impl.sgemmConv2dBackwardFilter(...operands(impl), a) });
 }
 const plain = { batch: 1, transA: false, transB: false, strideA: 0, strideB: 0 };
 mm('matmul 512', { ...plain, m: 512, k: 512, n: 512 });

@@ -11,6 +11,7 @@
 // Reads past an operand's end land in zeroed slack and reach only discarded rows or columns.
 import { getEngine, type Engine } from './gemm.js';
 import { padPlanes, transposePlanes, unpadPlanes } from '../cpu/rows.js';
+import { padPlanesWasm, transposePlanesWasm, unpadPlanesWasm } from './plane_copies.js';
 import { KIND } from './worker_source.js';
 import { takeFull, takeZeroed } from '../pool.js';
 import { MR, NR } from './gemm_module.js';
@@ -49,10 +50,11 @@ function writePadded(e: Engine, src: Float32Array, n: number, c: number, h: numb
   const sAt = e.addressOf(src);
   const planes = n * c;
   const plane = (h + 2 * ph) * (w + 2 * pw);
+  // planes in the engine memory go through the copy kernels (the worker's too), others through a loop
   e.runRows(KIND.pad, [sAt === null ? 0 : sAt >>> 2, base, h, w, ph, pw], planes, sAt === null ? 0 : 2 * planes * plane, (q0, q1) =>
-    padPlanes(sAt === null ? src : heap, sAt === null ? 0 : sAt >>> 2, heap, base, h, w, ph, pw, q0, q1),
+    sAt === null ? padPlanes(src, 0, heap, base, h, w, ph, pw, q0, q1) : padPlanesWasm(e.copies, sAt >>> 2, base, h, w, ph, pw, q0, q1),
   );
-  heap.fill(0, base + planes * plane, base + floats);
+  e.copies.zero((base + planes * plane) * 4, (floats - planes * plane) * 4);
 }
 
 export function tapConv(t: TapConv): Float32Array {
@@ -99,7 +101,7 @@ export function tapConv(t: TapConv): Float32Array {
   const oAt = e.addressOf(out);
   const args = [cAt >>> 2, cFloats, np * NR, wp, outH, outW, cout, t.bias ? biasAt >>> 2 : -1] as const;
   e.runRows(KIND.unpad, [...args, oAt === null ? 0 : oAt >>> 2], n * cout, oAt === null ? 0 : 2 * out.length, (q0, q1) =>
-    unpadPlanes(view, ...args, oAt === null ? out : view, oAt === null ? 0 : oAt >>> 2, q0, q1),
+    oAt === null ? unpadPlanes(view, ...args, out, 0, q0, q1) : unpadPlanesWasm(e.copies, ...args, oAt >>> 2, q0, q1),
   );
   return out;
 }
@@ -153,12 +155,12 @@ export function tapConvFilter(x: Float32Array, dy: Float32Array, a: { n: number;
   const cAt = dyAt + n * dyFloats * 4;
   const heap = e.heap();
   writePadded(e, x, n, cin, a.h, a.w, a.padH, a.padW, xAt >>> 2, xFloats);
-  heap.fill(0, dyAt >>> 2, (dyAt >>> 2) + n * dyFloats);
+  e.copies.zero(dyAt, n * dyFloats * 4);
   // dy^T into 8-column panels (NR), the planes shared with the worker when dy lives in the engine memory
   const dAt = e.addressOf(dy);
   const targs = [dyAt >>> 2, dyFloats, cout, outH, outW, wp] as const;
   e.runRows(KIND.transpose, [dAt === null ? 0 : dAt >>> 2, ...targs], n * cout, dAt === null ? 0 : 2 * dy.length, (q0, q1) =>
-    transposePlanes(dAt === null ? dy : heap, dAt === null ? 0 : dAt >>> 2, heap, ...targs, q0, q1),
+    dAt === null ? transposePlanes(dy, 0, heap, ...targs, q0, q1) : transposePlanesWasm(e.copies, dAt >>> 2, ...targs, q0, q1),
   );
   const entries: [number, number, number][] = [];
   for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) entries.push([xAt + (ki * wp + kj) * 4, dyAt, cAt + entries.length * cFloats * 4]);

@@ -59,6 +59,7 @@ export class Body {
   ltS(): this { return this.op(0x48); }
   /** unsigned: byte addresses may pass 2^31 in a 4 GiB memory */
   ltU(): this { return this.op(0x49); }
+  geU(): this { return this.op(0x4f); }
   block(): this { return this.op(0x02, 0x40); }
   loop(): this { return this.op(0x03, 0x40); }
   /** if (no result) on the i32 on the stack; else() starts its other branch, end() closes it. */
@@ -69,6 +70,12 @@ export class Body {
   end(): this { return this.op(0x0b); }
   /** i32.load with alignment 2^2 and a constant byte offset. */
   i32Load(offset: number): this { return this.op(0x28, 2, ...uleb(offset)); }
+  i32Store(offset: number): this { return this.op(0x36, 2, ...uleb(offset)); }
+  /** f32.load / f32.store, alignment 2^2, a constant byte offset. */
+  f32Load(offset: number): this { return this.op(0x2a, 2, ...uleb(offset)); }
+  f32Store(offset: number): this { return this.op(0x38, 2, ...uleb(offset)); }
+  /** memory.fill (bulk memory) of memory 0: [dst, byte value, length] on the stack. */
+  memoryFill(): this { return this.op(0xfc, ...uleb(11), 0x00); }
   private simd(code: number, ...rest: number[]): this { return this.op(0xfd, ...uleb(code), ...rest); }
   /** v128.load with alignment 2^4 hint and a constant byte offset. */
   v128Load(offset: number): this { return this.simd(0x00, 4, ...uleb(offset)); }

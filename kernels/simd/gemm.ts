@@ -19,6 +19,7 @@ import { mapFormulas } from './activations.js';
 import { CTRL, IDLE, KIND, POSTED, RUNNING, WORKER_SOURCE } from './worker_source.js';
 import { takeFull, type ArrayArena } from '../pool.js';
 import { GUARD, WasmHeap } from './heap.js';
+import type { CopyKernels } from './plane_copies.js';
 
 /** The kernel: ap, bp, cp, i0, i1, np, k, ldc, aPanel, aRow, aStep, bPanel, bStep, segs, nseg, accumulate, scale. */
 type GemmFn = (...args: number[]) => void;
@@ -110,6 +111,8 @@ function threadsWanted(): boolean {
 export class Engine {
   readonly memory: WebAssembly.Memory;
   readonly exports: WebAssembly.Exports;
+  /** the convolutions' copy kernels (copy_module.ts), exports of the same module */
+  readonly copies: CopyKernels;
   /** the mul + add kernel and, where relaxed SIMD validates, the fused one */
   private readonly plain: GemmFn;
   private readonly fused: GemmFn | null;
@@ -132,6 +135,7 @@ export class Engine {
     const module = new WebAssembly.Module(gemmModuleBytes(shared, relaxed));
     this.exports = new WebAssembly.Instance(module, { env: { mem: this.memory } }).exports;
     this.plain = this.exports['gemm'] as GemmFn;
+    this.copies = this.exports as unknown as CopyKernels;
     this.fused = relaxed ? (this.exports['gemm_fma'] as GemmFn) : null;
     this.fma = relaxed;
     this.f32 = new Float32Array(this.memory.buffer);

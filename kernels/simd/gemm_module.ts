@@ -8,6 +8,7 @@
 // registers it allocates and spills accumulators (README, performance).
 import { Body, I32, moduleBytes, V128 } from './emit.js';
 import { softmaxBackwardBody, softmaxBody } from './softmax_module.js';
+import { copyRowsBody, scatterRowsBody, zeroBody } from './copy_module.js';
 
 /** Panel geometry shared with the packing code in gemm.ts. */
 export const MR = 4;
@@ -126,6 +127,10 @@ export function gemmModuleBytes(shared: boolean, relaxed = false): Uint8Array<Ar
     { name: 'gemm', params: gemmParams, body: gemmBody(false) },
     { name: 'softmax', params: [I32, I32, I32, I32], body: softmaxBody() },
     { name: 'softmax_bwd', params: [I32, I32, I32, I32, I32], body: softmaxBackwardBody() },
+    { name: 'copy_rows', params: new Array<number>(6).fill(I32), body: copyRowsBody(false) },
+    { name: 'copy_rows_bias', params: new Array<number>(7).fill(I32), body: copyRowsBody(true) },
+    { name: 'scatter_rows', params: new Array<number>(7).fill(I32), body: scatterRowsBody() },
+    { name: 'zero', params: [I32, I32], body: zeroBody() },
     ...(relaxed ? [{ name: 'gemm_fma', params: gemmParams, body: gemmBody(true) }] : []),
   ]);
 }

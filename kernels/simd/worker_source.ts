@@ -1,8 +1,8 @@
 // The second core's side of the SIMD kernels: a worker that instantiates the same module over the
 // same shared memory and helps with the jobs the main thread posts through a control block of
 // Int32 slots: GEMMs, and rows jobs of the memory-bound kernels over tensors that live in that
-// memory (softmax, the activation maps, and the binary ops, strided copies, norms, sums and
-// the convolutions' copies of cpu/rows.ts, whose source is inlined). A job is split into units (a product, or a range of its row panels) that both threads
+// memory (softmax, the activation maps, the convolutions' copies of plane_copies.ts, and the binary
+// ops, strided copies, norms and sums of cpu/rows.ts; the JavaScript of both is inlined). A job is split into units (a product, or a range of its row panels) that both threads
 // claim from one atomic counter, so a worker that is slow to wake (the other core busy with
 // another process) costs nothing: the main thread claims every unit itself, then withdraws the
 // job with a compare-exchange on `state` unless the worker has already taken it up.
@@ -10,8 +10,9 @@
 // vitest, plain node) or in a browser without a build step; the platform binds `workerData`.
 
 import {
-  adamwRows, binaryRows, groupNormBackwardRows, layerNormBackwardRows, layerNormParamColumns, normRows, padPlanes, startOf, stridedRows, sumRows, transposePlanes, unpadPlanes,
+  adamwRows, binaryRows, groupNormBackwardRows, layerNormBackwardRows, layerNormParamColumns, normRows, startOf, stridedRows, sumRows,
 } from '../cpu/rows.js';
+import { padPlanesWasm, transposePlanesWasm, unpadPlanesWasm } from './plane_copies.js';
 
 /** Control block slots (Int32 indices). */
 export const CTRL = {
@@ -58,9 +59,9 @@ const startOf = (${startOf.toString()});
 const stridedRows = (${stridedRows.toString()});
 const normRows = (${normRows.toString()});
 const groupNormBackwardRows = (${groupNormBackwardRows.toString()});
-const padPlanes = (${padPlanes.toString()});
-const unpadPlanes = (${unpadPlanes.toString()});
-const transposePlanes = (${transposePlanes.toString()});
+const padPlanesWasm = (${padPlanesWasm.toString()});
+const unpadPlanesWasm = (${unpadPlanesWasm.toString()});
+const transposePlanesWasm = (${transposePlanesWasm.toString()});
 const sumRows = (${sumRows.toString()});
 const layerNormBackwardRows = (${layerNormBackwardRows.toString()});
 const layerNormParamColumns = (${layerNormParamColumns.toString()});
@@ -91,9 +92,9 @@ function rowsUnit(kind, x, q0, q1) {
     pair[1] = x[10];
     normRows(f32, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], pairF64[0], q0, q1);
   } else if (kind === ${KIND.groupNormBackward}) groupNormBackwardRows(f32, f64, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], q0, q1);
-  else if (kind === ${KIND.pad}) padPlanes(f32, x[0], f32, x[1], x[2], x[3], x[4], x[5], q0, q1);
-  else if (kind === ${KIND.unpad}) unpadPlanes(f32, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], f32, x[8], q0, q1);
-  else if (kind === ${KIND.transpose}) transposePlanes(f32, x[0], f32, x[1], x[2], x[3], x[4], x[5], x[6], q0, q1);
+  else if (kind === ${KIND.pad}) padPlanesWasm(kernels, x[0], x[1], x[2], x[3], x[4], x[5], q0, q1);
+  else if (kind === ${KIND.unpad}) unpadPlanesWasm(kernels, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], q0, q1);
+  else if (kind === ${KIND.transpose}) transposePlanesWasm(kernels, x[0], x[1], x[2], x[3], x[4], x[5], x[6], q0, q1);
   else if (kind === ${KIND.layerNormBackward}) layerNormBackwardRows(f32, x[0], x[1], x[2], x[3], x[4], x[5], x[6], q0, q1);
   else if (kind === ${KIND.layerNormParams}) layerNormParamColumns(f32, f64, x[0], x[1], x[2], x[3], x[4], x[5], x[6], q0, q1);
   else if (kind === ${KIND.adamw}) {

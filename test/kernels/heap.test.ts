@@ -21,12 +21,13 @@ import { sgemmConv2d, sgemmConv2dBackwardFilter, sgemmConv2dBackwardInput } from
 import { conv2d as cpuConv2d } from '../../kernels/cpu/conv2d.js';
 import { simdReduce } from '../../kernels/simd/reduce.js';
 import { simdAdamW } from '../../kernels/simd/adamw.js';
-import { adamwRows } from '../../kernels/cpu/rows.js';
+import { adamwRows, padPlanes, transposePlanes, unpadPlanes } from '../../kernels/cpu/rows.js';
+import { padPlanesWasm, transposePlanesWasm, unpadPlanesWasm } from '../../kernels/simd/plane_copies.js';
 import { reduce } from '../../kernels/cpu/reduce.js';
 import { simdUnary, simdUnaryGrad } from '../../kernels/simd/map.js';
 import { simdSoftmax, simdSoftmaxBackward } from '../../kernels/simd/softmax.js';
 import { PAGE } from '../../kernels/simd/gemm_module.js';
-import type { MatmulArgs } from '../../kernels/backend.js';
+import type { Conv2dArgs, MatmulArgs } from '../../kernels/backend.js';
 
 /** Values that differ everywhere, so a misplaced read shows. */
 const values = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 2);
@@ -211,8 +212,11 @@ describe.runIf(shared)('kernels on tensors in the engine memory', () => {
     expect(simdStrided(inHeap(x), { outShape: [2, 4, 1024, 64], strides: [0, ...stridesOf([4, 1024, 64])], offset: 0 }, true, x.length)).toBeNull();
   });
 
-  it('a 3x3 convolution, its bias and both backward products: images in the engine memory (copies on both threads) = in ordinary arrays', () => {
-    const a = { n: 4, c: 32, h: 32, w: 32, o: 24, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, outH: 32, outW: 32 };
+  const convs: [string, Conv2dArgs][] = [
+    ['32x32, 32 -> 24 channels', { n: 4, c: 32, h: 32, w: 32, o: 24, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, outH: 32, outW: 32 }],
+    ['9x13 (a width that is not a multiple of 4), 5 -> 6 channels', { n: 3, c: 5, h: 9, w: 13, o: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, outH: 9, outW: 13 }],
+  ];
+  it.each(convs)('a 3x3 convolution (%s), its bias and both backward products: images in the engine memory (copies on both threads) = in ordinary arrays', (_, a) => {
     const x = values(a.n * a.c * a.h * a.w, 17);
     const w = values(a.o * a.c * 9, 18);
     const bias = values(a.o, 19);
@@ -227,6 +231,49 @@ describe.runIf(shared)('kernels on tensors in the engine memory', () => {
     let worst = 0;
     for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(y[i]! - ref[i]! - bias[Math.floor(i / plane) % a.o]!));
     expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('the copy kernels (pad, unpad with and without bias, transpose) = the cpu loops, to the bit, at widths that are not multiples of 4', () => {
+    const e = getEngine();
+    for (const [n, c, h, w, p] of [[3, 5, 9, 13, 1], [2, 3, 6, 7, 2], [1, 9, 4, 8, 0], [2, 2, 3, 1, 1]] as const) {
+      const hp = h + 2 * p;
+      const wp = w + 2 * p;
+      const planes = n * c;
+      const x = values(planes * h * w, 40 + w);
+      x[1] = -0;
+      const src = inHeap(x);
+      const s = e.addressOf(src)! >>> 2;
+      // each kernel writes into a block filled with garbage first, and the loop into a copy of that block
+      const size = planes * hp * wp + 64;
+      const L = h * wp;
+      const dimg = Math.ceil(c / 8) * 8 * L;
+      const at = e.scratch(Math.max(2 * size, n * dimg) * 4) >>> 2;
+      const f = e.heap();
+      const garbage = values(size, 7);
+      f.set(garbage, at);
+      f.set(garbage, at + size);
+      padPlanes(src, 0, f, at, h, w, p, p, 0, planes);
+      padPlanesWasm(e.copies, s, at + size, h, w, p, p, 0, planes);
+      expect(f.slice(at + size, at + 2 * size)).toEqual(f.slice(at, at + size));
+      // unpad: the padded planes read as a convolution's C (rows wp apart), h x w of each copied out
+      const cout = c;
+      const img = cout * hp * wp;
+      for (const withBias of [false, true]) {
+        const outs = inHeap(new Float32Array(planes * h * w).fill(3));
+        const want = new Float32Array(planes * h * w).fill(3);
+        const bias = withBias ? at + planes * hp * wp : -1;
+        if (withBias) f[bias + 1] = -0;
+        unpadPlanes(f, at, img, hp * wp, wp, h, w, cout, bias, want, 0, 0, planes);
+        unpadPlanesWasm(e.copies, at, img, hp * wp, wp, h, w, cout, bias, e.addressOf(outs)! >>> 2, 0, planes);
+        expect(outs).toEqual(want);
+      }
+      // transpose: dy planes (h x w) into 8-column panels over positions h x wp
+      f.set(values(n * dimg, 8), at);
+      const wantT = f.slice(at, at + n * dimg);
+      transposePlanes(src, 0, wantT, 0, dimg, cout, h, w, wp, 0, planes);
+      transposePlanesWasm(e.copies, s, at, dimg, cout, h, w, wp, 0, planes);
+      expect(f.slice(at, at + n * dimg)).toEqual(wantT);
+    }
   });
 
   const sums: [number[], number[]][] = [
