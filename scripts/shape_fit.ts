@@ -6,15 +6,15 @@
 // Usage: BAS_BACKEND=gpujs-webasm npx tsx scripts/shape_fit.ts MODEL_DIR [GUIDANCE (2)] [SEED (1000)] [COLOURS (comma list, or all)]
 import { loadModel, sample } from '../bas/model.js';
 import { rgbImagesOf } from '../bas/io/pixels.js';
-import { COLOUR_NAMES, detect, SHAPE_NAMES, type ColourName } from '../lab/world/index.js';
+import { detect, SHAPE_NAMES } from '../lab/world/index.js';
+import { probeColours } from './probe_noise.js';
 
 const dir = process.argv[2];
 if (dir === undefined) throw new Error('usage: shape_fit.ts MODEL_DIR [GUIDANCE] [SEED] [COLOURS]');
 const guidance_scale = Number(process.argv[3] ?? 2);
 const seed = Number(process.argv[4] ?? 1000);
-const colours = (process.argv[5] === undefined || process.argv[5] === 'all' ? [...COLOUR_NAMES] : process.argv[5].split(',')) as ColourName[];
-const bad = colours.find((c) => !COLOUR_NAMES.includes(c));
-if (bad !== undefined || !(guidance_scale >= 1) || !Number.isInteger(seed)) throw new Error(`bad arguments: GUIDANCE ${process.argv[3]}, SEED ${process.argv[4]}, COLOURS ${process.argv[5]}`);
+const { colours } = probeColours(process.argv[5]);
+if (!(guidance_scale >= 1) || !Number.isInteger(seed)) throw new Error(`bad arguments: GUIDANCE ${process.argv[3]}, SEED ${process.argv[4]}`);
 const model = loadModel(dir);
 const fits: { score: number; gap: number; named: boolean }[] = [];
 let missing = 0;

@@ -8,8 +8,8 @@
 // COLOURS draws the scenes in those colours (a model pretrained with --colours); the wrong colour is any other.
 import { Generator, mse_loss, no_grad } from '../core/index.js';
 import { encodePrompts, loadModel, trainingScheduler } from '../bas/model.js';
-import { noisedAt, probePlacement, sceneTensor } from './probe_noise.js';
-import { captionOf, COLOUR_NAMES, sceneAt, SHAPE_NAMES, type ColourName, type ShapeName } from '../lab/world/index.js';
+import { noisedAt, probeColours, probePlacement, sceneTensor } from './probe_noise.js';
+import { captionOf, COLOUR_NAMES, sceneAt, SHAPE_NAMES, type ShapeName } from '../lab/world/index.js';
 
 const dir = process.argv[2] ?? 'models/base';
 const count = Number(process.argv[3] ?? 48);
@@ -23,10 +23,7 @@ if (badShape !== undefined || shapeSet.length < 2) throw new Error(`SHAPES must 
 // the world seed of the probe's scenes: 99 is the one the recipes were tuned on, so report on another
 const seed = Number(process.argv[6] ?? 99);
 if (!Number.isInteger(seed) || seed === 0) throw new Error(`SEED must be an integer other than 0 (the pretraining stream's), got ${process.argv[6]}`);
-const allColours = process.argv[7] === undefined || process.argv[7] === 'all';
-const colourSet = (allColours ? [...COLOUR_NAMES] : process.argv[7]!.split(',')) as ColourName[];
-const badColour = colourSet.find((c) => !(COLOUR_NAMES as readonly string[]).includes(c));
-if (badColour !== undefined) throw new Error(`COLOURS must name colours of ${COLOUR_NAMES.join(', ')}, got ${process.argv[7]}`);
+const { all: allColours, colours: colourSet } = probeColours(process.argv[7]);
 const TIMESTEPS = [200, 400, 600, 800] as const;
 const KINDS = ['true caption', 'wrong shape', 'wrong colour', 'empty caption'] as const;
 
