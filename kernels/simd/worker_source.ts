@@ -2,10 +2,11 @@
 // same shared memory and helps with the jobs the main thread posts through a control block of
 // Int32 slots: GEMMs, and rows jobs of the memory-bound kernels over tensors that live in that
 // memory (softmax, the activation maps, the convolutions' copies of plane_copies.ts, and the binary
-// ops, strided copies, norms and sums of cpu/rows.ts; the JavaScript of both is inlined). A job is split into units (a product, or a range of its row panels) that both threads
-// claim from one atomic counter, so a worker that is slow to wake (the other core busy with
-// another process) costs nothing: the main thread claims every unit itself, then withdraws the
-// job with a compare-exchange on `state` unless the worker has already taken it up.
+// ops, strided copies, norms and sums of cpu/rows.ts; the JavaScript of both is inlined). A job is
+// split into units (a product, or a range of its row panels) that both threads claim from one
+// atomic counter, so a worker that is slow to wake (the other core busy with another process)
+// costs nothing: the main thread claims every unit itself, then withdraws the job with a
+// compare-exchange on `state` unless the worker has already taken it up.
 // Kept as source text (plain JS, no imports) so it runs as a worker under any loader (tsx,
 // vitest, plain node) or in a browser without a build step; the platform binds `workerData`.
 
